@@ -1,0 +1,178 @@
+"""``table``: any CSV or Parquet file(s) with an architecture-string column, mapped by a small
+JSON declaration into a tabular benchmark.
+
+Declaration::
+
+    {"name": "...", "description": "...", "space": "nb201",
+     "base": "data_dir" | "declaration",            # where relative paths are resolved
+     "files": {"<alias>": {"path": "x.csv", "arch_column": "arch_str"}},
+     "datasets": {"<dataset>": {
+         "search": "<alias>:<column>", "report": "<alias>:<column>",
+         "metrics": {"<name>": "<alias>:<column>"},          # optional extra metrics
+         "costs": {"<name>": "<alias>:<column>"}}}}           # optional costs
+
+A cost or metric entry may hold ``{}`` in both name and column: it then expands to every column
+that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). Every
+architecture of the space must appear exactly once in each file.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.config import Settings
+from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
+from nasbench_lab.registry import import_object
+
+SHIPPED = Path(__file__).parent / "tables"
+
+
+def read_declaration(path: Path) -> dict[str, Any]:
+    try:
+        decl = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise BenchmarkFileError(f"table declaration not found: {path}") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BenchmarkFileError(f"cannot read table declaration {path}: {exc}") from None
+    for key in ("name", "space", "files", "datasets"):
+        if key not in decl:
+            raise BenchmarkFileError(f"table declaration {path} lacks the key {key!r}")
+    return decl
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise BenchmarkFileError(f"table file not found: {path}")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except Exception as exc:
+        raise BenchmarkFileError(f"cannot read table file {path}: {exc}") from None
+
+
+@lru_cache(maxsize=16)
+def _indexed_frame(path: str, arch_column: str, space_name: str) -> tuple[np.ndarray, pd.DataFrame]:
+    """The file and, per row, the space index of its architecture string."""
+    frame = _read_frame(Path(path))
+    if arch_column not in frame.columns:
+        raise TableError(f"{path} has no architecture column {arch_column!r}; columns: {', '.join(map(str, frame.columns))}")
+    space = make_space(space_name)
+    index = np.empty(len(frame), dtype=np.int64)
+    for row, text in enumerate(frame[arch_column]):
+        try:
+            index[row] = space.index(space.parse(text))
+        except ArchError as exc:
+            raise TableError(f"{path} row {row}: {exc}") from None
+    if np.unique(index).size != index.size:
+        raise TableError(f"{path} lists some architectures more than once")
+    return index, frame
+
+
+@lru_cache(maxsize=None)
+def make_space(name: str):
+    from . import SPACES
+
+    if name not in SPACES:
+        raise TableError(f"unknown search space {name!r}; choose from {', '.join(SPACES)}")
+    return import_object(SPACES[name])()
+
+
+class _Resolver:
+    def __init__(self, decl: dict[str, Any], root: Path | None, label: str) -> None:
+        self.decl, self.root, self.label = decl, root, label
+        self.space = make_space(decl["space"])
+
+    def path(self, alias: str) -> tuple[Path, str]:
+        files = self.decl["files"]
+        if alias not in files:
+            raise TableError(f"{self.label}: unknown file alias {alias!r}; declared: {', '.join(files)}")
+        entry = files[alias]
+        path = Path(entry["path"])
+        if not path.is_absolute():
+            if self.root is None:
+                raise BenchmarkFileError(
+                    f"benchmark {self.label!r} reads {path} from the data directory: "
+                    "pass --data-dir or set NASBENCH_LAB_DATA"
+                )
+            path = self.root / path
+        return path, entry["arch_column"]
+
+    def column(self, ref: str) -> np.ndarray:
+        alias, _, column = ref.partition(":")
+        path, arch_column = self.path(alias)
+        index, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
+        if column not in frame.columns:
+            raise TableError(f"{path} has no column {column!r}")
+        values = np.full(self.space.size, np.nan)
+        try:
+            values[index] = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=float)
+        except (ValueError, TypeError) as exc:
+            raise TableError(f"{path} column {column!r} is not numeric: {exc}") from None
+        return values
+
+    def expand(self, mapping: dict[str, str]) -> dict[str, str]:
+        """Expand ``{}`` patterns against the columns of the referenced file."""
+        out: dict[str, str] = {}
+        for name, ref in mapping.items():
+            alias, _, column = ref.partition(":")
+            if "{}" not in column:
+                out[name] = ref
+                continue
+            path, arch_column = self.path(alias)
+            _, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
+            pattern = re.compile("^" + re.escape(column).replace(r"\{\}", "(.+)") + "$")
+            for col in frame.columns:
+                m = pattern.match(str(col))
+                if m:
+                    out[name.replace("{}", m.group(1))] = f"{alias}:{col}"
+        return out
+
+
+def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path | None) -> TabularBenchmark:
+    label = decl["name"]
+    root = settings.data_dir if decl.get("base", "declaration") == "data_dir" else decl_dir
+    res = _Resolver(decl, root, label)
+    entry = decl["datasets"][dataset]
+    metrics = {"search": entry["search"], "report": entry["report"]}
+    metrics.update(res.expand(entry.get("metrics", {})))
+    costs = res.expand(entry.get("costs", {}))
+    arrays = {name: res.column(ref) for name, ref in {**metrics, **costs}.items()}
+    return TabularBenchmark(
+        name=label,
+        dataset=dataset,
+        space=res.space,
+        metrics=arrays,
+        search_metric="search",
+        report_metric="report",
+        costs=tuple(costs),
+        note=decl.get("note", ""),
+    )
+
+
+def spec_from_declaration(path: str | Path, name: str | None = None) -> BenchmarkSpec:
+    """A benchmark spec for a declaration file (``--benchmark table:<path>``)."""
+    path = Path(path)
+    decl = read_declaration(path)
+    first = next(iter(decl["datasets"].values()))
+    return BenchmarkSpec(
+        name=name or decl["name"],
+        description=decl.get("description", f"table declared in {path}"),
+        datasets=tuple(decl["datasets"]),
+        load=lambda dataset, settings: build(decl, dataset, settings, path.parent),
+        search_metric=first["search"],
+        report_metric=first["report"],
+        costs=tuple(first.get("costs", {})),
+        note=decl.get("note", ""),
+        needs="--data-dir / NASBENCH_LAB_DATA" if decl.get("base") == "data_dir" else "",
+    )
+
+
+NB201_SPEC = spec_from_declaration(SHIPPED / "nb201.json")

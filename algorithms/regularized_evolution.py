@@ -1,0 +1,61 @@
+"""Regularized (aging) evolution, Real et al. 2019, as run in NAS-Bench-201 / NATS-Bench."""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from nasbench_lab.algorithm import AskTellAlgorithm
+from nasbench_lab.space import Arch, SearchSpace
+
+
+@dataclass(frozen=True)
+class Member:
+    arch: Arch
+    value: float
+
+
+class RegularizedEvolution(AskTellAlgorithm):
+    """Regularized evolution: tournament selection, one-change mutation, oldest member dies."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        rng: np.random.Generator,
+        *,
+        population_size: int = 10,
+        sample_size: int = 3,
+        max_mutation_tries: int = 100,
+    ) -> None:
+        """``population_size`` members; parents chosen as the best of ``sample_size`` random
+        members; a child already evaluated is re-mutated up to ``max_mutation_tries`` times."""
+        super().__init__(space, rng)
+        if not 1 <= sample_size <= population_size:
+            raise ValueError("need 1 <= sample_size <= population_size")
+        self.population_size, self.sample_size = population_size, sample_size
+        self.max_mutation_tries = max_mutation_tries
+        self.population: deque[Member] = deque()
+        self._proposed: set[Arch] = set()
+
+    def _fresh(self, make) -> Arch:
+        arch = make()
+        for _ in range(self.max_mutation_tries):
+            if arch not in self._proposed:
+                break
+            arch = make()
+        self._proposed.add(arch)
+        return arch
+
+    def ask(self) -> Arch:
+        if len(self._proposed) < self.population_size:
+            return self._fresh(lambda: self.space.sample(self.rng))
+        members = list(self.population)
+        picks = self.rng.choice(len(members), size=min(self.sample_size, len(members)), replace=False)
+        parent = max((members[i] for i in sorted(picks)), key=lambda m: m.value)
+        return self._fresh(lambda: self.space.mutate(parent.arch, self.rng))
+
+    def tell(self, arch: Arch, value: float) -> None:
+        self.population.append(Member(arch, value))
+        if len(self.population) > self.population_size:
+            self.population.popleft()

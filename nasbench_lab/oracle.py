@@ -1,0 +1,94 @@
+"""The budgeted oracle: the only door an algorithm has to a benchmark."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import BudgetError, BudgetExhausted
+from .space import Arch, SearchSpace
+
+
+@dataclass(frozen=True)
+class Query:
+    """One charged query: its number (1-based), the architecture, its search metric, and the
+    wall time in seconds since the oracle was created."""
+
+    number: int
+    arch: Arch
+    search_metric: float
+    seconds: float
+
+
+class Oracle:
+    """Counts unique queries against a budget, caches answers and records the trajectory.
+
+    It is built from a search space and a function returning the search metric only: it holds
+    no reference to the benchmark, so an algorithm cannot read report (test) metrics through it.
+    Re-querying an architecture already queried costs nothing and returns the same value; a new
+    query past the budget raises ``BudgetExhausted``.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        search_metric: Callable[[Arch], float],
+        budget: int,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+            raise BudgetError(f"budget must be a whole number of queries >= 1, got {budget!r}")
+        self.space = space
+        self.budget = budget
+        self._lookup = search_metric
+        self._clock = clock
+        self._start = clock()
+        self._cache: dict[Arch, float] = {}
+        self._history: list[Query] = []
+        self.compute_seconds = 0.0
+
+    @classmethod
+    def for_benchmark(cls, benchmark, budget: int) -> "Oracle":
+        return cls(benchmark.space, benchmark.searcher(), budget)
+
+    @property
+    def used(self) -> int:
+        return len(self._history)
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - len(self._history)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.remaining <= 0
+
+    def seen(self, arch: Arch) -> bool:
+        return arch in self._cache
+
+    def query(self, arch: Arch) -> float:
+        """The search metric of ``arch``; charged once per distinct architecture."""
+        if arch in self._cache:
+            return self._cache[arch]
+        if self.exhausted:
+            raise BudgetExhausted(f"query budget of {self.budget} is spent")
+        value = float(self._lookup(arch))
+        self._cache[arch] = value
+        self._history.append(Query(len(self._history) + 1, arch, value, self._clock() - self._start))
+        return value
+
+    def add_compute(self, seconds: float) -> None:
+        """Record compute spent outside queries (e.g. supernet training), reported beside them."""
+        self.compute_seconds += float(seconds)
+
+    @property
+    def history(self) -> tuple[Query, ...]:
+        return tuple(self._history)
+
+    def best(self) -> Query | None:
+        """The best query so far by search metric (earliest wins ties)."""
+        best: Query | None = None
+        for q in self._history:
+            if best is None or q.search_metric > best.search_metric:
+                best = q
+        return best

@@ -1,0 +1,192 @@
+"""Run algorithms x benchmarks x seeds under equal query budgets and store every query."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .benchmark import Benchmark, BenchmarkSpec
+from .config import Settings
+from .errors import NasLabError, UnknownNameError
+from .oracle import Oracle
+from .registry import ALGORITHMS, BENCHMARKS
+from .trajectory import COLUMNS, trajectory
+
+RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS
+SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: an algorithm with its hyper-parameters, on one benchmark/dataset, one seed."""
+
+    benchmark: str
+    dataset: str
+    algorithm: str
+    params: tuple[tuple[str, Any], ...]
+    seed: int
+    budget: int
+
+
+@dataclass
+class RunConfig:
+    """Everything needed to reproduce a leaderboard run."""
+
+    benchmarks: list[tuple[str, str]]
+    algorithms: list[str]
+    budget: int
+    seeds: list[int]
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+
+    def tasks(self) -> list[Task]:
+        return [
+            Task(b, d, a, tuple(sorted(self.params.get(a, {}).items())), s, self.budget)
+            for b, d in self.benchmarks
+            for a in self.algorithms
+            for s in self.seeds
+        ]
+
+    def resolve(self) -> None:
+        """Check every name and load every benchmark (in this process, before any run starts);
+        canonicalise dataset names and fill in default hyper-parameters."""
+        self.benchmarks = [(b, load_benchmark(b, d, self.settings).dataset) for b, d in self.benchmarks]
+        if len(set(self.benchmarks)) != len(self.benchmarks):
+            raise NasLabError("the same benchmark and dataset are listed twice")
+        for a in self.algorithms:
+            self.params[a] = resolve_algorithm(a, self.params.get(a, {}))
+        if self.budget < 1 or not self.seeds:
+            raise NasLabError("need a budget >= 1 and at least one seed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "benchmarks": [{"benchmark": b, "dataset": d} for b, d in self.benchmarks],
+            "algorithms": {a: self.params.get(a, {}) for a in self.algorithms},
+            "budget": self.budget,
+            "seeds": list(self.seeds),
+            "settings": self.settings.as_dict(),
+        }
+
+
+def benchmark_spec(name: str) -> BenchmarkSpec:
+    spec = BENCHMARKS.get(name)
+    if not isinstance(spec, BenchmarkSpec):
+        raise UnknownNameError(f"{name!r} is not a benchmark")
+    return spec
+
+
+@lru_cache(maxsize=16)
+def _load(name: str, dataset: str, settings_json: str) -> Benchmark:
+    s = json.loads(settings_json)
+    settings = Settings(
+        data_dir=Path(s["data_dir"]) if s["data_dir"] else None,
+        cache_dir=Path(s["cache_dir"]),
+        files={k: Path(v) for k, v in s["files"].items()},
+    )
+    return benchmark_spec(name).build(dataset, settings)
+
+
+def load_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchmark:
+    """Load (once per process) a benchmark by name and dataset (aliases accepted)."""
+    spec = benchmark_spec(name)
+    return _load(name, spec.resolve(dataset), json.dumps(settings.as_dict(), sort_keys=True))
+
+
+def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check the algorithm and its hyper-parameters; return the full resolved set."""
+    cls = ALGORITHMS.get(name)
+    defaults = cls.hyperparameters()
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise UnknownNameError(
+            f"algorithm {name!r} has no hyper-parameter {', '.join(sorted(unknown))}; it has: {', '.join(defaults) or 'none'}"
+        )
+    return {**defaults, **params}
+
+
+def run_task(task: Task, settings: Settings) -> pd.DataFrame:
+    """Run one task; the random stream depends only on the seed."""
+    bench = load_benchmark(task.benchmark, task.dataset, settings)
+    cls = ALGORITHMS.get(task.algorithm)
+    algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
+    oracle = Oracle.for_benchmark(bench, task.budget)
+    algo.run(oracle)
+    frame = trajectory(oracle.history, bench)
+    for col, value in (("seed", task.seed), ("algorithm", task.algorithm), ("dataset", bench.dataset), ("benchmark", task.benchmark)):
+        frame.insert(0, col, value)
+    return frame
+
+
+class ResultsStore:
+    """The results directory: ``runs.csv`` grows by one run at a time, ``config.json`` first."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.runs = self.out / "runs.csv"
+
+    def prepare(self, config: RunConfig, overwrite: bool) -> None:
+        if self.runs.exists() and not overwrite:
+            raise NasLabError(f"{self.runs} already exists: choose another --out or pass --overwrite")
+        self.out.mkdir(parents=True, exist_ok=True)
+        if self.runs.exists():
+            self.runs.unlink()
+        meta = {
+            **config.to_dict(),
+            "command": sys.argv,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        (self.out / "config.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+
+    def append(self, frame: pd.DataFrame) -> None:
+        frame[RUN_COLUMNS].to_csv(self.runs, mode="a", header=not self.runs.exists(), index=False)
+
+    def finalise(self) -> pd.DataFrame:
+        """Rewrite ``runs.csv`` in a fixed order (independent of completion order)."""
+        frame = self.load()
+        frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+        frame.to_csv(self.runs, index=False)
+        return frame
+
+    def load(self) -> pd.DataFrame:
+        return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
+
+
+def _worker(task: Task, settings: Settings) -> pd.DataFrame:
+    return run_task(task, settings)
+
+
+def execute(
+    config: RunConfig,
+    store: ResultsStore,
+    jobs: int = 1,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> pd.DataFrame:
+    """Run every task, appending each finished run to the store; return all rows.
+    Call ``config.resolve()`` first."""
+    tasks = config.tasks()
+    wrap = progress or (lambda it, **_: it)
+    if jobs <= 1:
+        for task in wrap(tasks, total=len(tasks)):
+            store.append(run_task(task, config.settings))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_worker, t, config.settings) for t in tasks]
+            for fut in wrap(as_completed(futures), total=len(futures)):
+                store.append(fut.result())
+    return store.finalise()
+
+
+def default_jobs() -> int:
+    return max(1, min(4, (os.cpu_count() or 1)))

@@ -1,0 +1,73 @@
+"""The SearchSpace protocol: architectures are plain immutable, hashable values."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Hashable, Iterator
+
+import numpy as np
+
+from .graph import ArchGraph
+
+Arch = Hashable
+
+
+class SearchSpace(ABC):
+    """A set of architectures with sampling, one-change moves and the graph encoding."""
+
+    name: str = "space"
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator) -> Arch:
+        """A uniformly random architecture."""
+
+    @abstractmethod
+    def neighbours(self, arch: Arch) -> list[Arch]:
+        """Every architecture one change away from ``arch``, in a fixed order."""
+
+    def mutate(self, arch: Arch, rng: np.random.Generator) -> Arch:
+        """One random change: a uniform pick among ``neighbours(arch)``."""
+        options = self.neighbours(arch)
+        return options[int(rng.integers(len(options)))]
+
+    @abstractmethod
+    def encode(self, arch: Arch) -> ArchGraph:
+        """The architecture as a DAG with operations on nodes."""
+
+    @abstractmethod
+    def decode(self, graph: ArchGraph) -> Arch:
+        """The inverse of ``encode``; raises ``ArchError`` for graphs outside the space."""
+
+    @abstractmethod
+    def parse(self, text: str) -> Arch:
+        """Parse the space's string form; raises ``ArchError`` naming what is wrong."""
+
+    @abstractmethod
+    def format(self, arch: Arch) -> str:
+        """The space's string form (inverse of ``parse``)."""
+
+    def canonical(self, arch: Arch) -> str:
+        """A hash shared by architectures that compute the same function (default: the string)."""
+        return self.format(arch)
+
+
+class FiniteSpace(SearchSpace):
+    """A search space whose members can be enumerated by index ``0 .. size - 1``."""
+
+    size: int
+
+    @abstractmethod
+    def index(self, arch: Arch) -> int:
+        """Position of ``arch`` in the enumeration."""
+
+    @abstractmethod
+    def arch_at(self, i: int) -> Arch:
+        """The architecture at position ``i``."""
+
+    def sample(self, rng: np.random.Generator) -> Arch:
+        return self.arch_at(int(rng.integers(self.size)))
+
+    def __iter__(self) -> Iterator[Arch]:
+        return (self.arch_at(i) for i in range(self.size))
+
+    def __len__(self) -> int:
+        return self.size

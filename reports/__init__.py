@@ -1,0 +1,1 @@
+"""Reporter: tables, statistics and figures, computed from a results store only."""
