@@ -58,9 +58,20 @@ def _read_frame(path: Path) -> pd.DataFrame:
         raise BenchmarkFileError(f"cannot read table file {path}: {exc}") from None
 
 
-@lru_cache(maxsize=16)
 def _indexed_frame(path: str, arch_column: str, space_name: str) -> tuple[np.ndarray, pd.DataFrame]:
-    """The file and, per row, the space index of its architecture string."""
+    """The file and, per row, the space index of its architecture string (cached while the
+    file is unchanged)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        raise BenchmarkFileError(f"table file not found: {path}") from None
+    return _indexed_frame_cached(path, arch_column, space_name, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _indexed_frame_cached(
+    path: str, arch_column: str, space_name: str, mtime_ns: int, size: int
+) -> tuple[np.ndarray, pd.DataFrame]:
     frame = _read_frame(Path(path))
     if arch_column not in frame.columns:
         raise TableError(f"{path} has no architecture column {arch_column!r}; columns: {', '.join(map(str, frame.columns))}")

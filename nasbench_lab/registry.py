@@ -59,7 +59,8 @@ class Registry(Generic[T]):
             hint = difflib.get_close_matches(name, self.names(), n=1)
             more = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise UnknownNameError(
-                f"unknown {self.kind} {name!r}{more}; choose from: {', '.join(self.names())}"
+                f"unknown {self.kind} {name!r}{more}; choose from: "
+                + ", ".join(n + "<path>" if n.endswith(":") else n for n in self.names())
             )
         return import_object(table[name])
 
