@@ -8,6 +8,7 @@ Declaration::
      "files": {"<alias>": {"path": "x.csv", "arch_column": "arch_str"}},
      "datasets": {"<dataset>": {
          "search": "<alias>:<column>", "report": "<alias>:<column>",
+         "search_name": "...", "report_name": "...",       # optional (default: the columns)
          "metrics": {"<name>": "<alias>:<column>"},          # optional extra metrics
          "costs": {"<name>": "<alias>:<column>"}}}}           # optional costs
 
@@ -152,7 +153,9 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
     root = settings.data_dir if decl.get("base", "declaration") == "data_dir" else decl_dir
     res = _Resolver(decl, root, label)
     entry = decl["datasets"][dataset]
-    metrics = {"search": entry["search"], "report": entry["report"]}
+    search_name = entry.get("search_name", entry["search"].partition(":")[2])
+    report_name = entry.get("report_name", entry["report"].partition(":")[2])
+    metrics = {search_name: entry["search"], report_name: entry["report"]}
     metrics.update(res.expand(entry.get("metrics", {})))
     costs = res.expand(entry.get("costs", {}))
     arrays = {name: res.column(ref) for name, ref in {**metrics, **costs}.items()}
@@ -161,8 +164,8 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
         dataset=dataset,
         space=res.space,
         metrics=arrays,
-        search_metric="search",
-        report_metric="report",
+        search_metric=search_name,
+        report_metric=report_name,
         costs=tuple(costs),
         note=decl.get("note", ""),
     )
@@ -178,8 +181,8 @@ def spec_from_declaration(path: str | Path, name: str | None = None) -> Benchmar
         description=decl.get("description", f"table declared in {path}"),
         datasets=tuple(decl["datasets"]),
         load=lambda dataset, settings: build(decl, dataset, settings, path.parent),
-        search_metric=first["search"],
-        report_metric=first["report"],
+        search_metric=first.get("search_name", first["search"]),
+        report_metric=first.get("report_name", first["report"]),
         costs=tuple(first.get("costs", {})),
         note=decl.get("note", ""),
         needs="--data-dir / NASBENCH_LAB_DATA" if decl.get("base") == "data_dir" else "",

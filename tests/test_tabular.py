@@ -68,9 +68,10 @@ def test_table_protocol_known_values(settings, nats_csv, dataset, best_test):
 def test_table_search_picks_papers_optimum(settings):
     """README of the shared data: the best 12-epoch valid cell scores 94.37 at 200 epochs."""
     bench = load_benchmark("nb201", "cifar10", settings)
-    pick = int(np.argmax(bench.values("search")))
-    assert round(bench.values("report")[pick], 2) == 94.37
-    assert not np.array_equal(bench.values("search"), bench.values("report"))
+    assert (bench.search_metric_name, bench.report_metric_name) == ("valid_acc_12ep", "test_acc_200ep")
+    pick = int(np.argmax(bench.values("valid_acc_12ep")))
+    assert round(bench.values("test_acc_200ep")[pick], 2) == 94.37
+    assert not np.array_equal(bench.values("valid_acc_12ep"), bench.values("test_acc_200ep"))
 
 
 def test_table_rejects_nan_and_duplicates(tmp_path, settings, data_dir):
@@ -105,7 +106,7 @@ def test_table_declaration_from_file(tmp_path, data_dir):
     spec = spec_from_declaration(path)
     assert spec.datasets == ("cifar100",)
     bench = spec.build("c100", Settings())
-    assert bench.values("search").shape == (15625,)
+    assert bench.values("cifar100_valid_12ep").shape == (15625,)
     with pytest.raises(BenchmarkFileError, match="not found"):
         read_declaration(tmp_path / "nope.json")
 
