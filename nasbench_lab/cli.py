@@ -12,6 +12,10 @@ from .config import Settings
 from .errors import NasLabError
 
 DEFAULT_BENCHMARKS = ("nb201-analog/cifar10", "nasbench-graph/cora")
+#: Further sub-commands: each module has ``register(subparsers, common)`` adding its parser(s)
+#: with ``set_defaults(func=...)``; the function returns an exit code and raises NasLabError
+#: for user mistakes. One line per module.
+COMMAND_MODULES: list[str] = []
 DEFAULT_ALGORITHMS = "random,re,sa"
 
 
@@ -229,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("arch", help="architecture string, e.g. an NB201 cell '|nor_conv_3x3~0|+|...|'")
     common(q)
     q.set_defaults(func=cmd_query)
+
+    from .registry import import_object
+
+    for module in COMMAND_MODULES:
+        import_object(module + ":register")(sub, common)
     return parser
 
 
