@@ -15,7 +15,9 @@ DEFAULT_BENCHMARKS = ("nb201-analog/cifar10", "nasbench-graph/cora")
 #: Further sub-commands: each module has ``register(subparsers, common)`` adding its parser(s)
 #: with ``set_defaults(func=...)``; the function returns an exit code and raises NasLabError
 #: for user mistakes. One line per module.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "reports.cli",
+]
 DEFAULT_ALGORITHMS = "random,re,sa"
 
 
@@ -122,11 +124,11 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     runs = execute(config, store, jobs=args.jobs, progress=progress)
 
     from reports.figures import regret_curves
-    from reports.leaderboard import summarise, to_markdown
+    from reports.leaderboard import overall_ranks, summarise, to_markdown
 
     summary = summarise(runs)
     notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
-    markdown = to_markdown(summary, notes)
+    markdown = to_markdown(summary, notes, overall_ranks(runs) if len(config.benchmarks) > 1 else None)
     (out / "leaderboard.md").write_text(markdown)
     summary.to_csv(out / "leaderboard.csv", index=False)
     regret_curves(runs, out / "regret.png")

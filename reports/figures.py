@@ -1,35 +1,86 @@
-"""Figures from ``runs.csv``."""
+"""Regret curves from ``runs.csv``: one figure per benchmark/dataset, same colour per algorithm."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
+from .style import COLUMN_WIDTH, colour, pyplot, save, slug
+
+
+def curves(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per algorithm: a (query × seed) table of regret, carried forward after a run's last query.
+    Falls back to the incumbent's report metric when regret is unknown (NaN)."""
+    value = "regret" if runs["regret"].notna().any() else "best_report_metric"
+    out = {}
+    for algo, part in runs.groupby("algorithm", sort=True):
+        out[algo] = part.pivot_table(index="query", columns="seed", values=value).sort_index().ffill()
+    return out
+
+
+def _band(table: pd.DataFrame, band: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    if band == "iqr":
+        return table.median(axis=1), table.quantile(0.25, axis=1), table.quantile(0.75, axis=1)
+    mean = table.mean(axis=1)
+    n = table.count(axis=1).clip(lower=2)
+    half = stats.t.ppf(0.975, n - 1) * table.std(axis=1, ddof=1).fillna(0) / np.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def regret_figure(runs: pd.DataFrame, stem: Path, *, band: str = "ci", log: bool = True,
+                  formats: tuple[str, ...] = ("png", "pdf"), title: str = "") -> list[Path]:
+    """Regret (percentage points below the table's best report metric) against queries.
+    ``band``: "ci" = mean with a 95% t-interval, "iqr" = median with the inter-quartile range."""
+    if band not in ("ci", "iqr"):
+        raise ValueError("band must be 'ci' or 'iqr'")
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    has_regret = runs["regret"].notna().any()
+    for algo, table in curves(runs).items():
+        centre, lo, hi = _band(table, band)
+        ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
+        ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
+    if has_regret and log:
+        ax.set_yscale("symlog", linthresh=0.1)  # log above 0.1 points, linear below (regret can be 0)
+        ax.set_ylim(bottom=0)
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel("queries (architectures evaluated)")
+    what = "regret (test acc. points)" if has_regret else "incumbent report metric"
+    ax.set_ylabel(what)
+    centre = "mean, 95% CI" if band == "ci" else "median, IQR"
+    ax.set_title(f"{title} ({centre})" if title else centre)
+    ax.legend(frameon=False)
+    return save(fig, stem, formats)
+
+
+def regret_figures(runs: pd.DataFrame, out: Path, **kwargs) -> list[Path]:
+    """One regret figure per benchmark/dataset under ``out``."""
+    paths = []
+    for (bench, dataset), part in runs.groupby(["benchmark", "dataset"], sort=True):
+        paths += regret_figure(part, Path(out) / f"regret_{slug(bench, dataset)}", title=f"{bench} / {dataset}", **kwargs)
+    return paths
 
 
 def regret_curves(runs: pd.DataFrame, path: Path) -> Path:
-    """Mean regret (± standard error over seeds) against queries; one panel per benchmark/dataset."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """All benchmarks side by side in one PNG (the leaderboard command's quick look)."""
+    plt = pyplot()
     panels = list(runs.groupby(["benchmark", "dataset"], sort=True))
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN_WIDTH * len(panels), 2.6), squeeze=False)
     for ax, ((bench, dataset), part) in zip(axes[0], panels):
-        for algo, runs_of in part.groupby("algorithm", sort=True):
-            curves = runs_of.pivot_table(index="query", columns="seed", values="regret").ffill()
-            mean = curves.mean(axis=1)
-            sem = curves.std(axis=1, ddof=1).fillna(0) / np.sqrt(curves.shape[1])
-            ax.plot(mean.index, mean.values, label=algo)
-            ax.fill_between(mean.index, (mean - sem).values, (mean + sem).values, alpha=0.2)
-        ax.set_yscale("symlog", linthresh=0.1)
+        has_regret = part["regret"].notna().any()
+        for algo, table in curves(part).items():
+            centre, lo, hi = _band(table, "ci")
+            ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
+            ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
+        if has_regret:
+            ax.set_yscale("symlog", linthresh=0.1)
+            ax.set_ylim(bottom=0)
         ax.set_title(f"{bench} / {dataset}")
         ax.set_xlabel("queries")
-        ax.set_ylabel("regret (report metric)")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+        ax.set_ylabel("regret (report metric points)" if has_regret else "incumbent report metric")
+        ax.legend(frameon=False)
+    save(fig, Path(path).with_suffix(""), ("png",))
     return Path(path)

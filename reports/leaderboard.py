@@ -1,54 +1,149 @@
-"""Leaderboard tables from ``runs.csv``: final regret and report metric, mean ± std over seeds."""
+"""Leaderboard tables from ``runs.csv``: final regret and report metric (mean ± std and standard
+error over seeds), average rank, and a Wilcoxon signed-rank test of each algorithm against the
+best one (paired seeds, Holm correction). Markdown, LaTeX (booktabs) and CSV."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-GROUP = ["benchmark", "dataset", "algorithm"]
+from .stats import holm, paired_wilcoxon, ranks_within
+
+BENCH = ["benchmark", "dataset"]
+GROUP = BENCH + ["algorithm"]
 
 
 def final_rows(runs: pd.DataFrame) -> pd.DataFrame:
     """The last query of every run (one row per benchmark, dataset, algorithm, seed)."""
     runs = runs.sort_values(GROUP + ["seed", "query"], kind="stable")
-    return runs.groupby(GROUP + ["seed"], sort=True).tail(1).reset_index(drop=True)
+    final = runs.groupby(GROUP + ["seed"], sort=True).tail(1).reset_index(drop=True)
+    # Rank by report metric (higher is better); equals ranking by regret where regret is known.
+    final["rank"] = ranks_within(final, "best_report_metric", BENCH + ["seed"])
+    return final
+
+
+def _sem(x: pd.Series) -> float:
+    return float(x.std(ddof=1) / np.sqrt(x.count())) if x.count() > 1 else 0.0
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per benchmark, dataset and algorithm: mean and std (ddof=1) over seeds of the final
-    report metric, regret and search metric; sorted best first within each benchmark."""
+    """One row per benchmark, dataset and algorithm, best first (by mean report metric)."""
     final = final_rows(runs)
-    queries = runs.groupby(GROUP + ["seed"])["query"].max().groupby(GROUP).mean().rename("queries")
-    agg = final.groupby(GROUP).agg(
-        seeds=("seed", "nunique"),
-        report_mean=("best_report_metric", "mean"),
-        report_std=("best_report_metric", "std"),
-        regret_mean=("regret", "mean"),
-        regret_std=("regret", "std"),
-        search_mean=("best_search_metric", "mean"),
-        search_std=("best_search_metric", "std"),
-    )
-    agg = agg.join(queries).fillna({"report_std": 0.0, "regret_std": 0.0, "search_std": 0.0})
-    agg = agg.reset_index().sort_values(["benchmark", "dataset", "regret_mean", "algorithm"], kind="stable")
-    return agg.reset_index(drop=True)
+    rows = []
+    for (bench, dataset, algo), part in final.groupby(GROUP, sort=True):
+        part = part.sort_values("seed")
+        row = {
+            "benchmark": bench, "dataset": dataset, "algorithm": algo,
+            "seeds": int(part["seed"].nunique()),
+            "queries": float(runs[(runs.benchmark == bench) & (runs.dataset == dataset) & (runs.algorithm == algo)]
+                             .groupby("seed")["query"].max().mean()),
+            "report_mean": part["best_report_metric"].mean(),
+            "report_std": part["best_report_metric"].std(ddof=1) if len(part) > 1 else 0.0,
+            "report_sem": _sem(part["best_report_metric"]),
+            "regret_mean": part["regret"].mean(),
+            "regret_std": part["regret"].std(ddof=1) if len(part) > 1 else 0.0,
+            "regret_sem": _sem(part["regret"]),
+            "search_mean": part["best_search_metric"].mean(),
+            "search_std": part["best_search_metric"].std(ddof=1) if len(part) > 1 else 0.0,
+            "avg_rank": part["rank"].mean(),
+        }
+        if "compute_seconds" in part:
+            row["compute_seconds"] = part["compute_seconds"].mean()
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    if summary.empty:
+        return summary
+    summary = summary.sort_values(BENCH + ["report_mean", "algorithm"], ascending=[True, True, False, True], kind="stable")
+    summary["p_vs_best"] = np.nan
+    summary["p_holm"] = np.nan
+    for (bench, dataset), part in summary.groupby(BENCH, sort=False):
+        best = part.iloc[0]["algorithm"]
+        sub = final[(final.benchmark == bench) & (final.dataset == dataset)]
+        table = sub.pivot_table(index="seed", columns="algorithm", values="best_report_metric")
+        others = [a for a in part["algorithm"] if a != best]
+        raw = []
+        for algo in others:
+            paired = table[[best, algo]].dropna()
+            raw.append(paired_wilcoxon(paired[best].to_numpy(), paired[algo].to_numpy()))
+        for algo, p, padj in zip(others, raw, holm(raw)):
+            mask = (summary.benchmark == bench) & (summary.dataset == dataset) & (summary.algorithm == algo)
+            summary.loc[mask, ["p_vs_best", "p_holm"]] = [p, padj]
+    return summary.reset_index(drop=True)
 
 
-def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None = None) -> str:
-    """One markdown table per benchmark and dataset."""
+def overall_ranks(runs: pd.DataFrame) -> pd.DataFrame:
+    """Average rank of each algorithm across seeds and across benchmark/dataset pairs."""
+    final = final_rows(runs)
+    per_bench = final.groupby(GROUP)["rank"].mean().reset_index()
+    out = per_bench.groupby("algorithm").agg(avg_rank=("rank", "mean"), benchmarks=("rank", "size"))
+    return out.sort_values(["avg_rank"]).reset_index()
+
+
+def _fmt(mean: float, spread: float) -> str:
+    return "n/a" if pd.isna(mean) else f"{mean:.2f} ± {spread:.2f}"
+
+
+def _p(value: float) -> str:
+    if pd.isna(value):
+        return "–"
+    return "<0.001" if value < 1e-3 else f"{value:.3f}"
+
+
+def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None = None,
+                overall: pd.DataFrame | None = None) -> str:
+    """One Markdown table per benchmark and dataset (best first), then the overall ranks."""
     lines = ["# Leaderboard", ""]
-    for (bench, dataset), part in summary.groupby(["benchmark", "dataset"], sort=False):
+    for (bench, dataset), part in summary.groupby(BENCH, sort=False):
         lines += [f"## {bench} / {dataset}", ""]
         note = (notes or {}).get((bench, dataset))
         if note:
             lines += [f"Note: {note}.", ""]
         lines += [
-            "| rank | algorithm | final report metric | final regret | final search metric | seeds | queries |",
-            "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+            "| rank | algorithm | final report metric | final regret | search metric | avg rank | p vs best (Holm) | seeds | queries |",
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for rank, row in enumerate(part.itertuples(index=False), start=1):
+        for k, row in enumerate(part.itertuples(index=False), start=1):
             lines.append(
-                f"| {rank} | {row.algorithm} | {row.report_mean:.2f} ± {row.report_std:.2f} "
-                f"| {row.regret_mean:.2f} ± {row.regret_std:.2f} | {row.search_mean:.2f} ± {row.search_std:.2f} "
-                f"| {row.seeds} | {row.queries:.0f} |"
+                f"| {k} | {row.algorithm} | {_fmt(row.report_mean, row.report_std)} (se {row.report_sem:.2f}) "
+                f"| {_fmt(row.regret_mean, row.regret_std)} | {_fmt(row.search_mean, row.search_std)} "
+                f"| {row.avg_rank:.2f} | {_p(row.p_holm)} | {row.seeds} | {row.queries:.0f} |"
             )
         lines.append("")
-    lines.append("Mean ± standard deviation over seeds of the incumbent (best so far by search metric) after the last query.")
+    if overall is not None and len(overall):
+        lines += ["## Average rank across benchmarks", "", "| algorithm | average rank | benchmarks |", "| --- | ---: | ---: |"]
+        lines += [f"| {r.algorithm} | {r.avg_rank:.2f} | {r.benchmarks} |" for r in overall.itertuples(index=False)]
+        lines.append("")
+    lines += [
+        "Incumbent = best architecture so far by search metric; its report metric after the last query, "
+        "mean ± std over seeds (se = standard error). Regret = best report metric in the table − incumbent's. "
+        "Avg rank: rank among algorithms within each seed, averaged. p: two-sided Wilcoxon signed-rank test "
+        "against the best algorithm on paired seeds, Holm-corrected within each benchmark.",
+    ]
     return "\n".join(lines) + "\n"
+
+
+def _tex(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
+        text = text.replace(a, b)
+    return text
+
+
+def to_latex(summary: pd.DataFrame) -> str:
+    """A booktabs table per benchmark and dataset (needs ``\\usepackage{booktabs}``)."""
+    out = []
+    for (bench, dataset), part in summary.groupby(BENCH, sort=False):
+        out += [
+            r"\begin{table}[t]", r"\centering", r"\small",
+            rf"\caption{{{_tex(bench)} / {_tex(dataset)}: final incumbent, mean $\pm$ std over seeds.}}",
+            r"\begin{tabular}{lrrrr}", r"\toprule",
+            r"Algorithm & Report metric & Regret & Avg.\ rank & $p$ (Holm) \\", r"\midrule",
+        ]
+        best = part["report_mean"].max()
+        for row in part.itertuples(index=False):
+            report = f"{row.report_mean:.2f} $\\pm$ {row.report_std:.2f}"
+            if row.report_mean == best:
+                report = rf"\textbf{{{report}}}"
+            regret = "n/a" if pd.isna(row.regret_mean) else f"{row.regret_mean:.2f} $\\pm$ {row.regret_std:.2f}"
+            p = _p(row.p_holm).replace("<", "$<$").replace("–", "--")
+            out.append(f"{_tex(row.algorithm)} & {report} & {regret} & {row.avg_rank:.2f} & {p} \\\\")
+        out += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+    return "\n".join(out)

@@ -1,0 +1,62 @@
+"""Draw an architecture's graph form as a layered DAG with operation labels (matplotlib only)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from nasbench_lab.graph import ArchGraph
+
+from .style import COLUMN_WIDTH, pyplot, save
+
+SHORT = {"nor_conv_3x3": "conv 3×3", "nor_conv_1x1": "conv 1×1", "avg_pool_3x3": "pool 3×3",
+         "skip_connect": "skip", "none": "zero"}
+
+
+def layers(graph: ArchGraph) -> list[int]:
+    """Longest-path depth of every node from the sources."""
+    preds = graph.predecessors()
+    depth: dict[int, int] = {}
+
+    def visit(n: int, stack: tuple[int, ...] = ()) -> int:
+        if n in depth:
+            return depth[n]
+        if n in stack:
+            raise ValueError("graph has a cycle")
+        depth[n] = 0 if not preds[n] else 1 + max(visit(p, stack + (n,)) for p in preds[n])
+        return depth[n]
+
+    return [visit(n) for n in range(graph.num_nodes)]
+
+
+def draw_graph(graph: ArchGraph, ax, title: str = "") -> None:
+    ops = graph.ops()
+    depth = layers(graph)
+    columns: dict[int, list[int]] = {}
+    for n, d in enumerate(depth):
+        columns.setdefault(d, []).append(n)
+    pos = {}
+    for d, nodes in columns.items():
+        for k, n in enumerate(nodes):
+            pos[n] = (d, (len(nodes) - 1) / 2 - k)
+    for s, t in graph.edge_index.T:
+        ax.annotate("", xy=pos[int(t)], xytext=pos[int(s)],
+                    arrowprops=dict(arrowstyle="-|>", color="#555555", lw=0.7, shrinkA=11, shrinkB=11))
+    for n, (x, y) in pos.items():
+        op = ops[n]
+        face = "#DDDDDD" if op in ("input", "output") else ("#FFFFFF" if op == "none" else "#CFE3F3")
+        ax.text(x, y, SHORT.get(op, op), ha="center", va="center", fontsize=6,
+                bbox=dict(boxstyle="round,pad=0.3", fc=face, ec="#333333", lw=0.6))
+    ax.set_xlim(-0.6, max(depth) + 0.6)
+    ys = [p[1] for p in pos.values()]
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=7)
+
+
+def draw_cells(graphs: list[tuple[str, ArchGraph]], stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
+    """One panel per (title, graph), stacked vertically at single-column width."""
+    plt = pyplot()
+    fig, axes = plt.subplots(len(graphs), 1, figsize=(COLUMN_WIDTH, 1.6 * len(graphs)), squeeze=False)
+    for ax, (title, graph) in zip(axes[:, 0], graphs):
+        draw_graph(graph, ax, title)
+    return save(fig, stem, formats)

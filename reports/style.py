@@ -1,0 +1,52 @@
+"""One look for every figure: single-column size, fonts, colours fixed per algorithm."""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+COLUMN_WIDTH = 3.5  # inches, a single column of a two-column paper
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
+           "#8C564B", "#7F7F7F"]
+#: Registered algorithms keep these colours in every figure; others get a stable hashed colour.
+KNOWN = ["random", "re", "sa", "gin-evolution", "gin-sa", "synflow-rank", "darts", "ofa"]
+
+
+def colour(algorithm: str) -> str:
+    if algorithm in KNOWN:
+        return PALETTE[KNOWN.index(algorithm) % len(PALETTE)]
+    return PALETTE[zlib.crc32(algorithm.encode()) % len(PALETTE)]
+
+
+def pyplot():
+    """matplotlib.pyplot with a headless backend and the project's style."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({
+        "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7,
+        "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.grid": True, "grid.alpha": 0.3,
+        "axes.spines.top": False, "axes.spines.right": False, "savefig.bbox": "tight",
+        "pdf.fonttype": 42,
+    })
+    return plt
+
+
+def save(fig, stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
+    """Save ``fig`` as ``stem.<format>`` for every format; close it; return the paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        fig.savefig(path, dpi=200)
+        paths.append(path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return paths
+
+
+def slug(*parts: str) -> str:
+    return "_".join("".join(c if c.isalnum() or c in "-." else "-" for c in p) for p in parts)

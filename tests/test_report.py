@@ -1,0 +1,50 @@
+import json
+
+import pandas as pd
+import pytest
+
+from adapters.nb201 import NB201Space
+from nasbench_lab.cli import main
+from reports.drawing import draw_cells, layers
+
+
+def test_report_regenerates_everything(tmp_path, capsys, data_dir):
+    out = tmp_path / "r"
+    assert main(["leaderboard", "--benchmark", "nb201/cifar10,nb201-analog", "--budget", "12", "--seeds", "3",
+                 "--data-dir", str(data_dir), "--out", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    files = [p for p in (out / "report").iterdir()]
+    names = {p.name for p in files}
+    assert {"leaderboard.md", "leaderboard.tex", "leaderboard.csv"} <= names
+    assert any(n.startswith("regret_nb201_cifar10") and n.endswith(".pdf") for n in names)
+    assert any(n.startswith("pareto_nb201_cifar10") and "pixel3" in n for n in names)
+    assert any(n.startswith("cells_nb201-analog") for n in names)
+    assert all(p.stat().st_size > 0 for p in files)
+    md = (out / "report" / "leaderboard.md").read_text()
+    assert "p vs best (Holm)" in md and "Average rank across benchmarks" in md
+    assert len(info["leaderboard"]) == 6
+
+
+def test_report_errors(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "no runs.csv" in capsys.readouterr().err
+
+
+def test_pareto_command(tmp_path, capsys, data_dir):
+    assert main(["pareto", "--benchmark", "nb201/cifar10", "--objectives", "test_acc,latency:pixel3",
+                 "--data-dir", str(data_dir), "--out", str(tmp_path), "--formats", "png"]) == 0
+    paths = capsys.readouterr().out.split()
+    assert len(paths) == 1 and (tmp_path / paths[0].split("/")[-1]).stat().st_size > 1000
+    assert main(["pareto", "--benchmark", "nb201/cifar10", "--objectives", "test_acc,latency:toaster",
+                 "--data-dir", str(data_dir), "--out", str(tmp_path)]) == 2
+    assert "unknown objective 'latency:toaster'" in capsys.readouterr().err
+
+
+def test_cell_drawing(tmp_path):
+    space = NB201Space()
+    g = space.encode(space.arch_at(1234))
+    assert layers(g) == [0, 1, 1, 2, 1, 2, 3, 4]
+    paths = draw_cells([("a", g), ("b", space.encode(space.arch_at(7)))], tmp_path / "cells", ("png", "pdf"))
+    assert all(p.stat().st_size > 1000 for p in paths)

@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from reports.leaderboard import final_rows, overall_ranks, summarise, to_latex, to_markdown
+from reports.stats import holm, paired_wilcoxon, t_interval
+
+
+def test_holm_hand_computed():
+    # sorted p: 0.01 (x3) -> 0.03, 0.02 (x2) -> 0.04, 0.04 (x1) -> 0.04
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert holm([0.5, 0.6]) == pytest.approx([1.0, 1.0])
+    out = holm([np.nan, 0.01])
+    assert np.isnan(out[0]) and out[1] == pytest.approx(0.01)
+
+
+def test_wilcoxon_matches_scipy_and_edge_cases():
+    rng = np.random.default_rng(0)
+    x, y = rng.random(20), rng.random(20)
+    assert paired_wilcoxon(x, y) == pytest.approx(stats.wilcoxon(x, y).pvalue)
+    assert paired_wilcoxon(x, x) == 1.0
+    assert np.isnan(paired_wilcoxon(x[:1], y[:1]))
+
+
+def test_t_interval():
+    lo, hi = t_interval(np.array([1.0, 2.0, 3.0]))
+    half = stats.t.ppf(0.975, 2) * 1.0 / np.sqrt(3)
+    assert (lo, hi) == pytest.approx((2 - half, 2 + half))
+
+
+def fake_runs() -> pd.DataFrame:
+    rows = []
+    rng = np.random.default_rng(1)
+    for algo, level in (("good", 94.0), ("bad", 92.0), ("same", 94.0)):
+        for seed in range(10):
+            final = level + rng.normal(0, 0.1)
+            for q in (1, 2):
+                report = final - (1.0 if q == 1 else 0.0)
+                rows.append(dict(benchmark="b", dataset="d", algorithm=algo, seed=seed, query=q,
+                                 arch="x", search_metric=0, report_metric=report, best_search_metric=0,
+                                 best_report_metric=report, regret=95 - report, seconds=0.0))
+    return pd.DataFrame(rows)
+
+
+def test_summary_statistics():
+    runs = fake_runs()
+    s = summarise(runs)
+    assert list(s["algorithm"])[-1] == "bad"
+    bad = s[s.algorithm == "bad"].iloc[0]
+    final = final_rows(runs)
+    assert bad.report_mean == pytest.approx(final[final.algorithm == "bad"].best_report_metric.mean())
+    assert bad.report_sem == pytest.approx(final[final.algorithm == "bad"].best_report_metric.std(ddof=1) / np.sqrt(10))
+    assert bad.avg_rank == 3.0 and bad.p_holm < 0.01
+    assert np.isnan(s.iloc[0].p_vs_best)  # the best is not tested against itself
+    ranks = overall_ranks(runs)
+    assert ranks.iloc[-1]["algorithm"] == "bad"
+    md = to_markdown(s, {("b", "d"): "a note"}, ranks)
+    assert "## b / d" in md and "Note: a note." in md and "Average rank" in md
+    tex = to_latex(s)
+    assert r"\toprule" in tex and r"\bottomrule" in tex and r"\textbf{" in tex
+
+
+def test_nan_regret_is_shown_as_na():
+    runs = fake_runs()
+    runs["regret"] = np.nan
+    md = to_markdown(summarise(runs))
+    assert "n/a" in md
