@@ -42,3 +42,62 @@ def nats_csv(data_dir: Path):
     import pandas as pd
 
     return pd.read_csv(data_dir / "nats_bench.csv")
+
+
+# --- Official-schema benchmark files (tests/official_fixtures.py), built once per session ---
+
+N_TOPOLOGY, N_SIZE = 15625, 32768
+
+
+@pytest.fixture(scope="session")
+def official_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("official")
+
+
+@pytest.fixture(scope="session")
+def tss_file(official_dir: Path) -> Path:
+    """NATS tss file: every cell, the CIFAR-10 records (cifar10-valid@12, cifar10@200)."""
+    from official_fixtures import write_nats_file
+
+    return write_nats_file(official_dir / "tss", "tss", datasets="cifar10")
+
+
+@pytest.fixture(scope="session")
+def tss_fast_dir(official_dir: Path) -> Path:
+    """NATS tss fast-mode directory: all four datasets for ``partial_indices(15625)`` only."""
+    from official_fixtures import partial_indices, write_nats_fast_dir
+
+    return write_nats_fast_dir(official_dir / "NATS-tss-simple", "tss", partial_indices(N_TOPOLOGY))
+
+
+@pytest.fixture(scope="session")
+def sss_file_partial(official_dir: Path) -> Path:
+    """NATS sss file: all four datasets for ``partial_indices(32768)`` only."""
+    from official_fixtures import partial_indices, write_nats_file
+
+    return write_nats_file(official_dir / "sss", "sss", datasets="all", indices=partial_indices(N_SIZE))
+
+
+@pytest.fixture(scope="session")
+def sss_fast_dir(official_dir: Path) -> Path:
+    """NATS sss fast-mode directory: all four datasets for ``partial_indices(32768, seed=8)``."""
+    from official_fixtures import partial_indices, write_nats_fast_dir
+
+    return write_nats_fast_dir(official_dir / "NATS-sss-simple", "sss", partial_indices(N_SIZE, seed=8))
+
+
+@pytest.fixture(scope="session")
+def nb201_pth(official_dir: Path) -> Path:
+    """NAS-Bench-201 .pth: every cell, the CIFAR-10 records."""
+    from official_fixtures import write_nb201_pth
+
+    return write_nb201_pth(official_dir / "NAS-Bench-201-fixture.pth", datasets="cifar10")
+
+
+@pytest.fixture(scope="session")
+def nb201_pth_partial(official_dir: Path) -> Path:
+    """NAS-Bench-201 .pth: all four datasets for ``partial_indices(15625)`` only."""
+    from official_fixtures import partial_indices, write_nb201_pth
+
+    return write_nb201_pth(official_dir / "NAS-Bench-201-partial.pth", datasets="all",
+                           indices=partial_indices(N_TOPOLOGY))
