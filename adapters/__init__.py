@@ -5,6 +5,7 @@ SPACES = {
     "nb201": "adapters.nb201:NB201Space",
     "nats-size": "adapters.nats_size:NATSSizeSpace",
     "nasbench-graph": "adapters.nasbench_graph:NasBenchGraphSpace",
+    "dynamicnet": "adapters.dynamicnet_space:DynamicNetSpace",
 }
 
 #: Benchmarks by name (``BenchmarkSpec`` objects). ``table:`` takes a declaration path.
@@ -15,5 +16,6 @@ REGISTRY = {
     "nats-tss": "adapters.official:NATS_TSS_SPEC",
     "nats-sss": "adapters.official:NATS_SSS_SPEC",
     "nasbench-graph": "adapters.nasbench_graph:SPEC",
+    "dynamicnet": "adapters.dynamicnet_bench:SPEC",
     "table:": "adapters.table:spec_from_declaration",
 }

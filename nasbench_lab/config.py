@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DATA_ENV = "NASBENCH_LAB_DATA"
 CACHE_ENV = "NASBENCH_LAB_CACHE"
@@ -11,6 +12,7 @@ FILE_ENVS = {
     "nb201-official": "NASBENCH_LAB_NB201_FILE",
     "nats-tss": "NASBENCH_LAB_NATS_TSS",
     "nats-sss": "NASBENCH_LAB_NATS_SSS",
+    "dynamicnet/cifar10": "NASBENCH_LAB_CIFAR10",
 }
 
 
@@ -21,27 +23,33 @@ class Settings:
     ``data_dir``: directory with CSV tables (``--data-dir`` or ``$NASBENCH_LAB_DATA``).
     ``cache_dir``: where converted arrays are cached (``$NASBENCH_LAB_CACHE``, default
     ``~/.cache/nasbench-lab``). ``files``: official benchmark files by benchmark name
-    (``--benchmark-file`` or the variables in ``FILE_ENVS``).
+    (``--benchmark-file`` or the variables in ``FILE_ENVS``). ``options``: per-benchmark options
+    (``--benchmark-option NAME.KEY=VALUE``), e.g. a live benchmark's training recipe.
     """
 
     data_dir: Path | None = None
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "nasbench-lab")
     files: dict[str, Path] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_env(
-        cls, data_dir: str | os.PathLike | None = None, files: dict[str, str] | None = None
+        cls,
+        data_dir: str | os.PathLike | None = None,
+        files: dict[str, str] | None = None,
+        options: dict[str, dict[str, Any]] | None = None,
     ) -> "Settings":
         data = data_dir or os.environ.get(DATA_ENV)
         cache = os.environ.get(CACHE_ENV)
         found = {name: Path(os.environ[var]) for name, var in FILE_ENVS.items() if os.environ.get(var)}
         found.update({k: Path(v) for k, v in (files or {}).items()})
         kwargs = {"cache_dir": Path(cache)} if cache else {}
-        return cls(data_dir=Path(data) if data else None, files=found, **kwargs)
+        return cls(data_dir=Path(data) if data else None, files=found, options=dict(options or {}), **kwargs)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "data_dir": str(self.data_dir) if self.data_dir else None,
             "cache_dir": str(self.cache_dir),
             "files": {k: str(v) for k, v in self.files.items()},
+            "options": {k: dict(v) for k, v in self.options.items()},
         }

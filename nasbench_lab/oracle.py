@@ -26,7 +26,9 @@ class Oracle:
     It is built from a search space and a function returning the search metric only: it holds
     no reference to the benchmark, so an algorithm cannot read report (test) metrics through it.
     Re-querying an architecture already queried costs nothing and returns the same value; a new
-    query past the budget raises ``BudgetExhausted``.
+    query past the budget raises ``BudgetExhausted``. With ``max_seconds`` (a wall-clock budget,
+    e.g. for live benchmarks) a new query is also refused once that many seconds have passed
+    since the oracle was created; a query started in time runs to its end.
     """
 
     def __init__(
@@ -35,11 +37,15 @@ class Oracle:
         search_metric: Callable[[Arch], float],
         budget: int,
         clock: Callable[[], float] = time.perf_counter,
+        max_seconds: float | None = None,
     ) -> None:
         if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
             raise BudgetError(f"budget must be a whole number of queries >= 1, got {budget!r}")
+        if max_seconds is not None and (isinstance(max_seconds, bool) or not max_seconds > 0):
+            raise BudgetError(f"the wall-clock budget must be a number of seconds > 0, got {max_seconds!r}")
         self.space = space
         self.budget = budget
+        self.max_seconds = None if max_seconds is None else float(max_seconds)
         self._lookup = search_metric
         self._clock = clock
         self._start = clock()
@@ -48,8 +54,8 @@ class Oracle:
         self.compute_seconds = 0.0
 
     @classmethod
-    def for_benchmark(cls, benchmark, budget: int) -> "Oracle":
-        return cls(benchmark.space, benchmark.searcher(), budget)
+    def for_benchmark(cls, benchmark, budget: int, max_seconds: float | None = None) -> "Oracle":
+        return cls(benchmark.space, benchmark.searcher(), budget, max_seconds=max_seconds)
 
     @property
     def used(self) -> int:
@@ -60,8 +66,17 @@ class Oracle:
         return self.budget - len(self._history)
 
     @property
+    def elapsed(self) -> float:
+        """Seconds since the oracle was created."""
+        return self._clock() - self._start
+
+    @property
+    def out_of_time(self) -> bool:
+        return self.max_seconds is not None and self.elapsed >= self.max_seconds
+
+    @property
     def exhausted(self) -> bool:
-        return self.remaining <= 0
+        return self.remaining <= 0 or self.out_of_time
 
     def seen(self, arch: Arch) -> bool:
         return arch in self._cache
@@ -70,8 +85,10 @@ class Oracle:
         """The search metric of ``arch``; charged once per distinct architecture."""
         if arch in self._cache:
             return self._cache[arch]
-        if self.exhausted:
+        if self.remaining <= 0:
             raise BudgetExhausted(f"query budget of {self.budget} is spent")
+        if self.out_of_time:
+            raise BudgetExhausted(f"wall-clock budget of {self.max_seconds:g} s is spent")
         value = float(self._lookup(arch))
         self._cache[arch] = value
         self._history.append(Query(len(self._history) + 1, arch, value, self._clock() - self._start))

@@ -17,12 +17,13 @@ import pandas as pd
 
 from .benchmark import Benchmark, BenchmarkSpec
 from .config import Settings
-from .errors import NasLabError, UnknownNameError
+from .errors import BudgetExhausted, NasLabError, UnknownNameError
 from .oracle import Oracle
 from .registry import ALGORITHMS, BENCHMARKS
+from .space import FiniteSpace
 from .trajectory import COLUMNS, trajectory
 
-RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS
+RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
 SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
 
 
@@ -36,6 +37,7 @@ class Task:
     params: tuple[tuple[str, Any], ...]
     seed: int
     budget: int
+    max_seconds: float | None = None  # optional wall-clock budget per run
 
 
 @dataclass
@@ -48,10 +50,11 @@ class RunConfig:
     seeds: list[int]
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
+    max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
 
     def tasks(self) -> list[Task]:
         return [
-            Task(b, d, a, tuple(sorted(self.params.get(a, {}).items())), s, self.budget)
+            Task(b, d, a, tuple(sorted(self.params.get(a, {}).items())), s, self.budget, self.max_seconds)
             for b, d in self.benchmarks
             for a in self.algorithms
             for s in self.seeds
@@ -65,6 +68,10 @@ class RunConfig:
             raise NasLabError("the same benchmark and dataset are listed twice")
         for a in self.algorithms:
             self.params[a] = resolve_algorithm(a, self.params.get(a, {}))
+            if "finite" in getattr(ALGORITHMS.get(a), "requires", ()):
+                for b, d in self.benchmarks:
+                    if not isinstance(load_benchmark(b, d, self.settings).space, FiniteSpace):
+                        raise NasLabError(f"algorithm {a!r} needs an enumerable search space; {b!r} has none")
         if self.budget < 1 or not self.seeds:
             raise NasLabError("need a budget >= 1 and at least one seed")
 
@@ -74,6 +81,7 @@ class RunConfig:
             "algorithms": {a: self.params.get(a, {}) for a in self.algorithms},
             "budget": self.budget,
             "seeds": list(self.seeds),
+            "time_budget_seconds": self.max_seconds,
             "settings": self.settings.as_dict(),
         }
 
@@ -92,6 +100,7 @@ def _load(name: str, dataset: str, settings_json: str) -> Benchmark:
         data_dir=Path(s["data_dir"]) if s["data_dir"] else None,
         cache_dir=Path(s["cache_dir"]),
         files={k: Path(v) for k, v in s["files"].items()},
+        options=s.get("options", {}),
     )
     return benchmark_spec(name).build(dataset, settings)
 
@@ -114,14 +123,32 @@ def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
     return {**defaults, **params}
 
 
-def run_task(task: Task, settings: Settings) -> pd.DataFrame:
-    """Run one task; the random stream depends only on the seed."""
+def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> pd.DataFrame:
+    """Run one task; the random stream depends only on the seed. ``on_query`` is called after
+    each new query (e.g. to advance a progress bar). A run stopped by its wall-clock budget
+    ends normally with the queries made so far."""
     bench = load_benchmark(task.benchmark, task.dataset, settings)
     cls = ALGORITHMS.get(task.algorithm)
     algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
-    oracle = Oracle.for_benchmark(bench, task.budget)
-    algo.run(oracle)
+    if on_query is None:
+        oracle = Oracle.for_benchmark(bench, task.budget, task.max_seconds)
+    else:
+        search = bench.searcher()
+
+        def counted(arch):
+            value = search(arch)
+            on_query()
+            return value
+
+        oracle = Oracle(bench.space, counted, task.budget, max_seconds=task.max_seconds)
+    oracle.dataset = bench.dataset  # context for algorithms that build networks (no metric access)
+    try:
+        algo.run(oracle)
+    except BudgetExhausted:
+        if not oracle.out_of_time:
+            raise
     frame = trajectory(oracle.history, bench)
+    frame["compute_seconds"] = oracle.compute_seconds  # compute outside queries (proxies, supernets)
     for col, value in (("seed", task.seed), ("algorithm", task.algorithm), ("dataset", bench.dataset), ("benchmark", task.benchmark)):
         frame.insert(0, col, value)
     return frame
@@ -172,14 +199,16 @@ def execute(
     store: ResultsStore,
     jobs: int = 1,
     progress: Callable[[Iterable], Iterable] | None = None,
+    on_query: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
     """Run every task, appending each finished run to the store; return all rows.
-    Call ``config.resolve()`` first."""
+    Call ``config.resolve()`` first. ``on_query`` (called after each new query) is used with
+    ``jobs=1`` only."""
     tasks = config.tasks()
     wrap = progress or (lambda it, **_: it)
     if jobs <= 1:
         for task in wrap(tasks, total=len(tasks)):
-            store.append(run_task(task, config.settings))
+            store.append(run_task(task, config.settings, on_query))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(_worker, t, config.settings) for t in tasks]
