@@ -85,7 +85,10 @@ def load_arrays(path: str) -> dict[str, np.ndarray]:
 
 
 def load(dataset: str, settings: Settings) -> TabularBenchmark:
-    arrays = load_arrays(str(settings.files.get("nb201-analog", default_path())))
+    from .nb201_costs import cost_arrays  # params_mb, flops_m computed from the NB201 network
+
+    costs = cost_arrays(dataset)
+    arrays = {**load_arrays(str(settings.files.get("nb201-analog", default_path()))), **costs}
     return TabularBenchmark(
         name="nb201-analog",
         dataset=dataset,
@@ -93,6 +96,7 @@ def load(dataset: str, settings: Settings) -> TabularBenchmark:
         metrics=arrays,
         search_metric="baseline_accuracy",
         report_metric="baseline_accuracy",
+        costs=tuple(costs),
         note=NOTE,
     )
 
@@ -104,6 +108,6 @@ SPEC = BenchmarkSpec(
     load=load,
     search_metric="baseline_accuracy",
     report_metric="baseline_accuracy",
-    costs=(),
+    costs=("params_mb", "flops_m"),
     note=NOTE + "; also " + ", ".join(SCALARS[1:] + DRIFTS),
 )

@@ -11,6 +11,7 @@ Declaration::
          "search_name": "...", "report_name": "...",       # optional (default: the columns)
          "metrics": {"<name>": "<alias>:<column>"},          # optional extra metrics
          "costs": {"<name>": "<alias>:<column>"}}}}           # optional costs
+     "computed_costs": "module:function"   # optional: function(dataset) -> {cost: array by arch index}
 
 A cost or metric entry may hold ``{}`` in both name and column: it then expands to every column
 that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). Every
@@ -159,6 +160,10 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
     metrics.update(res.expand(entry.get("metrics", {})))
     costs = res.expand(entry.get("costs", {}))
     arrays = {name: res.column(ref) for name, ref in {**metrics, **costs}.items()}
+    if decl.get("computed_costs"):  # "module:function", dataset -> {cost name: array by space index}
+        computed = {k: v for k, v in import_object(decl["computed_costs"])(dataset).items() if k not in arrays}
+        arrays.update(computed)
+        costs = {**costs, **dict.fromkeys(computed, "")}
     return TabularBenchmark(
         name=label,
         dataset=dataset,

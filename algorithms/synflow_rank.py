@@ -1,0 +1,129 @@
+"""Zero-cost ranking: score a large pool with a proxy (SynFlow by default), query the best, then
+optionally regularized evolution warm-started from them."""
+from __future__ import annotations
+
+import os
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from nasbench_lab.algorithm import Algorithm
+from nasbench_lab.config import Settings
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.oracle import Oracle
+from nasbench_lab.space import SearchSpace
+
+from .regularized_evolution import RegularizedEvolution
+
+
+@lru_cache(maxsize=8)
+def _complete_table(config, cache_dir: str, mtime_ns: int):
+    from nasbench_lab.proxies.table import cached_complete_table
+
+    return cached_complete_table(config, Path(cache_dir))
+
+
+class SynflowRank(Algorithm):
+    """SynFlow ranking: proxy-score a pool (no queries; compute time recorded), query the top-k, then RE warm-started from them."""
+
+    requires = ("finite",)
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        rng: np.random.Generator,
+        *,
+        pool_size: int = 3000,
+        top_k: int = 10,
+        evolve: bool = True,
+        population_size: int = 10,
+        sample_size: int = 3,
+        proxy: str = "synflow",
+        proxy_seed: int = 0,
+        dataset: str = "auto",
+        use_cache: bool = True,
+    ) -> None:
+        """``pool_size`` architectures drawn at random are scored with ``proxy`` (networks
+        initialised from ``proxy_seed``; ``dataset`` "auto" = the benchmark's); the ``top_k``
+        best by proxy are queried. With ``evolve`` the remaining budget runs regularized
+        evolution (``population_size``, ``sample_size``) whose population starts as the best
+        queried ones; without, queries continue down the proxy ranking. With ``use_cache`` a
+        proxy table already computed under ``$NASBENCH_LAB_CACHE`` (``nasbench-lab proxy``)
+        supplies the scores; they are charged the compute time recorded in the table."""
+        super().__init__(space, rng)
+        if pool_size < 1 or top_k < 1:
+            raise NasLabError("synflow-rank needs pool_size >= 1 and top_k >= 1")
+        if not 1 <= sample_size <= population_size:
+            raise NasLabError("synflow-rank needs 1 <= sample_size <= population_size")
+        self.pool_size, self.top_k, self.evolve = int(pool_size), int(top_k), bool(evolve)
+        self.population_size, self.sample_size = int(population_size), int(sample_size)
+        self.proxy, self.proxy_seed, self.dataset, self.use_cache = proxy, int(proxy_seed), dataset, bool(use_cache)
+
+    def _dataset(self, oracle: Oracle) -> str:
+        from nasbench_lab.proxies.data import canonical_dataset
+
+        dataset = self.dataset if self.dataset != "auto" else getattr(oracle, "dataset", None)
+        if dataset is None:
+            raise NasLabError("synflow-rank: the oracle names no dataset; pass --param synflow-rank.dataset=NAME")
+        return canonical_dataset(dataset)
+
+    def scores(self, pool: np.ndarray, oracle: Oracle) -> tuple[np.ndarray, float]:
+        """Reported proxy values of the pool (space indices) and their compute time."""
+        from nasbench_lab.proxies import get_proxy
+        from nasbench_lab.proxies.cli import IMAGES_ENV
+        from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores, table_paths
+
+        check_supported(self.space.name)
+
+        spec = get_proxy(self.proxy)
+        image_dir = os.environ.get(IMAGES_ENV) if spec.needs_data else None
+        config = TableConfig(spec.name, self.space.name, self._dataset(oracle), self.proxy_seed, image_dir)
+        cache_dir = Settings.from_env().cache_dir
+        if self.use_cache:
+            full = table_paths(config, cache_dir)[0]
+            rows = _complete_table(config, str(cache_dir), full.stat().st_mtime_ns) if full.is_file() else None
+            if rows is not None:
+                raw = np.array([rows[int(i)][0] for i in pool])
+                seconds = float(sum(rows[int(i)][1] for i in pool))
+                return np.array([spec.report(r) for r in raw]), seconds
+        start = time.perf_counter()
+        if self.use_cache:
+            result = compute_scores(config, cache_dir, pool, jobs=1, write=False)
+            return result.values, float(result.seconds.sum())
+        from nasbench_lab.proxies.table import score_indices
+
+        raw = np.array([r for _, r, _ in score_indices(config, [int(i) for i in pool])])
+        return np.array([spec.report(r) for r in raw]), time.perf_counter() - start
+
+    def run(self, oracle: Oracle) -> None:
+        size = self.space.size  # type: ignore[attr-defined]
+        pool = self.rng.choice(size, size=min(self.pool_size, size), replace=False)
+        values, seconds = self.scores(pool, oracle)
+        oracle.add_compute(seconds)
+        ranked = [self.space.arch_at(int(i)) for i in pool[np.argsort(-values, kind="stable")]]  # type: ignore[attr-defined]
+        queried: list[tuple] = []
+        for arch in ranked[: self.top_k]:
+            if oracle.exhausted:
+                return
+            queried.append((arch, oracle.query(arch)))
+        if self.evolve:
+            re = RegularizedEvolution(self.space, self.rng, population_size=self.population_size,
+                                      sample_size=self.sample_size)
+            # Best queried last: they form the initial population (the oldest die first).
+            for arch, value in sorted(queried, key=lambda q: q[1]):
+                re._proposed.add(arch)
+                re.tell(arch, value)
+            re.run(oracle)
+            return
+        for arch in ranked[self.top_k:]:
+            if oracle.exhausted:
+                return
+            oracle.query(arch)
+        tries = 0
+        while not oracle.exhausted and tries < 1000 * oracle.budget:  # pool smaller than the budget
+            tries += 1
+            arch = self.space.sample(self.rng)
+            if not oracle.seen(arch):
+                oracle.query(arch)
