@@ -17,6 +17,8 @@ DEFAULT_BENCHMARKS = ("nb201-analog/cifar10", "nasbench-graph/cora")
 #: for user mistakes. One line per module.
 COMMAND_MODULES: list[str] = [
     "reports.cli",
+    "nasbench_lab.proxies.cli",
+    "nasbench_lab.predictors.cli",
 ]
 DEFAULT_ALGORITHMS = "random,re,sa"
 
@@ -83,6 +85,34 @@ def resolve_benchmarks(items: list[str] | None, dataset: str | None) -> list[tup
     return chosen
 
 
+def parse_benchmark_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``dynamicnet.epochs=5`` -> {"dynamicnet": {"epochs": 5}} (values read as JSON when they
+    parse, else kept as strings; the benchmark checks names and types)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, eq, raw = item.partition("=")
+        bench, dot, name = key.strip().rpartition(".")
+        if not (eq and dot and bench and name):
+            raise NasLabError(f"--benchmark-option expects BENCHMARK.NAME=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(bench, {})[name] = value
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN (e.g. the regret of a live benchmark) -> None, so the JSON line stays valid JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     files = {}
     for item in getattr(args, "benchmark_file", None) or []:
@@ -90,7 +120,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         if not eq:
             raise NasLabError(f"--benchmark-file expects NAME=PATH, got {item!r}")
         files[name] = path
-    return Settings.from_env(data_dir=args.data_dir, files=files)
+    options = parse_benchmark_options(getattr(args, "benchmark_option", None) or [])
+    return Settings.from_env(data_dir=args.data_dir, files=files, options=options)
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -99,6 +130,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.budget < 1:
         raise NasLabError(f"--budget must be at least 1 query, got {args.budget}")
+    if args.time_budget is not None and not args.time_budget > 0:
+        raise NasLabError(f"--time-budget must be a number of seconds > 0, got {args.time_budget}")
     config = RunConfig(
         benchmarks=resolve_benchmarks(args.benchmark, args.dataset),  # type: ignore[arg-type]
         algorithms=[a for a in args.algorithms.split(",") if a],
@@ -106,10 +139,14 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         seeds=parse_seeds(args.seeds),
         params=parse_params(args.param or []),
         settings=settings_from(args),
+        max_seconds=args.time_budget,
     )
     unknown = set(config.params) - set(config.algorithms)
     if unknown:
         raise NasLabError(f"--param names algorithms not being run: {', '.join(sorted(unknown))}")
+    unknown = set(config.settings.options) - {b for b, _ in config.benchmarks}
+    if unknown:
+        raise NasLabError(f"--benchmark-option names benchmarks not being run: {', '.join(sorted(unknown))}")
     config.resolve()
     out = Path(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
     store = ResultsStore(out)
@@ -121,7 +158,20 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         def progress(it, total):
             return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
 
-    runs = execute(config, store, jobs=args.jobs, progress=progress)
+    query_bar = None
+    if not args.no_progress and args.jobs <= 1:
+        from .live import LiveBenchmark
+
+        if any(isinstance(load_benchmark(b, d, config.settings), LiveBenchmark) for b, d in config.benchmarks):
+            # Live benchmarks train on every query: show queries, not just finished runs.
+            query_bar = tqdm(total=len(config.tasks()) * config.budget, desc="queries", unit="query",
+                             file=sys.stderr, disable=None, leave=False, position=1)
+    try:
+        runs = execute(config, store, jobs=args.jobs, progress=progress,
+                       on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
+    finally:
+        if query_bar is not None:
+            query_bar.close()
 
     from reports.figures import regret_curves
     from reports.leaderboard import overall_ranks, summarise, to_markdown
@@ -141,7 +191,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             "runs": int(runs.groupby(["benchmark", "dataset", "algorithm", "seed"]).ngroups),
             "queries": int(len(runs)),
             "seconds": round(time.perf_counter() - start, 3),
-            "leaderboard": summary.round(4).to_dict(orient="records"),
+            "leaderboard": _json_safe(summary.round(4).to_dict(orient="records")),
         }
         print(json.dumps(line))
     return 0
@@ -209,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--benchmark-file", action="append", metavar="NAME=PATH",
                        help="official benchmark file, e.g. nb201-official=NAS-Bench-201-v1_1-096897.pth")
         p.add_argument("--json", action="store_true", help="print one JSON line (for scripts)")
+        p.add_argument("--benchmark-option", action="append", metavar="BENCHMARK.NAME=VALUE",
+                       help="benchmark option, e.g. a live benchmark's recipe: dynamicnet.epochs=5")
 
     lb = sub.add_parser("leaderboard", help="run algorithms on benchmarks under equal query budgets")
     lb.add_argument("--benchmark", action="append", metavar="NAME[/DATASET]",
@@ -222,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--overwrite", action="store_true", help="replace runs.csv in an existing --out")
     lb.add_argument("--jobs", type=int, default=1, help="worker processes (results do not depend on it)")
     lb.add_argument("--no-progress", action="store_true", help="no progress bar")
+    lb.add_argument("--time-budget", type=float, metavar="SECONDS",
+                    help="wall-clock budget per run besides --budget (no new query after SECONDS)")
     common(lb)
     lb.set_defaults(func=cmd_leaderboard)
 

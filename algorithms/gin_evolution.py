@@ -1,0 +1,107 @@
+"""Predictor-guided evolution: a GIN trained on every query so far ranks many mutated and
+crossed-over children of the best architectures; only the top predicted ones are queried."""
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench_lab.algorithm import Algorithm
+from nasbench_lab.oracle import Oracle
+from nasbench_lab.predictors.base import torch_threads
+from nasbench_lab.predictors.surrogate import (
+    GINSurrogate, crossover, initial_sample, query_all, random_unseen, top_queried,
+)
+from nasbench_lab.space import Arch, SearchSpace
+
+
+class GINEvolution(Algorithm):
+    """GIN-guided evolution: mutate/cross the best, rank children with a GIN, query the top few."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        rng: np.random.Generator,
+        *,
+        initial_samples: int = 10,
+        queries_per_round: int = 5,
+        parents: int = 10,
+        candidates: int = 300,
+        random_candidates: float = 0.2,
+        crossover_rate: float = 0.3,
+        max_mutations: int = 3,
+        members: int = 1,
+        epochs: int = 100,
+        refit_epochs: int = 25,
+        hidden: int = 32,
+        layers: int = 2,
+        loss: str = "pairwise",
+    ) -> None:
+        """Query ``initial_samples`` random architectures; then, each round: fit the GIN on all
+        queries so far (search metric only; ``epochs`` from scratch the first time, then a warm
+        start of ``refit_epochs``; 0 = always from scratch); make ``candidates`` unqueried
+        candidates, a fraction ``random_candidates`` of them uniformly random (so that the GIN
+        can pull the search out of a poor region) and the rest children of the ``parents`` best
+        architectures (a crossover of two parents with probability ``crossover_rate``, then
+        1..``max_mutations`` one-change mutations, each extra one with half the probability);
+        rank them by the GIN (``members`` GINs of ``layers`` layers of width ``hidden``,
+        averaged; ``loss`` as in the GIN predictor) and query the best ``queries_per_round``.
+        A round without a new candidate queries a random architecture, so the whole budget is
+        spent."""
+        super().__init__(space, rng)
+        if initial_samples < 2 or queries_per_round < 1 or parents < 1 or candidates < 1:
+            raise ValueError("need initial_samples >= 2 and queries_per_round, parents, candidates >= 1")
+        if not 0 <= crossover_rate <= 1 or not 0 <= random_candidates <= 1 or max_mutations < 1:
+            raise ValueError("need 0 <= crossover_rate, random_candidates <= 1 and max_mutations >= 1")
+        self.initial_samples, self.queries_per_round = initial_samples, queries_per_round
+        self.parents, self.candidates = parents, candidates
+        self.random_candidates = random_candidates
+        self.crossover_rate, self.max_mutations = crossover_rate, max_mutations
+        self.surrogate = GINSurrogate(space, rng, members=members, epochs=epochs, refit_epochs=refit_epochs,
+                                      gin={"hidden": hidden, "layers": layers, "loss": loss})
+        self.rounds = 0
+
+    def _child(self, pool: list[Arch]) -> Arch:
+        if len(pool) > 1 and self.rng.random() < self.crossover_rate:
+            i, j = self.rng.choice(len(pool), size=2, replace=False)
+            child = crossover(self.space, pool[int(i)], pool[int(j)], self.rng)
+            if child is None:
+                child = pool[int(i)]
+        else:
+            child = pool[int(self.rng.integers(len(pool)))]
+        mutations = 1
+        while mutations < self.max_mutations and self.rng.random() < 0.5:
+            mutations += 1
+        for _ in range(mutations):
+            child = self.space.mutate(child, self.rng)
+        return child
+
+    def breed(self, oracle: Oracle) -> list[Arch]:
+        """Distinct unqueried candidates: random architectures, then children of the best."""
+        pool = top_queried(oracle, self.parents)
+        children: dict[Arch, None] = {}
+        n_random = int(round(self.candidates * self.random_candidates))
+        for k in range(self.candidates * 3):
+            if len(children) >= self.candidates:
+                break
+            child = self.space.sample(self.rng) if k < n_random else self._child(pool)
+            if not oracle.seen(child):
+                children.setdefault(child, None)
+        return list(children)
+
+    def run(self, oracle: Oracle) -> None:
+        with torch_threads(1):
+            initial_sample(self.space, oracle, self.rng, self.initial_samples)
+            while not oracle.exhausted:
+                self.surrogate.fit_oracle(oracle)
+                self.rounds += 1
+                children = self.breed(oracle)
+                picks: list[Arch] = []
+                if children:
+                    mean, _ = self.surrogate.score(children)
+                    order = np.argsort(-mean, kind="stable")[: self.queries_per_round]
+                    picks = [children[int(i)] for i in order]
+                if not picks:
+                    arch = random_unseen(self.space, oracle, self.rng)
+                    if arch is None:
+                        return  # the whole (finite) space has been queried
+                    picks = [arch]
+                query_all(oracle, picks)

@@ -1,0 +1,139 @@
+"""A GIN surrogate for search algorithms: trained on the oracle's answers (search metric only),
+it scores any number of architectures for free.
+
+Shared by ``gin-evolution`` and ``gin-sa``. Every random choice comes from the algorithm's
+numpy Generator (model seeds are drawn from it), and torch runs single-threaded while fitting
+and predicting, so a run depends only on its seed.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from nasbench_lab.errors import ArchError
+from nasbench_lab.oracle import Oracle
+from nasbench_lab.space import Arch, FiniteSpace, SearchSpace
+
+from .gin import GINPredictor
+
+
+class GINSurrogate:
+    """An ensemble of ``members`` GINs fitted to (architecture, search metric) pairs.
+
+    The first ``fit`` trains from scratch for ``epochs``; later calls continue from the current
+    weights for ``refit_epochs`` (a warm start), unless ``refit_epochs`` is 0 (always from
+    scratch). ``score`` returns the ensemble mean in z-score units of the training targets
+    (and the members' standard deviation), so temperatures and thresholds do not depend on the
+    benchmark's scale. Graph encodings are cached.
+    """
+
+    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, members: int = 1,
+                 epochs: int = 100, refit_epochs: int = 20, gin: dict[str, Any] | None = None) -> None:
+        if members < 1 or epochs < 1 or refit_epochs < 0:
+            raise ValueError("need members >= 1, epochs >= 1 and refit_epochs >= 0")
+        self.space, self.rng = space, rng
+        self.epochs, self.refit_epochs = int(epochs), int(refit_epochs)
+        params = {"threads": 1, "min_steps": 0, **(gin or {}), "epochs": int(epochs)}
+        self.models = [GINPredictor(**params) for _ in range(members)]
+        self._graphs: dict[Arch, Any] = {}
+        self.fits = 0
+
+    def graph(self, arch: Arch):
+        g = self._graphs.get(arch)
+        if g is None:
+            g = self._graphs[arch] = self.space.encode(arch)
+        return g
+
+    def fit(self, archs: Sequence[Arch], values: Sequence[float]) -> None:
+        graphs = [self.graph(a) for a in archs]
+        y = np.asarray(values, dtype=float)
+        for model in self.models:
+            seed = int(self.rng.integers(2**31 - 1))
+            if self.fits and self.refit_epochs:
+                model.refit(graphs, y, epochs=self.refit_epochs, seed=seed)
+            else:
+                model.fit(graphs, y, seed=seed)
+        self.fits += 1
+
+    def fit_oracle(self, oracle: Oracle) -> None:
+        history = oracle.history
+        self.fit([q.arch for q in history], [q.search_metric for q in history])
+
+    def score(self, archs: Sequence[Arch]) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted z-scores (ensemble mean) and the members' spread, one per architecture."""
+        if not archs:
+            return np.zeros(0), np.zeros(0)
+        graphs = [self.graph(a) for a in archs]
+        preds = np.stack([m.predict_scores(graphs) for m in self.models])
+        return preds.mean(0), preds.std(0)
+
+
+def crossover(space: SearchSpace, a: Arch, b: Arch, rng: np.random.Generator) -> Arch | None:
+    """Uniform crossover of two architectures that are (nested) tuples of the same shape: every
+    leaf comes from ``a`` or ``b`` with equal probability. The child is canonicalised when the
+    space can (``space.canonicalise``) and returned only if it is a member of the space."""
+
+    def mix(x, y):
+        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+            return tuple(mix(p, q) for p, q in zip(x, y))
+        return x if rng.random() < 0.5 else y
+
+    return valid_member(space, mix(a, b))
+
+
+def valid_member(space: SearchSpace, arch: Any) -> Arch | None:
+    """``arch`` (canonicalised if the space can) if it belongs to the space, else None."""
+    try:
+        canonicalise: Callable | None = getattr(space, "canonicalise", None)
+        if canonicalise is not None:
+            arch = canonicalise(arch)
+        if isinstance(space, FiniteSpace):
+            space.index(arch)
+        else:
+            space.encode(arch)
+        return arch
+    except (ArchError, ValueError, TypeError, IndexError, KeyError):
+        return None
+
+
+def random_unseen(space: SearchSpace, oracle: Oracle, rng: np.random.Generator, exclude=(), tries: int = 10_000) -> Arch | None:
+    """A uniformly random architecture not yet queried (None if none found in ``tries``)."""
+    for _ in range(tries):
+        arch = space.sample(rng)
+        if not oracle.seen(arch) and arch not in exclude:
+            return arch
+    if isinstance(space, FiniteSpace):  # nearly exhausted finite space: scan in a random order
+        for i in rng.permutation(space.size):
+            arch = space.arch_at(int(i))
+            if not oracle.seen(arch) and arch not in exclude:
+                return arch
+    return None
+
+
+def query_all(oracle: Oracle, archs: Sequence[Arch]) -> int:
+    """Query as many of ``archs`` as the budget allows; returns how many were charged."""
+    charged = 0
+    for arch in archs:
+        if oracle.exhausted:
+            break
+        if not oracle.seen(arch):
+            oracle.query(arch)
+            charged += 1
+    return charged
+
+
+def initial_sample(space: SearchSpace, oracle: Oracle, rng: np.random.Generator, n: int) -> None:
+    """Query ``n`` distinct random architectures (fewer if the budget is smaller)."""
+    for _ in range(n):
+        arch = random_unseen(space, oracle, rng)
+        if arch is None or oracle.exhausted:
+            return
+        oracle.query(arch)
+
+
+def top_queried(oracle: Oracle, k: int) -> list[Arch]:
+    """The ``k`` best queried architectures by search metric (earliest first on ties)."""
+    history = oracle.history
+    order = sorted(range(len(history)), key=lambda i: (-history[i].search_metric, i))
+    return [history[i].arch for i in order[:k]]
