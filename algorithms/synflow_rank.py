@@ -61,6 +61,13 @@ class SynflowRank(Algorithm):
         self.population_size, self.sample_size = int(population_size), int(sample_size)
         self.proxy, self.proxy_seed, self.dataset, self.use_cache = proxy, int(proxy_seed), dataset, bool(use_cache)
 
+    @classmethod
+    def check_space(cls, space: SearchSpace) -> None:
+        from nasbench_lab.proxies.table import check_supported
+
+        super().check_space(space)
+        check_supported(space.name)
+
     def _dataset(self, oracle: Oracle) -> str:
         from nasbench_lab.proxies.data import canonical_dataset
 

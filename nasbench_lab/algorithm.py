@@ -7,8 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .errors import NasLabError
 from .oracle import Oracle
-from .space import Arch, SearchSpace
+from .space import Arch, FiniteSpace, SearchSpace
 
 
 class Algorithm(ABC):
@@ -25,6 +26,13 @@ class Algorithm(ABC):
     @abstractmethod
     def run(self, oracle: Oracle) -> None:
         """Spend the oracle's budget."""
+
+    @classmethod
+    def check_space(cls, space: SearchSpace) -> None:
+        """Raise ``NasLabError`` if the algorithm cannot search ``space`` (called before any
+        run, so an impossible pairing fails at once). The default checks ``requires``."""
+        if "finite" in cls.requires and not isinstance(space, FiniteSpace):
+            raise NasLabError(f"{cls.__name__} needs an enumerable search space; {space.name!r} is not")
 
     @classmethod
     def hyperparameters(cls) -> dict[str, Any]:

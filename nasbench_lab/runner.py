@@ -20,7 +20,6 @@ from .config import Settings
 from .errors import BudgetExhausted, NasLabError, UnknownNameError
 from .oracle import Oracle
 from .registry import ALGORITHMS, BENCHMARKS
-from .space import FiniteSpace
 from .trajectory import COLUMNS, trajectory
 
 RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
@@ -68,10 +67,12 @@ class RunConfig:
             raise NasLabError("the same benchmark and dataset are listed twice")
         for a in self.algorithms:
             self.params[a] = resolve_algorithm(a, self.params.get(a, {}))
-            if "finite" in getattr(ALGORITHMS.get(a), "requires", ()):
-                for b, d in self.benchmarks:
-                    if not isinstance(load_benchmark(b, d, self.settings).space, FiniteSpace):
-                        raise NasLabError(f"algorithm {a!r} needs an enumerable search space; {b!r} has none")
+            cls = ALGORITHMS.get(a)
+            for b, d in self.benchmarks:
+                try:
+                    cls.check_space(load_benchmark(b, d, self.settings).space)
+                except NasLabError as exc:
+                    raise NasLabError(f"algorithm {a!r} cannot run on {b}/{d}: {exc}") from None
         if self.budget < 1 or not self.seeds:
             raise NasLabError("need a budget >= 1 and at least one seed")
 

@@ -120,6 +120,11 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
     low = np.percentile(xy[:, 1], 5) if maxi[1] else xy[:, 1].min()
     span = xy[:, 1].max() - low
     ax.set_ylim(low - 0.02 * span, xy[:, 1].max() + 0.05 * span)
+    hidden = int((front[:, 1] < low - 0.02 * span).sum()) if maxi[1] else 0
+    if hidden:  # cheap, poor cells of the front fall below the view: say so, not a silent cliff
+        ax.text(0.98, 0.03, f"y axis starts at the 5th percentile;\n{hidden} front point{'s' * (hidden > 1)} "
+                f"below, down to {front[:, 1].min():.1f}", transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=6, color="#444444")
     shown = xy[xy[:, 1] >= low, 0]  # x range of the points in view
     if shown.min() > 0 and shown.max() / shown.min() > 20:
         ax.set_xscale("log")

@@ -253,6 +253,15 @@ def test_leaderboard_records_compute_time(cache, tmp_path, capsys):
     assert (runs.loc[runs.algorithm == "synflow-rank", "compute_seconds"] > 0).all()
 
 
+def test_synflow_rank_refuses_a_space_without_networks_before_running(cache, tmp_path, capsys):
+    out = tmp_path / "lb"
+    code = main(["leaderboard", "--benchmark", "nasbench-graph/cora", "--algorithms", "random,synflow-rank",
+                 "--budget", "5", "--seeds", "1", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "synflow-rank" in err and "nasbench-graph" in err and "Traceback" not in err
+    assert not (out / "runs.csv").exists()
+
+
 def test_nats_size_space_tables(cache):
     from adapters.nats_size import NATSSizeSpace
 
