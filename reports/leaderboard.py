@@ -97,15 +97,18 @@ def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None 
         note = (notes or {}).get((bench, dataset))
         if note:
             lines += [f"Note: {note}.", ""]
+        compute = "compute_seconds" in part and bool((part["compute_seconds"].fillna(0) > 0).any())
         lines += [
-            "| rank | algorithm | final report metric | final regret | search metric | avg rank | p vs best (Holm) | seeds | queries |",
-            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| rank | algorithm | final report metric | final regret | search metric | avg rank | p vs best (Holm) "
+            "| seeds | queries |" + (" compute s/run |" if compute else ""),
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if compute else ""),
         ]
         for k, row in enumerate(part.itertuples(index=False), start=1):
             lines.append(
                 f"| {k} | {row.algorithm} | {_fmt(row.report_mean, row.report_std)} (se {row.report_sem:.2f}) "
                 f"| {_fmt(row.regret_mean, row.regret_std)} | {_fmt(row.search_mean, row.search_std)} "
                 f"| {row.avg_rank:.2f} | {_p(row.p_holm)} | {row.seeds} | {row.queries:.0f} |"
+                + (f" {row.compute_seconds:.1f} |" if compute else "")
             )
         lines.append("")
     if overall is not None and len(overall):
@@ -116,7 +119,9 @@ def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None 
         "Incumbent = best architecture so far by search metric; its report metric after the last query, "
         "mean ± std over seeds (se = standard error). Regret = best report metric in the table − incumbent's. "
         "Avg rank: rank among algorithms within each seed, averaged. p: two-sided Wilcoxon signed-rank test "
-        "against the best algorithm on paired seeds, Holm-corrected within each benchmark.",
+        "against the best algorithm on paired seeds, Holm-corrected within each benchmark."
+        + (" Compute s/run: time spent outside the query budget (proxy scoring, predictor or supernet "
+           "training), mean per run." if "compute_seconds" in summary and bool((summary["compute_seconds"].fillna(0) > 0).any()) else ""),
     ]
     return "\n".join(lines) + "\n"
 

@@ -42,6 +42,7 @@ def test_spends_exactly_the_budget_and_is_deterministic(name):
     assert [q.search_metric for q in a.history] == [q.search_metric for q in b.history]
     assert [q.arch for q in a.history] != [q.arch for q in c.history]
     assert algo.rounds >= 4  # (30 - 10) / 5 rounds of fitting and querying
+    assert a.compute_seconds == pytest.approx(algo.surrogate.seconds) and a.compute_seconds > 0
 
 
 @pytest.mark.parametrize("name", ["gin-evolution", "gin-sa"])

@@ -251,6 +251,10 @@ def test_leaderboard_records_compute_time(cache, tmp_path, capsys):
     runs = pd.read_csv(out / "runs.csv")
     assert (runs.loc[runs.algorithm == "random", "compute_seconds"] == 0).all()
     assert (runs.loc[runs.algorithm == "synflow-rank", "compute_seconds"] > 0).all()
+    table = (out / "leaderboard.md").read_text()
+    assert "compute s/run" in table
+    row = next(line for line in table.splitlines() if "| random |" in line)
+    assert row.rstrip().endswith("0.0 |")
 
 
 def test_synflow_rank_refuses_a_space_without_networks_before_running(cache, tmp_path, capsys):

@@ -7,6 +7,7 @@ and predicting, so a run depends only on its seed.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -38,6 +39,7 @@ class GINSurrogate:
         self.models = [GINPredictor(**params) for _ in range(members)]
         self._graphs: dict[Arch, Any] = {}
         self.fits = 0
+        self.seconds = 0.0  # time spent encoding, fitting and predicting (compute outside queries)
 
     def graph(self, arch: Arch):
         g = self._graphs.get(arch)
@@ -46,6 +48,7 @@ class GINSurrogate:
         return g
 
     def fit(self, archs: Sequence[Arch], values: Sequence[float]) -> None:
+        start = time.perf_counter()
         graphs = [self.graph(a) for a in archs]
         y = np.asarray(values, dtype=float)
         for model in self.models:
@@ -55,6 +58,7 @@ class GINSurrogate:
             else:
                 model.fit(graphs, y, seed=seed)
         self.fits += 1
+        self.seconds += time.perf_counter() - start
 
     def fit_oracle(self, oracle: Oracle) -> None:
         history = oracle.history
@@ -64,8 +68,10 @@ class GINSurrogate:
         """Predicted z-scores (ensemble mean) and the members' spread, one per architecture."""
         if not archs:
             return np.zeros(0), np.zeros(0)
+        start = time.perf_counter()
         graphs = [self.graph(a) for a in archs]
         preds = np.stack([m.predict_scores(graphs) for m in self.models])
+        self.seconds += time.perf_counter() - start
         return preds.mean(0), preds.std(0)
 
 
