@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.predictors.base import torch_threads
-from nasbench_lab.predictors.surrogate import (
-    GINSurrogate, crossover, initial_sample, query_all, random_unseen, top_queried,
-)
+from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch, crossover, top_queried
 from nasbench_lab.space import Arch, SearchSpace
 
 
-class GINEvolution(Algorithm):
+class GINEvolution(SurrogateSearch):
     """GIN-guided evolution: mutate/cross the best, rank children with a GIN, query the top few."""
 
     def __init__(
@@ -57,7 +53,6 @@ class GINEvolution(Algorithm):
         self.crossover_rate, self.max_mutations = crossover_rate, max_mutations
         self.surrogate = GINSurrogate(space, rng, members=members, epochs=epochs, refit_epochs=refit_epochs,
                                       gin={"hidden": hidden, "layers": layers, "loss": loss})
-        self.rounds = 0
 
     def _child(self, pool: list[Arch]) -> Arch:
         if len(pool) > 1 and self.rng.random() < self.crossover_rate:
@@ -87,27 +82,9 @@ class GINEvolution(Algorithm):
                 children.setdefault(child, None)
         return list(children)
 
-    def run(self, oracle: Oracle) -> None:
-        try:
-            self._search(oracle)
-        finally:  # GIN fitting and ranking time, shown beside the queries in the leaderboard
-            oracle.add_compute(self.surrogate.seconds)
-
-    def _search(self, oracle: Oracle) -> None:
-        with torch_threads(1):
-            initial_sample(self.space, oracle, self.rng, self.initial_samples)
-            while not oracle.exhausted:
-                self.surrogate.fit_oracle(oracle)
-                self.rounds += 1
-                children = self.breed(oracle)
-                picks: list[Arch] = []
-                if children:
-                    mean, _ = self.surrogate.score(children)
-                    order = np.argsort(-mean, kind="stable")[: self.queries_per_round]
-                    picks = [children[int(i)] for i in order]
-                if not picks:
-                    arch = random_unseen(self.space, oracle, self.rng)
-                    if arch is None:
-                        return  # the whole (finite) space has been queried
-                    picks = [arch]
-                query_all(oracle, picks)
+    def propose(self, oracle: Oracle) -> list[Arch]:
+        children = self.breed(oracle)
+        if not children:
+            return []
+        mean, _ = self.surrogate.score(children)
+        return [children[int(i)] for i in np.argsort(-mean, kind="stable")]

@@ -6,14 +6,12 @@ import math
 
 import numpy as np
 
-from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.predictors.base import torch_threads
-from nasbench_lab.predictors.surrogate import GINSurrogate, initial_sample, query_all, random_unseen, top_queried
+from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch, top_queried
 from nasbench_lab.space import Arch, SearchSpace
 
 
-class GINSimulatedAnnealing(Algorithm):
+class GINSimulatedAnnealing(SurrogateSearch):
     """GIN-guided simulated annealing: anneal on predicted accuracy, query the best states seen."""
 
     def __init__(
@@ -52,7 +50,6 @@ class GINSimulatedAnnealing(Algorithm):
         self.t0, self.t1 = initial_temperature, final_temperature
         self.surrogate = GINSurrogate(space, rng, members=members, epochs=epochs, refit_epochs=refit_epochs,
                                       gin={"hidden": hidden, "layers": layers, "loss": loss})
-        self.rounds = 0
 
     def anneal(self, oracle: Oracle) -> dict[Arch, float]:
         """Run the chains in lock-step (one batched prediction per step); return every visited
@@ -78,23 +75,6 @@ class GINSimulatedAnnealing(Algorithm):
             temperature *= cooling
         return visited
 
-    def run(self, oracle: Oracle) -> None:
-        try:
-            self._search(oracle)
-        finally:  # GIN fitting and ranking time, shown beside the queries in the leaderboard
-            oracle.add_compute(self.surrogate.seconds)
-
-    def _search(self, oracle: Oracle) -> None:
-        with torch_threads(1):
-            initial_sample(self.space, oracle, self.rng, self.initial_samples)
-            while not oracle.exhausted:
-                self.surrogate.fit_oracle(oracle)
-                self.rounds += 1
-                visited = self.anneal(oracle)
-                ranked = sorted(visited, key=lambda a: -visited[a])[: self.queries_per_round]
-                if not ranked:
-                    arch = random_unseen(self.space, oracle, self.rng)
-                    if arch is None:
-                        return
-                    ranked = [arch]
-                query_all(oracle, ranked)
+    def propose(self, oracle: Oracle) -> list[Arch]:
+        visited = self.anneal(oracle)
+        return sorted(visited, key=lambda a: -visited[a])

@@ -12,10 +12,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.errors import ArchError
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.space import Arch, FiniteSpace, SearchSpace
 
+from .base import torch_threads
 from .gin import GINPredictor
 
 
@@ -143,3 +145,43 @@ def top_queried(oracle: Oracle, k: int) -> list[Arch]:
     history = oracle.history
     order = sorted(range(len(history)), key=lambda i: (-history[i].search_metric, i))
     return [history[i].arch for i in order[:k]]
+
+
+class SurrogateSearch(Algorithm):
+    """The loop shared by GIN-guided searches: query ``initial_samples`` random architectures,
+    then each round fit ``self.surrogate`` on every query so far, ``propose`` unqueried
+    architectures (best first, ranked for free by the surrogate) and query the first
+    ``queries_per_round``; a round with no proposal queries a random architecture, so the whole
+    budget is spent. The surrogate's time is recorded as compute outside the budget."""
+
+    surrogate: GINSurrogate
+    initial_samples: int
+    queries_per_round: int
+
+    def __init__(self, space: SearchSpace, rng: np.random.Generator) -> None:
+        super().__init__(space, rng)
+        self.rounds = 0
+
+    def propose(self, oracle: Oracle) -> list[Arch]:
+        """Unqueried architectures, best predicted first."""
+        raise NotImplementedError
+
+    def run(self, oracle: Oracle) -> None:
+        try:
+            with torch_threads(1):
+                self._search(oracle)
+        finally:
+            oracle.add_compute(self.surrogate.seconds)
+
+    def _search(self, oracle: Oracle) -> None:
+        initial_sample(self.space, oracle, self.rng, self.initial_samples)
+        while not oracle.exhausted:
+            self.surrogate.fit_oracle(oracle)
+            self.rounds += 1
+            picks = self.propose(oracle)[: self.queries_per_round]
+            if not picks:
+                arch = random_unseen(self.space, oracle, self.rng)
+                if arch is None:
+                    return  # the whole (finite) space has been queried
+                picks = [arch]
+            query_all(oracle, picks)
