@@ -276,3 +276,20 @@ def test_nats_size_space_tables(cache):
     assert scores.raw[-1] > scores.raw[0]
     net = nats_size_network(space.arch_at(100), "ImageNet16-120", batchnorm=False, seed=0)
     assert scores.raw[1] == pytest.approx(measures.synflow(net, shape_batch("ImageNet16-120")), rel=1e-12)
+
+
+def test_proxies_score_dynamicnet_networks():
+    """The proxy code is generic: DynamicNet networks plug into it unchanged."""
+    from nasbench_lab.dynamicnet import (Activationcfg, BatchNormcfg, Convcfg, DynamicNet, Flattencfg,
+                                         Linearcfg, Poolcfg)
+    from nasbench_lab.proxies.data import Batch
+
+    net = DynamicNet([Convcfg(8, 3), BatchNormcfg(), Activationcfg("relu"), Poolcfg("max"), Flattencfg(),
+                      Linearcfg(32), Activationcfg("relu"), Linearcfg(10)], input_shape=(1, 8, 8), seed=0)
+    g = torch.Generator().manual_seed(0)
+    batch = Batch(torch.randn(16, 1, 8, 8, generator=g), torch.randint(0, 10, (16,), generator=g), 10, "synthetic")
+    before = net.get_flat_weights().clone()
+    scores = {name: proxy(net, batch) for name, proxy in PROXIES.items()}
+    assert all(math.isfinite(v) for v in scores.values()), scores
+    assert scores["params"] == pytest.approx(sum(p.numel() for p in net.parameters()) / 1e6)
+    assert scores["synflow"] > 0 and torch.equal(net.get_flat_weights(), before)
