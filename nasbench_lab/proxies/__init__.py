@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UnknownNameError
-from . import measures
-from .data import Batch, load_batch, shape_batch, synthetic_batch
+
+if TYPE_CHECKING:  # torch is imported only when a proxy runs (keeps the CLI quick to start)
+    from torch import nn
+
+    from .data import Batch
 
 #: Reported value of a score that is zero on a log scale, or undefined (NaN/inf): below every
 #: real value (log10 of the smallest positive double is -323.3).
@@ -28,23 +28,36 @@ FLOOR = -1e300
 
 @dataclass(frozen=True)
 class Proxy:
-    """A zero-cost proxy. ``fn(net, batch)`` returns the raw score (higher = better).
+    """A zero-cost proxy. ``function`` names the function of ``measures`` that returns the raw
+    score, ``fn(net, batch)`` (higher = better).
 
     ``needs_data``: uses images and labels (else only the input shape). ``batchnorm``: build
-    networks with BatchNorm for it. ``dtype``: weight dtype of the networks it is given.
+    networks with BatchNorm for it. ``dtype``: name of the weight dtype of the networks it is given.
     ``log_scale``: reported as log10 of the raw score. ``prunable``: its value does not change
     when operations that cannot reach the output are left out (networks may be built pruned)."""
 
     name: str
-    fn: Callable[[nn.Module, Batch], float]
+    function: str
     description: str
     needs_data: bool
     batchnorm: bool = True
-    dtype: torch.dtype = torch.float32
+    dtype: str = "float32"
     log_scale: bool = False
     prunable: bool = False
 
-    def __call__(self, net: nn.Module, batch: Batch) -> float:
+    @property
+    def fn(self):
+        from . import measures
+
+        return getattr(measures, self.function)
+
+    @property
+    def torch_dtype(self) -> Any:
+        import torch
+
+        return getattr(torch, self.dtype)
+
+    def __call__(self, net: "nn.Module", batch: "Batch") -> float:
         return float(self.fn(net, batch))
 
     def report(self, raw: float) -> float:
@@ -66,18 +79,18 @@ class Proxy:
 PROXIES: dict[str, Proxy] = {
     p.name: p
     for p in (
-        Proxy("synflow", measures.synflow, "SynFlow: sum |theta dR/dtheta|, |weights| in float64, input of ones, "
-              "no BatchNorm; reported as log10", needs_data=False, batchnorm=False, dtype=torch.float64,
+        Proxy("synflow", "synflow", "SynFlow: sum |theta dR/dtheta|, |weights| in float64, input of ones, "
+              "no BatchNorm; reported as log10", needs_data=False, batchnorm=False, dtype="float64",
               log_scale=True, prunable=True),
-        Proxy("snip", measures.snip, "SNIP: sum |theta dL/dtheta| (cross-entropy on the batch)", needs_data=True),
-        Proxy("grad_norm", measures.grad_norm, "sum over layers of ||dL/dW||", needs_data=True),
-        Proxy("grasp", measures.grasp, "GraSP: sum -theta (H g)", needs_data=True),
-        Proxy("fisher", measures.fisher, "Fisher: sum 0.5 mean((sum z dL/dz)^2) over layer outputs", needs_data=True),
-        Proxy("jacob_cov", measures.jacob_cov, "Jacobian covariance of input gradients (Mellor et al. v1)",
+        Proxy("snip", "snip", "SNIP: sum |theta dL/dtheta| (cross-entropy on the batch)", needs_data=True),
+        Proxy("grad_norm", "grad_norm", "sum over layers of ||dL/dW||", needs_data=True),
+        Proxy("grasp", "grasp", "GraSP: sum -theta (H g)", needs_data=True),
+        Proxy("fisher", "fisher", "Fisher: sum 0.5 mean((sum z dL/dz)^2) over layer outputs", needs_data=True),
+        Proxy("jacob_cov", "jacob_cov", "Jacobian covariance of input gradients (Mellor et al. v1)",
               needs_data=True),
-        Proxy("nwot", measures.nwot, "NASWOT: log|det K| of ReLU binary codes (Mellor et al. 2021)", needs_data=True),
-        Proxy("params", measures.params, "parameters (millions)", needs_data=False),
-        Proxy("flops", measures.flops, "FLOPs (millions, Conv2d + Linear multiply-accumulates, one image)",
+        Proxy("nwot", "nwot", "NASWOT: log|det K| of ReLU binary codes (Mellor et al. 2021)", needs_data=True),
+        Proxy("params", "params", "parameters (millions)", needs_data=False),
+        Proxy("flops", "flops", "FLOPs (millions, Conv2d + Linear multiply-accumulates, one image)",
               needs_data=False),
     )
 }
@@ -89,19 +102,32 @@ def get_proxy(name: str) -> Proxy:
     return PROXIES[name]
 
 
-def proxy_batch(proxy: Proxy | str, dataset: str, image_dir=None, batch_size: int = 64, seed: int = 0) -> Batch:
+def proxy_batch(proxy: Proxy | str, dataset: str, image_dir=None, batch_size: int = 64, seed: int = 0) -> "Batch":
     """The batch a proxy runs on: the input shape only for data-free proxies, else images from
     ``image_dir`` or a synthetic batch."""
+    from .data import load_batch, shape_batch
+
     proxy = get_proxy(proxy) if isinstance(proxy, str) else proxy
     if not proxy.needs_data:
         return shape_batch(dataset)
     return load_batch(dataset, image_dir, batch_size, seed)
 
 
-def score(name: str, net: nn.Module, batch: Batch) -> float:
+def score(name: str, net: "nn.Module", batch: "Batch") -> float:
     """The raw score of proxy ``name`` for ``net`` on ``batch``."""
     return get_proxy(name)(net, batch)
 
 
-__all__ = ["Batch", "FLOOR", "LOG_FLOOR", "PROXIES", "Proxy", "get_proxy", "load_batch", "proxy_batch",
-           "score", "shape_batch", "synthetic_batch"]
+_FROM_DATA = ("Batch", "load_batch", "shape_batch", "synthetic_batch")
+
+
+def __getattr__(name: str) -> Any:
+    """``Batch`` and the batch loaders of ``.data``, imported (with torch) on first use."""
+    if name in _FROM_DATA:
+        from . import data
+
+        return getattr(data, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["FLOOR", "LOG_FLOOR", "PROXIES", "Proxy", "get_proxy", "proxy_batch", "score", *_FROM_DATA]

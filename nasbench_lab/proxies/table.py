@@ -127,7 +127,7 @@ def _scorer(config: TableConfig):
         spec = config.spec
         make = import_object(NETWORKS[config.space])
         build = make(config.dataset, batchnorm=spec.batchnorm, seed=config.seed,
-                     dtype=spec.dtype if spec.dtype != torch.float32 else None, prune=spec.prunable)
+                     dtype=spec.torch_dtype if spec.dtype != "float32" else None, prune=spec.prunable)
         batch = proxy_batch(spec, config.dataset, config.image_dir, config.batch_size, config.seed)
         _WORKER.clear()
         _WORKER[config] = (build, batch)
@@ -306,7 +306,7 @@ def compute_scores(
         meta = {
             "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
             "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
-            "data": source, "batchnorm": spec.batchnorm, "dtype": str(spec.dtype).replace("torch.", ""),
+            "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
             "pruned_networks": spec.prunable, "architectures": space.size,
             "compute_seconds": float(sum(sec for _, sec in rows.values())),
             "wall_seconds_of_completing_run": round(wall, 3), "jobs_of_completing_run": jobs,
