@@ -122,8 +122,6 @@ def _init_worker() -> None:
 def _scorer(config: TableConfig):
     """(build, batch) for a configuration, cached per process."""
     if config not in _WORKER:
-        import torch
-
         spec = config.spec
         make = import_object(NETWORKS[config.space])
         build = make(config.dataset, batchnorm=spec.batchnorm, seed=config.seed,
