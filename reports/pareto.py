@@ -13,6 +13,11 @@ from nasbench_lab.errors import UnknownNameError
 from .style import COLUMN_WIDTH, colour, pyplot, save, slug
 
 ALIASES = {"flops": "flops_m", "params": "params_mb", "latency": "latency_ms"}
+#: axis labels (with units) of the cost columns the benchmarks use
+COST_LABELS = {
+    "flops_m": "FLOPs (M)", "mflops": "FLOPs (M)", "params_mb": "parameters (M)", "params_m": "parameters (M)",
+    "params": "parameters", "latency_ms": "latency (ms)", "latency_s": "latency (s)",
+}
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,11 @@ def resolve_objective(bench, name: str) -> Objective:
     candidates = [key, ALIASES.get(head, head) + sep + tail]
     for cand in candidates:
         if cand in bench.cost_names:
-            unit = cand.split(":")[0].rsplit("_", 1)[-1]
-            pretty = {"ms": "latency (ms)", "m": "FLOPs (M)", "mb": "parameters (MB)"}.get(unit, cand)
-            device = f", {tail}" if sep else ""
-            return Objective(cand, False, pretty.replace(")", f"{device})") if device else pretty)
+            base, _, device = cand.partition(":")
+            pretty = COST_LABELS.get(base, base)
+            if device:
+                pretty = pretty[:-1] + f", {device})" if pretty.endswith(")") else f"{pretty} ({device})"
+            return Objective(cand, False, pretty)
         if cand in getattr(bench, "metric_names", ()):
             return Objective(cand, True, cand)
     raise UnknownNameError(
@@ -108,7 +114,10 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.8))
     ax.scatter(xy[:, 0], xy[:, 1], s=2, c="#BBBBBB", lw=0, label=f"all {len(xy):,} architectures", rasterized=True)
     front = xy[true_mask][np.argsort(xy[true_mask][:, 0])]
-    ax.step(front[:, 0], front[:, 1], where="post" if not maxi[0] else "pre", color="black", lw=1.0, label="true Pareto front")
+    line = front
+    if not maxi[0] and maxi[1]:  # run the last step on to the costliest architecture: it dominates all beyond
+        line = np.vstack([front, [xy[:, 0].max(), front[-1, 1]]])
+    ax.step(line[:, 0], line[:, 1], where="post" if not maxi[0] else "pre", color="black", lw=1.0, label="true Pareto front")
     scores: dict[str, tuple[float, float]] = {}
     for algo, seeds in sorted((found or {}).items()):
         hvs = [hypervolume(xy[idx][pareto_mask(xy[idx], maxi)], worst, maxi) / true_hv if len(idx) else 0.0 for idx in seeds]

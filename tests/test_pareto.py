@@ -34,3 +34,16 @@ def test_front_hypervolume_is_maximal():
     full = hypervolume(pts, (0, 0))
     assert hypervolume(front, (0, 0)) == pytest.approx(full)
     assert hypervolume(pts[:50], (0, 0)) <= full
+
+
+def test_objective_labels_name_the_unit():
+    from types import SimpleNamespace
+
+    from reports.pareto import resolve_objective
+
+    bench = SimpleNamespace(name="b", dataset="d", report_metric_name="perf", search_metric_name="valid_perf",
+                            cost_names=("params_m", "latency_s", "flops_m", "latency_ms:pixel3"), metric_names=())
+    labels = {n: resolve_objective(bench, n).label for n in ("params_m", "latency_s", "flops", "latency:pixel3")}
+    assert labels == {"params_m": "parameters (M)", "latency_s": "latency (s)", "flops": "FLOPs (M)",
+                      "latency:pixel3": "latency (ms, pixel3)"}
+    assert not resolve_objective(bench, "latency_s").maximize and resolve_objective(bench, "test_acc").maximize
