@@ -29,6 +29,42 @@ def _band(table: pd.DataFrame, band: str) -> tuple[pd.Series, pd.Series, pd.Seri
     return mean, mean - half, mean + half
 
 
+def _draw(ax, runs: pd.DataFrame, band: str, log: bool) -> bool:
+    """Centre line and band per algorithm; axes scaled and labelled. Returns whether regret is
+    known. Bands are clipped to what the quantity can be (regret >= 0, accuracy within 0-100 %):
+    with few seeds a t-interval can reach far past both."""
+    from matplotlib import ticker
+
+    has_regret = bool(runs["regret"].notna().any())
+    tables = curves(runs)
+    values = np.concatenate([t.to_numpy().ravel() for t in tables.values()])
+    values = values[np.isfinite(values)]
+    low, high = (0.0, np.inf) if has_regret else ((0.0, 100.0) if values.size and values.min() >= 0
+                                                  and values.max() <= 100 else (-np.inf, np.inf))
+    lowest = np.inf
+    for algo, table in tables.items():
+        centre, lo, hi = _band(table, band)
+        lo = lo.clip(low, high)
+        lowest = min(lowest, float(lo.min()))
+        ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
+        ax.fill_between(centre.index, lo.values, hi.clip(low, high).values, color=colour(algo), alpha=0.18, lw=0)
+    if has_regret and log:
+        ax.set_yscale("symlog", linthresh=0.1)  # log above 0.1 points, linear below (regret can be 0)
+        # start at 0 only when some band reaches the linear part; else do not waste the space
+        ax.set_ylim(bottom=0 if lowest < 0.2 else 10 ** np.floor(np.log10(lowest)))
+    queries = int(runs["query"].max())
+    if log and queries >= 10:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    else:
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("queries (architectures evaluated)")
+    ax.set_ylabel("regret (test acc. points)" if has_regret else "incumbent test accuracy (%)")
+    ax.legend(frameon=False)
+    return has_regret
+
+
 def regret_figure(runs: pd.DataFrame, stem: Path, *, band: str = "ci", log: bool = True,
                   formats: tuple[str, ...] = ("png", "pdf"), title: str = "") -> list[Path]:
     """Regret (percentage points below the table's best report metric) against queries.
@@ -37,22 +73,9 @@ def regret_figure(runs: pd.DataFrame, stem: Path, *, band: str = "ci", log: bool
         raise ValueError("band must be 'ci' or 'iqr'")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
-    has_regret = runs["regret"].notna().any()
-    for algo, table in curves(runs).items():
-        centre, lo, hi = _band(table, band)
-        ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
-        ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
-    if has_regret and log:
-        ax.set_yscale("symlog", linthresh=0.1)  # log above 0.1 points, linear below (regret can be 0)
-        ax.set_ylim(bottom=0)
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlabel("queries (architectures evaluated)")
-    what = "regret (test acc. points)" if has_regret else "incumbent report metric"
-    ax.set_ylabel(what)
+    _draw(ax, runs, band, log)
     centre = "mean, 95% CI" if band == "ci" else "median, IQR"
     ax.set_title(f"{title} ({centre})" if title else centre)
-    ax.legend(frameon=False)
     return save(fig, stem, formats)
 
 
@@ -70,17 +93,7 @@ def regret_curves(runs: pd.DataFrame, path: Path) -> Path:
     panels = list(runs.groupby(["benchmark", "dataset"], sort=True))
     fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN_WIDTH * len(panels), 2.6), squeeze=False)
     for ax, ((bench, dataset), part) in zip(axes[0], panels):
-        has_regret = part["regret"].notna().any()
-        for algo, table in curves(part).items():
-            centre, lo, hi = _band(table, "ci")
-            ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
-            ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
-        if has_regret:
-            ax.set_yscale("symlog", linthresh=0.1)
-            ax.set_ylim(bottom=0)
+        _draw(ax, part, "ci", log=True)
         ax.set_title(f"{bench} / {dataset}")
-        ax.set_xlabel("queries")
-        ax.set_ylabel("regret (report metric points)" if has_regret else "incumbent report metric")
-        ax.legend(frameon=False)
     save(fig, Path(path).with_suffix(""), ("png",))
     return Path(path)

@@ -48,3 +48,37 @@ def test_cell_drawing(tmp_path):
     assert layers(g) == [0, 1, 1, 2, 1, 2, 3, 4]
     paths = draw_cells([("a", g), ("b", space.encode(space.arch_at(7)))], tmp_path / "cells", ("png", "pdf"))
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_deep_graphs_wrap_onto_rows():
+    import numpy as np
+
+    from nasbench_lab.graph import ArchGraph
+    from reports.drawing import PER_ROW, positions
+
+    n = 2 * PER_ROW + 1  # a chain: three rows
+    chain = ArchGraph(np.array([range(n - 1), range(1, n)], dtype=np.int64), np.eye(n, dtype=np.float32),
+                      tuple(f"op{k}" for k in range(n)), ())
+    pos, rows = positions(chain)
+    assert rows == 3
+    assert max(x for x, _ in pos.values()) == PER_ROW - 1
+    assert len({y for _, y in pos.values()}) == 3
+
+
+def test_bands_stay_within_what_the_quantity_can_be():
+    import numpy as np
+    import pandas as pd
+
+    from reports.figures import _draw
+    from reports.style import pyplot
+
+    plt = pyplot()
+    runs = {0: ([5.0, 0.0], [90.0, 99.9]), 1: ([0.1, 0.0], [60.0, 99.0])}  # 2 seeds: wide t-intervals
+    rows = [dict(algorithm="a", seed=s, query=q, regret=r, best_report_metric=m)
+            for s, (rs, ms) in runs.items() for q, (r, m) in enumerate(zip(rs, ms), 1)]
+    for frame in (pd.DataFrame(rows), pd.DataFrame(rows).assign(regret=np.nan)):
+        fig, ax = plt.subplots()
+        has_regret = _draw(ax, frame, "ci", log=False)
+        ys = np.concatenate([c.get_paths()[0].vertices[:, 1] for c in ax.collections])
+        assert ys.min() >= 0 and (has_regret or ys.max() <= 100)
+        plt.close(fig)
