@@ -39,20 +39,27 @@ def parse_seeds(text: str) -> list[int]:
     return list(range(n))
 
 
-def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``re.population_size=20`` -> {"re": {"population_size": 20}}."""
+def parse_dotted(items: Sequence[str], flag: str, owner: str) -> dict[str, dict[str, Any]]:
+    """``OWNER.NAME=VALUE`` items -> {owner: {name: value}}; values are read as JSON when they
+    parse, else kept as strings (the owner checks names and types). The owner is everything
+    before the last dot, so benchmark names with dots (``table:x.json``) work."""
     out: dict[str, dict[str, Any]] = {}
     for item in items:
         key, eq, raw = item.partition("=")
-        algo, dot, name = key.partition(".")
-        if not (eq and dot and algo and name):
-            raise NasLabError(f"--param expects ALGORITHM.NAME=VALUE, got {item!r}")
+        head, dot, name = key.strip().rpartition(".")
+        if not (eq and dot and head and name):
+            raise NasLabError(f"{flag} expects {owner}.NAME=VALUE, got {item!r}")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
-        out.setdefault(algo, {})[name] = value
+        out.setdefault(head, {})[name] = value
     return out
+
+
+def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``re.population_size=20`` -> {"re": {"population_size": 20}}."""
+    return parse_dotted(items, "--param", "ALGORITHM")
 
 
 def split_benchmark(item: str) -> tuple[str, str | None]:
@@ -86,20 +93,8 @@ def resolve_benchmarks(items: list[str] | None, dataset: str | None) -> list[tup
 
 
 def parse_benchmark_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``dynamicnet.epochs=5`` -> {"dynamicnet": {"epochs": 5}} (values read as JSON when they
-    parse, else kept as strings; the benchmark checks names and types)."""
-    out: dict[str, dict[str, Any]] = {}
-    for item in items:
-        key, eq, raw = item.partition("=")
-        bench, dot, name = key.strip().rpartition(".")
-        if not (eq and dot and bench and name):
-            raise NasLabError(f"--benchmark-option expects BENCHMARK.NAME=VALUE, got {item!r}")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        out.setdefault(bench, {})[name] = value
-    return out
+    """``dynamicnet.epochs=5`` -> {"dynamicnet": {"epochs": 5}}."""
+    return parse_dotted(items, "--benchmark-option", "BENCHMARK")
 
 
 def _json_safe(value: Any) -> Any:

@@ -1,10 +1,8 @@
 """Live training: recipe, SQLite cache, failures, wall-clock budget, the dynamicnet CLI path.
 All trainings use tiny recipes (1-2 epochs on digits)."""
-import gc
 import json
 import multiprocessing as mp
 import pickle
-import types
 
 import numpy as np
 import pandas as pd
@@ -18,6 +16,7 @@ from nasbench_lab.errors import BenchmarkFileError, BudgetError, BudgetExhausted
 from nasbench_lab.live import FAILED_VALUE, LiveCache, Recipe, RecipeError, SearchLedger, TrainResult, split_options
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.registry import ALGORITHMS
+from reachability import reachable
 
 torch.set_num_threads(1)
 TINY = Recipe(epochs=1)
@@ -133,21 +132,6 @@ def test_divergence_is_recorded_not_raised(tmp_path):
 
 # -- the oracle sees the search metric only ------------------------------------------------------------
 
-def _reachable(root, limit=50000):
-    seen, stack, out = set(), [root], []
-    while stack and len(out) < limit:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, (types.ModuleType, type)):
-            continue
-        seen.add(id(obj))
-        out.append(obj)
-        refs = gc.get_referents(obj)
-        if isinstance(obj, types.FunctionType):
-            refs = [r for r in refs if r is not obj.__globals__]
-        stack.extend(refs)
-    return out
-
-
 def test_oracle_cannot_reach_test_data_or_accuracy():
     data = digits_data()
     bench = DynamicNetBenchmark(data, recipe=TINY, cache_dir=None)
@@ -155,11 +139,11 @@ def test_oracle_cannot_reach_test_data_or_accuracy():
     arch = bench.space.parse(MLP)
     oracle.query(arch)
     bench.report_metric(arch)
-    reachable = _reachable(oracle)
-    assert not any(o is bench for o in reachable), "the oracle must not hold the benchmark"
-    assert not any(o is data.test_x or o is data.test_y for o in reachable)
-    assert not any(o is bench.cache for o in reachable)
-    assert any(o is data.val_x for o in reachable)  # the validation data is
+    objects = reachable(oracle)
+    assert not any(o is bench for o in objects), "the oracle must not hold the benchmark"
+    assert not any(o is data.test_x or o is data.test_y for o in objects)
+    assert not any(o is bench.cache for o in objects)
+    assert any(o is data.val_x for o in objects)  # the validation data is
 
 
 # -- wall-clock budget ---------------------------------------------------------------------------------

@@ -1,6 +1,3 @@
-import gc
-import types
-
 import numpy as np
 import pytest
 
@@ -9,6 +6,7 @@ from nasbench_lab.benchmark import TabularBenchmark
 from nasbench_lab.errors import BudgetError, BudgetExhausted
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.trajectory import trajectory
+from reachability import reachable
 
 SPACE = NB201Space()
 
@@ -55,31 +53,15 @@ def test_isomorphic_cells_count_separately():
     assert oracle.used == 2
 
 
-def _reachable(root, limit=20000):
-    """Objects reachable from ``root`` (stopping at modules, classes and functions' globals)."""
-    seen, stack, out = set(), [root], []
-    while stack and len(out) < limit:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, (types.ModuleType, type)):
-            continue
-        seen.add(id(obj))
-        out.append(obj)
-        refs = gc.get_referents(obj)
-        if isinstance(obj, types.FunctionType):
-            refs = [r for r in refs if r is not obj.__globals__]
-        stack.extend(refs)
-    return out
-
-
 def test_algorithms_cannot_reach_report_metric():
     b = bench()
     oracle = Oracle.for_benchmark(b, budget=3)
     oracle.query(SPACE.arch_at(5))
-    reachable = _reachable(oracle)
+    objects = reachable(oracle)
     report = b.values("test")
-    assert not any(o is b for o in reachable), "the oracle must not hold the benchmark"
-    assert not any(o is report for o in reachable), "the report metric must not be reachable"
-    assert any(o is b.values("valid") for o in reachable)  # the search metric is
+    assert not any(o is b for o in objects), "the oracle must not hold the benchmark"
+    assert not any(o is report for o in objects), "the report metric must not be reachable"
+    assert any(o is b.values("valid") for o in objects)  # the search metric is
     public = [n for n in dir(oracle) if not n.startswith("_")]
     assert not any("report" in n or "test" in n for n in public)
 

@@ -24,7 +24,7 @@ def _ints(text: str, flag: str) -> list[int]:
 
 
 def cmd_predictor(args: argparse.Namespace) -> int:
-    from nasbench_lab.cli import parse_params, parse_seeds, settings_from, split_benchmark
+    from nasbench_lab.cli import parse_dotted, parse_seeds, settings_from, split_benchmark
 
     from .study import StudyConfig, run_study, write_results
 
@@ -39,7 +39,7 @@ def cmd_predictor(args: argparse.Namespace) -> int:
         seeds=parse_seeds(args.seeds),
         test_size=args.test_size,
         bootstrap=args.bootstrap,
-        params=parse_params(args.param or []),
+        params=parse_dotted(args.param or [], "--param", "PREDICTOR"),
         settings=settings_from(args),
     )
     if args.bootstrap < 0:
