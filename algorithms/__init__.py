@@ -1,10 +1,10 @@
 """Search algorithms. One line per algorithm; values are ``module:class``."""
 
 REGISTRY = {
-    "random": "algorithms.random_search:RandomSearch",
-    "re": "algorithms.regularized_evolution:RegularizedEvolution",
-    "sa": "algorithms.simulated_annealing:SimulatedAnnealing",
-    "synflow-rank": "algorithms.synflow_rank:SynflowRank",
-    "gin-evolution": "algorithms.gin_evolution:GINEvolution",
-    "gin-sa": "algorithms.gin_sa:GINSimulatedAnnealing",
+    "random": "nasbench_lab.algorithms.random_search:RandomSearch",
+    "re": "nasbench_lab.algorithms.regularized_evolution:RegularizedEvolution",
+    "sa": "nasbench_lab.algorithms.simulated_annealing:SimulatedAnnealing",
+    "synflow-rank": "nasbench_lab.algorithms.synflow_rank:SynflowRank",
+    "gin-evolution": "nasbench_lab.algorithms.gin_evolution:GINEvolution",
+    "gin-sa": "nasbench_lab.algorithms.gin_sa:GINSimulatedAnnealing",
 }

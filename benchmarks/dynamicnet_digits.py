@@ -30,7 +30,7 @@ def say(*parts: object) -> None:
 
 
 def time_mlp(repeats: int, recipe) -> None:
-    from adapters.dynamicnet_bench import DynamicNetBenchmark, digits_data
+    from nasbench_lab.adapters.dynamicnet_bench import DynamicNetBenchmark, digits_data
 
     data = digits_data()
     arch_text = "dense128-relu|dense128-relu"

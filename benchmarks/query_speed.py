@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 notes.append(f"nb201 skipped: {exc}")
 
         # nasbench-graph/cora -----------------------------------------------------------
-        if importlib.util.find_spec("adapters.nasbench_graph") is None:
+        if importlib.util.find_spec("nasbench_lab.adapters.nasbench_graph") is None:
             notes.append("nasbench-graph/cora skipped: adapters/nasbench_graph.py does not exist")
         else:
             try:

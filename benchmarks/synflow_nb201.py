@@ -20,7 +20,7 @@ import numpy as np
 from nasbench_lab.config import Settings
 from nasbench_lab.proxies.table import TableConfig, compute_scores, default_jobs, table_paths
 from nasbench_lab.runner import load_benchmark
-from reports.ranking import rank_correlation, scatter_figure
+from nasbench_lab.reports.ranking import rank_correlation, scatter_figure
 
 PUBLISHED = {"cifar10": 0.737, "cifar100": 0.763, "ImageNet16-120": 0.751}
 

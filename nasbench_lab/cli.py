@@ -16,7 +16,7 @@ DEFAULT_BENCHMARKS = ("nb201-analog/cifar10", "nasbench-graph/cora")
 #: with ``set_defaults(func=...)``; the function returns an exit code and raises NasLabError
 #: for user mistakes. One line per module.
 COMMAND_MODULES: list[str] = [
-    "reports.cli",
+    "nasbench_lab.reports.cli",
     "nasbench_lab.proxies.cli",
     "nasbench_lab.predictors.cli",
 ]
@@ -168,8 +168,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         if query_bar is not None:
             query_bar.close()
 
-    from reports.figures import regret_curves
-    from reports.leaderboard import overall_ranks, summarise, to_markdown
+    from nasbench_lab.reports.figures import regret_curves
+    from nasbench_lab.reports.leaderboard import overall_ranks, summarise, to_markdown
 
     summary = summarise(runs)
     notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}

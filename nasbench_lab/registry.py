@@ -1,7 +1,7 @@
 """Name -> object registries, filled lazily from plugin packages (``algorithms``, ``adapters``).
 
 The core never imports a plugin at import time: a registry knows the dotted path of a mapping
-(``"algorithms:REGISTRY"``) whose values are ``"module:attribute"`` strings, and imports an
+(``"nasbench_lab.algorithms:REGISTRY"``) whose values are ``"module:attribute"`` strings, and imports an
 entry only when it is asked for. Adding an algorithm is one file plus one line in that mapping.
 """
 from __future__ import annotations
@@ -68,5 +68,5 @@ class Registry(Generic[T]):
         return name in self._extra or name in self._table()
 
 
-ALGORITHMS: Registry[Any] = Registry("algorithm", "algorithms:REGISTRY")
-BENCHMARKS: Registry[Any] = Registry("benchmark", "adapters:REGISTRY")
+ALGORITHMS: Registry[Any] = Registry("algorithm", "nasbench_lab.algorithms:REGISTRY")
+BENCHMARKS: Registry[Any] = Registry("benchmark", "nasbench_lab.adapters:REGISTRY")

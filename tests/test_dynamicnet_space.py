@@ -4,7 +4,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from adapters.dynamicnet_space import Block, DynamicNetSpace
+from nasbench_lab.adapters.dynamicnet_space import Block, DynamicNetSpace
 from nasbench_lab.dynamicnet import Convcfg, DynamicNet, Flattencfg, Inputcfg, Linearcfg, Mergecfg
 from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
@@ -16,7 +16,7 @@ SAMPLES = [SPACE.sample(RNG) for _ in range(60)]
 
 
 def test_registered_and_default_is_digits():
-    from adapters import SPACES
+    from nasbench_lab.adapters import SPACES
 
     space = import_object(SPACES["dynamicnet"])()
     assert space.input_shape == (1, 8, 8) and space.num_classes == 10

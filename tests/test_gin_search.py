@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201 import NB201Space
 from nasbench_lab.benchmark import TabularBenchmark
 from nasbench_lab.cli import main
 from nasbench_lab.oracle import Oracle

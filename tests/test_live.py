@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from adapters.dynamicnet_bench import SPEC, DynamicNetBenchmark, digits_data
+from nasbench_lab.adapters.dynamicnet_bench import SPEC, DynamicNetBenchmark, digits_data
 from nasbench_lab.cli import main
 from nasbench_lab.config import Settings
 from nasbench_lab.errors import BenchmarkFileError, BudgetError, BudgetExhausted, UnknownNameError

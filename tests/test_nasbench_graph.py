@@ -16,7 +16,7 @@ from nas_bench_graph import Arch as PkgArch  # noqa: E402
 from nas_bench_graph import architecture as pkg  # noqa: E402
 from nas_bench_graph import light_read  # noqa: E402
 
-import adapters.nasbench_graph as ng  # noqa: E402
+import nasbench_lab.adapters.nasbench_graph as ng  # noqa: E402
 from nasbench_lab.config import Settings  # noqa: E402
 from nasbench_lab.errors import ArchError, BenchmarkFileError  # noqa: E402
 from nasbench_lab.graph import ArchGraph  # noqa: E402
@@ -250,7 +250,7 @@ def test_known_values_match_the_package():
 
 
 def test_registered():
-    from adapters import SPACES
+    from nasbench_lab.adapters import SPACES
     from nasbench_lab.registry import BENCHMARKS, import_object
 
     assert BENCHMARKS.get("nasbench-graph") is ng.SPEC
@@ -269,7 +269,7 @@ def test_no_torch_needed_to_load():
     import subprocess
 
     code = (
-        "import sys, adapters.nasbench_graph as ng; from nasbench_lab.config import Settings; "
+        "import sys, nasbench_lab.adapters.nasbench_graph as ng; from nasbench_lab.config import Settings; "
         "ng.load('cora', Settings()); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

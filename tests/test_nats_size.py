@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from adapters.nats_size import CHAIN_EDGES, CHANNELS, PARAMS, VOCAB, NATSSizeSpace
+from nasbench_lab.adapters.nats_size import CHAIN_EDGES, CHANNELS, PARAMS, VOCAB, NATSSizeSpace
 from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.registry import import_object
@@ -140,13 +140,13 @@ def test_decode_rejects_graphs_outside_the_space():
     for ops, edges, channels in bad:
         with pytest.raises(ArchError):
             SPACE.decode(_graph(ops, edges, channels))
-    from adapters.nb201 import NB201Space
+    from nasbench_lab.adapters.nb201 import NB201Space
 
     with pytest.raises(ArchError, match="vocabulary"):
         SPACE.decode(NB201Space().encode((1, 2, 3, 4, 0, 1)))
 
 
 def test_registered():
-    from adapters import SPACES
+    from nasbench_lab.adapters import SPACES
 
     assert isinstance(import_object(SPACES["nats-size"])(), NATSSizeSpace)

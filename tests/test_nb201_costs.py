@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from adapters.nb201 import NB201Space
-from adapters.nb201_costs import cell_costs, cost_arrays, count, op_costs
-from adapters.nb201_network import nb201_network
+from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201_costs import cell_costs, cost_arrays, count, op_costs
+from nasbench_lab.adapters.nb201_network import nb201_network
 from nasbench_lab.errors import UnknownNameError
 
 SPACE = NB201Space()
@@ -54,7 +54,7 @@ def test_additive_costs_match_counting_the_real_network(dataset):
 def test_costs_joined_into_nb201_analog_and_pareto():
     from nasbench_lab.config import Settings
     from nasbench_lab.runner import load_benchmark
-    from reports.pareto import resolve_objective
+    from nasbench_lab.reports.pareto import resolve_objective
 
     bench = load_benchmark("nb201-analog", "cifar10", Settings())
     assert set(bench.cost_names) >= {"params_mb", "flops_m"}

@@ -3,9 +3,9 @@ import pytest
 import torch
 from torch import nn
 
-from adapters.nats_size_network import GENOTYPE, nats_size_network
-from adapters.nb201 import OPS, NB201Space
-from adapters.nb201_network import (
+from nasbench_lab.adapters.nats_size_network import GENOTYPE, nats_size_network
+from nasbench_lab.adapters.nb201 import OPS, NB201Space
+from nasbench_lab.adapters.nb201_network import (
     NB201Bank, cell_ops, dataset_shape, live_edges, make_builder, nb201_network,
 )
 from nasbench_lab.errors import ArchError, UnknownNameError

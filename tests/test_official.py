@@ -12,8 +12,8 @@ import pytest
 
 import nas_201_api
 import nats_bench
-from adapters import official
-from adapters.official import (
+from nasbench_lab.adapters import official
+from nasbench_lab.adapters.official import (
     COSTS,
     NATS_SSS_SOURCE,
     NATS_SSS_SPEC,

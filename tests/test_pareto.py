@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from reports.pareto import hypervolume, pareto_mask
+from nasbench_lab.reports.pareto import hypervolume, pareto_mask
 
 
 def test_front_on_hand_made_set():
@@ -39,7 +39,7 @@ def test_front_hypervolume_is_maximal():
 def test_objective_labels_name_the_unit():
     from types import SimpleNamespace
 
-    from reports.pareto import resolve_objective
+    from nasbench_lab.reports.pareto import resolve_objective
 
     bench = SimpleNamespace(name="b", dataset="d", report_metric_name="perf", search_metric_name="valid_perf",
                             cost_names=("params_m", "latency_s", "flops_m", "latency_ms:pixel3"), metric_names=())

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201 import NB201Space
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.predictors import PredictorError, flat_features, make_predictor
@@ -50,7 +50,7 @@ def test_node_permutation_leaves_gin_prediction_unchanged(gin):
 
 def test_node_permutation_invariance_on_nasbench_graph_space():
     pytest.importorskip("nas_bench_graph")
-    from adapters.nasbench_graph import NasBenchGraphSpace
+    from nasbench_lab.adapters.nasbench_graph import NasBenchGraphSpace
 
     space = NasBenchGraphSpace()
     rng = np.random.default_rng(0)

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from adapters.nats_size_network import nats_size_network
-from adapters.nb201 import NB201Space
-from adapters.nb201_costs import cost_arrays
-from adapters.nb201_network import nb201_network
+from nasbench_lab.adapters.nats_size_network import nats_size_network
+from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201_costs import cost_arrays
+from nasbench_lab.adapters.nb201_network import nb201_network
 from nasbench_lab.cli import main
 from nasbench_lab.config import Settings
 from nasbench_lab.errors import BenchmarkFileError, NasLabError, UnknownNameError
@@ -160,7 +160,7 @@ def test_tables_are_resumable_and_independent_of_jobs(cache):
 
 
 def test_complete_table_is_served_by_the_table_adapter(cache, tmp_path):
-    from adapters.table import build
+    from nasbench_lab.adapters.table import build
     from nasbench_lab.proxies.table import _finalise
 
     config = TableConfig("params", "nb201", "cifar10")
@@ -208,7 +208,7 @@ def test_proxy_cli_errors(cache, capsys):
 
 
 def test_synflow_rank_algorithm(cache):
-    from algorithms.synflow_rank import SynflowRank
+    from nasbench_lab.algorithms.synflow_rank import SynflowRank
     from nasbench_lab.oracle import Oracle
     from nasbench_lab.registry import ALGORITHMS
     from nasbench_lab.runner import load_benchmark
@@ -267,7 +267,7 @@ def test_synflow_rank_refuses_a_space_without_networks_before_running(cache, tmp
 
 
 def test_nats_size_space_tables(cache):
-    from adapters.nats_size import NATSSizeSpace
+    from nasbench_lab.adapters.nats_size import NATSSizeSpace
 
     space = NATSSizeSpace()
     scores = compute_scores(TableConfig("synflow", "nats-size", "ImageNet16-120"), cache, [0, 100, space.size - 1])

@@ -3,9 +3,9 @@ import json
 import pandas as pd
 import pytest
 
-from adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201 import NB201Space
 from nasbench_lab.cli import main
-from reports.drawing import draw_cells, layers
+from nasbench_lab.reports.drawing import draw_cells, layers
 
 
 def test_report_regenerates_everything(tmp_path, capsys, data_dir):
@@ -54,7 +54,7 @@ def test_deep_graphs_wrap_onto_rows():
     import numpy as np
 
     from nasbench_lab.graph import ArchGraph
-    from reports.drawing import PER_ROW, positions
+    from nasbench_lab.reports.drawing import PER_ROW, positions
 
     n = 2 * PER_ROW + 1  # a chain: three rows
     chain = ArchGraph(np.array([range(n - 1), range(1, n)], dtype=np.int64), np.eye(n, dtype=np.float32),
@@ -69,8 +69,8 @@ def test_bands_stay_within_what_the_quantity_can_be():
     import numpy as np
     import pandas as pd
 
-    from reports.figures import _draw
-    from reports.style import pyplot
+    from nasbench_lab.reports.figures import _draw
+    from nasbench_lab.reports.style import pyplot
 
     plt = pyplot()
     runs = {0: ([5.0, 0.0], [90.0, 99.9]), 1: ([0.1, 0.0], [60.0, 99.0])}  # 2 seeds: wide t-intervals

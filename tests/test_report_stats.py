@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from reports.leaderboard import final_rows, overall_ranks, summarise, to_latex, to_markdown
-from reports.stats import holm, paired_wilcoxon, t_interval
+from nasbench_lab.reports.leaderboard import final_rows, overall_ranks, summarise, to_latex, to_markdown
+from nasbench_lab.reports.stats import holm, paired_wilcoxon, t_interval
 
 
 def test_holm_hand_computed():

@@ -3,9 +3,9 @@ import pickle
 import numpy as np
 import pytest
 
-from adapters import nb201_analog
-from adapters.nb201 import NB201Space
-from adapters.table import build, read_declaration, spec_from_declaration
+from nasbench_lab.adapters import nb201_analog
+from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.table import build, read_declaration, spec_from_declaration
 from nasbench_lab.benchmark import TabularBenchmark, resolve_dataset
 from nasbench_lab.config import Settings
 from nasbench_lab.errors import BenchmarkFileError, TableError, UnknownNameError

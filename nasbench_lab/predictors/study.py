@@ -133,7 +133,7 @@ def _graphs(bench: TabularBenchmark, idx: Iterable[int]) -> list:
 
 
 def _run_job(job: _Job, settings: Settings) -> dict[str, Any]:
-    from reports.ranking import rank_correlation
+    from nasbench_lab.reports.ranking import rank_correlation
 
     bench = load_table(job.benchmark, job.dataset, settings)
     y = bench.values(job.metric)

@@ -46,7 +46,7 @@ def register(subparsers, common) -> None:
 def cmd_proxy(args: argparse.Namespace) -> int:
     from nasbench_lab.cli import settings_from, split_benchmark
     from nasbench_lab.runner import load_benchmark
-    from reports.ranking import rank_correlation
+    from nasbench_lab.reports.ranking import rank_correlation
 
     from . import get_proxy
     from .table import TableConfig, check_supported, compute_scores
@@ -84,7 +84,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     corr = rank_correlation(values, truth, bootstrap=args.bootstrap, seed=args.seed)
     floored = int(np.sum(values == spec.floor))
     if args.figure:
-        from reports.ranking import scatter_figure
+        from nasbench_lab.reports.ranking import scatter_figure
 
         keep = values != spec.floor
         if keep.sum() >= 3:

@@ -38,8 +38,8 @@ from . import Proxy, get_proxy, proxy_batch
 #: search space name -> ``make_builder(dataset, *, batchnorm, seed, dtype, prune)`` returning
 #: an ``arch -> nn.Module`` factory. One line per space.
 NETWORKS = {
-    "nb201": "adapters.nb201_network:make_builder",
-    "nats-size": "adapters.nats_size_network:make_builder",
+    "nb201": "nasbench_lab.adapters.nb201_network:make_builder",
+    "nats-size": "nasbench_lab.adapters.nats_size_network:make_builder",
 }
 CHUNK = 48
 COLUMNS = ["arch_str", "raw", "seconds"]
@@ -95,7 +95,7 @@ class ProxyScores:
 
 
 def _space(name: str):
-    from adapters.table import make_space
+    from nasbench_lab.adapters.table import make_space
 
     return make_space(name)
 
