@@ -16,6 +16,11 @@ Declaration::
 A cost or metric entry may hold ``{}`` in both name and column: it then expands to every column
 that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). Every
 architecture of the space must appear exactly once in each file.
+
+Cost names (declared, expanded and computed) must be in the vocabulary of ``nasbench_lab.costs``
+(``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``): a declaration is checked
+when it is read (a ``{}`` pattern stands for a device name), expanded and computed names when
+the benchmark is built; an ``UnknownNameError`` names the bad one.
 """
 from __future__ import annotations
 
@@ -29,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
-from nasbench_lab.config import Settings
+from nasbench_lab.settings import Settings
+from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
 from nasbench_lab.registry import import_object
 
@@ -46,6 +52,10 @@ def read_declaration(path: Path) -> dict[str, Any]:
     for key in ("name", "space", "files", "datasets"):
         if key not in decl:
             raise BenchmarkFileError(f"table declaration {path} lacks the key {key!r}")
+    for dataset, entry in decl["datasets"].items():
+        for name in entry.get("costs", {}):
+            if not is_cost(name.replace("{}", "device")):  # a pattern stands for a device name
+                check_cost(name, f"table declaration {path}, dataset {dataset!r}")
     return decl
 
 
@@ -164,6 +174,7 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
         computed = {k: v for k, v in import_object(decl["computed_costs"])(dataset).items() if k not in arrays}
         arrays.update(computed)
         costs = {**costs, **dict.fromkeys(computed, "")}
+    check_costs(costs, f"benchmark {label!r}/{dataset}")
     return TabularBenchmark(
         name=label,
         dataset=dataset,

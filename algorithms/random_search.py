@@ -4,24 +4,20 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.space import Arch, SearchSpace, draw_unseen
 
 
 class RandomSearch(AskTellAlgorithm):
     """Random search: uniform samples, never the same architecture twice."""
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator, *, max_tries: int = 1000) -> None:
-        """``max_tries``: samples drawn to find an architecture not proposed before."""
+        """``max_tries``: extra samples drawn to find an architecture not proposed before."""
         super().__init__(space, rng)
         self.max_tries = max_tries
         self._proposed: set[Arch] = set()
 
     def ask(self) -> Arch:
-        arch = self.space.sample(self.rng)
-        for _ in range(self.max_tries):
-            if arch not in self._proposed:
-                break
-            arch = self.space.sample(self.rng)
+        arch, _ = draw_unseen(lambda: self.space.sample(self.rng), self._proposed.__contains__, self.max_tries)
         self._proposed.add(arch)
         return arch
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.space import Arch, SearchSpace, draw_unseen
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,15 @@ class RegularizedEvolution(AskTellAlgorithm):
         self.population: deque[Member] = deque()
         self._proposed: set[Arch] = set()
 
+    def seed_population(self, members: Iterable[tuple[Arch, float]]) -> None:
+        """Start from already evaluated ``(arch, value)`` pairs, oldest first (the first die
+        first); they count as proposed, so they are not asked again."""
+        for arch, value in members:
+            self._proposed.add(arch)
+            self.tell(arch, value)
+
     def _fresh(self, make) -> Arch:
-        arch = make()
-        for _ in range(self.max_mutation_tries):
-            if arch not in self._proposed:
-                break
-            arch = make()
+        arch, _ = draw_unseen(make, self._proposed.__contains__, self.max_mutation_tries)
         self._proposed.add(arch)
         return arch
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.space import Arch, SearchSpace, draw_unseen
 
 
 class SimulatedAnnealing(AskTellAlgorithm):
@@ -43,11 +43,7 @@ class SimulatedAnnealing(AskTellAlgorithm):
         unvisited = [a for a in self.space.neighbours(self.current) if a not in self._visited]
         if unvisited:
             return unvisited[int(self.rng.integers(len(unvisited)))]
-        arch = self.space.sample(self.rng)
-        for _ in range(1000):
-            if arch not in self._visited:
-                break
-            arch = self.space.sample(self.rng)
+        arch, _ = draw_unseen(lambda: self.space.sample(self.rng), self._visited.__contains__)
         self._restart = arch
         return arch
 

@@ -2,7 +2,6 @@
 optionally regularized evolution warm-started from them."""
 from __future__ import annotations
 
-import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -10,10 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.algorithm import Algorithm
-from nasbench_lab.config import Settings
+from nasbench_lab.context import RunContext
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import SearchSpace
+from nasbench_lab.space import SearchSpace, sample_unseen
 
 from .regularized_evolution import RegularizedEvolution
 
@@ -50,8 +49,9 @@ class SynflowRank(Algorithm):
         best by proxy are queried. With ``evolve`` the remaining budget runs regularized
         evolution (``population_size``, ``sample_size``) whose population starts as the best
         queried ones; without, queries continue down the proxy ranking. With ``use_cache`` a
-        proxy table already computed under ``$NASBENCH_LAB_CACHE`` (``nasbench-lab proxy``)
-        supplies the scores; they are charged the compute time recorded in the table."""
+        proxy table already computed in the run's cache directory (``nasbench-lab proxy``)
+        supplies the scores; they are charged the compute time recorded in the table.
+        Data-dependent proxies read images from the run's ``image_dir`` setting."""
         super().__init__(space, rng)
         if pool_size < 1 or top_k < 1:
             raise NasLabError("synflow-rank needs pool_size >= 1 and top_k >= 1")
@@ -68,26 +68,25 @@ class SynflowRank(Algorithm):
         super().check_space(space)
         check_supported(space.name)
 
-    def _dataset(self, oracle: Oracle) -> str:
+    def _dataset(self, context: RunContext) -> str:
         from nasbench_lab.proxies.data import canonical_dataset
 
-        dataset = self.dataset if self.dataset != "auto" else getattr(oracle, "dataset", None)
+        dataset = self.dataset if self.dataset != "auto" else context.dataset
         if dataset is None:
-            raise NasLabError("synflow-rank: the oracle names no dataset; pass --param synflow-rank.dataset=NAME")
+            raise NasLabError("synflow-rank: the run names no dataset; pass --param synflow-rank.dataset=NAME")
         return canonical_dataset(dataset)
 
-    def scores(self, pool: np.ndarray, oracle: Oracle) -> tuple[np.ndarray, float]:
+    def scores(self, pool: np.ndarray, context: RunContext) -> tuple[np.ndarray, float]:
         """Reported proxy values of the pool (space indices) and their compute time."""
         from nasbench_lab.proxies import get_proxy
-        from nasbench_lab.proxies.cli import IMAGES_ENV
-        from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores, table_paths
+        from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores, score_indices, table_paths
 
         check_supported(self.space.name)
-
         spec = get_proxy(self.proxy)
-        image_dir = os.environ.get(IMAGES_ENV) if spec.needs_data else None
-        config = TableConfig(spec.name, self.space.name, self._dataset(oracle), self.proxy_seed, image_dir)
-        cache_dir = Settings.from_env().cache_dir
+        image_dir = context.settings.image_dir if spec.needs_data else None
+        config = TableConfig(spec.name, self.space.name, self._dataset(context), self.proxy_seed,
+                             str(image_dir) if image_dir else None)
+        cache_dir = context.settings.cache_dir
         if self.use_cache:
             full = table_paths(config, cache_dir)[0]
             rows = _complete_table(config, str(cache_dir), full.stat().st_mtime_ns) if full.is_file() else None
@@ -95,20 +94,18 @@ class SynflowRank(Algorithm):
                 raw = np.array([rows[int(i)][0] for i in pool])
                 seconds = float(sum(rows[int(i)][1] for i in pool))
                 return np.array([spec.report(r) for r in raw]), seconds
-        start = time.perf_counter()
-        if self.use_cache:
             result = compute_scores(config, cache_dir, pool, jobs=1, write=False)
             return result.values, float(result.seconds.sum())
-        from nasbench_lab.proxies.table import score_indices
-
+        start = time.perf_counter()
         raw = np.array([r for _, r, _ in score_indices(config, [int(i) for i in pool])])
         return np.array([spec.report(r) for r in raw]), time.perf_counter() - start
 
-    def run(self, oracle: Oracle) -> None:
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        context = self.context_for(oracle, context)
         size = self.space.size  # type: ignore[attr-defined]
         pool = self.rng.choice(size, size=min(self.pool_size, size), replace=False)
-        values, seconds = self.scores(pool, oracle)
-        oracle.add_compute(seconds)
+        values, seconds = self.scores(pool, context)
+        context.record_compute(seconds)
         ranked = [self.space.arch_at(int(i)) for i in pool[np.argsort(-values, kind="stable")]]  # type: ignore[attr-defined]
         queried: list[tuple] = []
         for arch in ranked[: self.top_k]:
@@ -118,19 +115,15 @@ class SynflowRank(Algorithm):
         if self.evolve:
             re = RegularizedEvolution(self.space, self.rng, population_size=self.population_size,
                                       sample_size=self.sample_size)
-            # Best queried last: they form the initial population (the oldest die first).
-            for arch, value in sorted(queried, key=lambda q: q[1]):
-                re._proposed.add(arch)
-                re.tell(arch, value)
-            re.run(oracle)
+            re.seed_population(sorted(queried, key=lambda q: q[1]))  # best last: the oldest die first
+            re.run(oracle, context)
             return
         for arch in ranked[self.top_k:]:
             if oracle.exhausted:
                 return
             oracle.query(arch)
-        tries = 0
-        while not oracle.exhausted and tries < 1000 * oracle.budget:  # pool smaller than the budget
-            tries += 1
-            arch = self.space.sample(self.rng)
-            if not oracle.seen(arch):
-                oracle.query(arch)
+        while not oracle.exhausted:  # the pool was smaller than the budget
+            arch = sample_unseen(self.space, self.rng, oracle.seen)
+            if arch is None:
+                return
+            oracle.query(arch)

@@ -1,20 +1,24 @@
 """The Algorithm interface: ask/tell for black-box methods, ``search`` for one-shot methods."""
 from __future__ import annotations
 
-import inspect
+import time
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
 
+from .context import RunContext
 from .errors import NasLabError
+from .introspect import first_doc_line, keyword_defaults
 from .oracle import Oracle
 from .space import Arch, FiniteSpace, SearchSpace
 
 
 class Algorithm(ABC):
     """A search algorithm. Subclasses take ``space`` and ``rng`` then keyword-only
-    hyper-parameters with documented defaults, and implement ``run(oracle)``."""
+    hyper-parameters with documented defaults, and implement ``run(oracle, context)``: spend
+    the oracle's budget; ``context`` (a ``RunContext``) says which run this is and records
+    compute spent outside queries."""
 
     #: Search-space capabilities the algorithm needs ("finite" for index-based methods).
     requires: ClassVar[tuple[str, ...]] = ()
@@ -24,8 +28,13 @@ class Algorithm(ABC):
         self.rng = rng
 
     @abstractmethod
-    def run(self, oracle: Oracle) -> None:
-        """Spend the oracle's budget."""
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        """Spend the oracle's budget (``context`` None: a run outside the runner)."""
+
+    @staticmethod
+    def context_for(oracle: Oracle, context: RunContext | None) -> RunContext:
+        """``context``, or for a run outside the runner one that records compute on the oracle."""
+        return context if context is not None else RunContext(record_compute=oracle.add_compute)
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
@@ -37,17 +46,11 @@ class Algorithm(ABC):
     @classmethod
     def hyperparameters(cls) -> dict[str, Any]:
         """Keyword-only constructor arguments and their defaults."""
-        sig = inspect.signature(cls.__init__)
-        return {
-            p.name: p.default
-            for p in sig.parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY
-        }
+        return keyword_defaults(cls)
 
     @classmethod
     def summary(cls) -> str:
-        doc = inspect.getdoc(cls) or ""
-        return doc.splitlines()[0] if doc else cls.__name__
+        return first_doc_line(cls)
 
 
 class AskTellAlgorithm(Algorithm):
@@ -68,7 +71,7 @@ class AskTellAlgorithm(Algorithm):
     def tell(self, arch: Arch, value: float) -> None:
         """Receive the search metric of an asked architecture."""
 
-    def run(self, oracle: Oracle) -> None:
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         repeats = 0
         while not oracle.exhausted and repeats < self.max_free_repeats:
             arch = self.ask()
@@ -84,10 +87,9 @@ class OneShotAlgorithm(Algorithm):
     def search(self, oracle: Oracle) -> Arch:
         """Find an architecture (queries through ``oracle`` are optional and counted)."""
 
-    def run(self, oracle: Oracle) -> None:
-        import time
-
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        context = self.context_for(oracle, context)
         start = time.perf_counter()
         arch = self.search(oracle)
-        oracle.add_compute(time.perf_counter() - start)
+        context.record_compute(time.perf_counter() - start)
         oracle.query(arch)

@@ -7,7 +7,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .config import Settings
+from .settings import Settings
 from .errors import TableError, UnknownNameError
 from .space import Arch, FiniteSpace, SearchSpace
 
@@ -41,7 +41,7 @@ def resolve_dataset(name: str, available: Sequence[str], benchmark: str) -> str:
 class Benchmark(ABC):
     """Answers the metrics of architectures of one search space on one dataset.
 
-    Metrics are maximised (accuracies). ``searcher()`` is the only thing an oracle receives: a
+    Metrics are maximised (accuracies). ``search_metric_fn()`` is the only thing an oracle receives: a
     function that returns the search metric and nothing else.
     """
 
@@ -69,7 +69,7 @@ class Benchmark(ABC):
         """The best report metric in the benchmark: the reference for regret."""
         raise NotImplementedError
 
-    def searcher(self) -> Callable[[Arch], float]:
+    def search_metric_fn(self) -> Callable[[Arch], float]:
         """A function giving the search metric only (handed to the oracle)."""
         return self.search_metric
 
@@ -145,7 +145,7 @@ class TabularBenchmark(Benchmark):
     def best_report(self) -> float:
         return float(self._metrics[self.report_metric_name].max())
 
-    def searcher(self) -> Callable[[Arch], float]:
+    def search_metric_fn(self) -> Callable[[Arch], float]:
         values = self._metrics[self.search_metric_name]
         index = self.space.index
 

@@ -55,7 +55,7 @@ class Oracle:
 
     @classmethod
     def for_benchmark(cls, benchmark, budget: int, max_seconds: float | None = None) -> "Oracle":
-        return cls(benchmark.space, benchmark.searcher(), budget, max_seconds=max_seconds)
+        return cls(benchmark.space, benchmark.search_metric_fn(), budget, max_seconds=max_seconds)
 
     @property
     def used(self) -> int:

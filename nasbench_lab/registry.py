@@ -3,16 +3,32 @@
 The core never imports a plugin at import time: a registry knows the dotted path of a mapping
 (``"nasbench_lab.algorithms:REGISTRY"``) whose values are ``"module:attribute"`` strings, and imports an
 entry only when it is asked for. Adding an algorithm is one file plus one line in that mapping.
+
+Third-party packages add entries through the entry-point groups ``nasbench_lab.algorithms`` and
+``nasbench_lab.benchmarks`` (entry-point name = registry name, value = ``"module:attribute"``).
+They are discovered and imported once, the first time a registry is used; a built-in name wins
+over a plug-in of the same name, and a plug-in that fails to import (or is not an algorithm /
+a benchmark) is skipped, with a ``PluginWarning`` naming it in both cases.
 """
 from __future__ import annotations
 
 import difflib
 import importlib
-from typing import Any, Generic, TypeVar
+import importlib.metadata
+import warnings
+from typing import Any, Callable, Generic, TypeVar
 
 from .errors import UnknownNameError
 
 T = TypeVar("T")
+
+#: Entry-point groups read by ``ALGORITHMS`` and ``BENCHMARKS``.
+ALGORITHM_GROUP = "nasbench_lab.algorithms"
+BENCHMARK_GROUP = "nasbench_lab.benchmarks"
+
+
+class PluginWarning(UserWarning):
+    """A plug-in entry point that was skipped (broken, wrong kind, or a name already taken)."""
 
 
 def import_object(path: str) -> Any:
@@ -22,22 +38,85 @@ def import_object(path: str) -> Any:
     return getattr(obj, attr) if attr else obj
 
 
-class Registry(Generic[T]):
-    """A lazily-resolved map from names to objects of one kind."""
+def entry_points(group: str) -> list[importlib.metadata.EntryPoint]:
+    """The installed entry points of ``group`` (a function of its own so tests can replace it)."""
+    return list(importlib.metadata.entry_points(group=group))
 
-    def __init__(self, kind: str, source: str) -> None:
+
+def _plugin_source(ep: importlib.metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f" from {dist.name} {dist.version}" if dist is not None else ""
+
+
+class Registry(Generic[T]):
+    """A lazily-resolved map from names to objects of one kind.
+
+    ``group``: the entry-point group whose entries are merged into the name table;
+    ``check(name, obj)``: returns why a plug-in object is unusable, or ``None`` if it is fine.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        source: str,
+        group: str | None = None,
+        check: Callable[[str, Any], str | None] | None = None,
+    ) -> None:
         self.kind = kind
+        self.group = group
         self._source = source
+        self._check = check
         self._paths: dict[str, str] | None = None
+        self._plugins: dict[str, T] = {}
         self._extra: dict[str, T] = {}
 
     def _table(self) -> dict[str, str]:
         if self._paths is None:
             self._paths = dict(import_object(self._source))
+            if self.group:  # after setting _paths: a plug-in may use the registry while it loads
+                self._load_plugins(self._paths)
         return self._paths
+
+    def _load_plugins(self, table: dict[str, str]) -> None:
+        try:
+            found = entry_points(self.group)  # type: ignore[arg-type]
+        except Exception as exc:  # a corrupt distribution's metadata must not break the built-ins
+            warnings.warn(f"cannot read the {self.group!r} entry points: {exc}", PluginWarning, stacklevel=4)
+            return
+        for ep in found:
+            where = f"{self.kind} plug-in {ep.name!r} ({ep.value}{_plugin_source(ep)})"
+            if not ep.name.strip() or any(c in ep.name for c in ",/ \t"):
+                warnings.warn(f"{where} ignored: a name must be non-empty, without commas, slashes or spaces",
+                              PluginWarning, stacklevel=4)
+                continue
+            if ep.name in table:
+                builtin = ep.name not in self._plugins
+                warnings.warn(
+                    f"{where} ignored: the name is taken by "
+                    + ("a built-in " + self.kind if builtin else f"another plug-in ({table[ep.name]})"),
+                    PluginWarning, stacklevel=4,
+                )
+                continue
+            try:
+                obj = ep.load()
+            except Exception as exc:
+                warnings.warn(f"{where} skipped: it failed to load: {type(exc).__name__}: {exc}",
+                              PluginWarning, stacklevel=4)
+                continue
+            problem = self._check(ep.name, obj) if self._check else None
+            if problem:
+                warnings.warn(f"{where} skipped: {problem}", PluginWarning, stacklevel=4)
+                continue
+            table[ep.name] = ep.value
+            self._plugins[ep.name] = obj
 
     def names(self) -> list[str]:
         return list(self._table()) + [n for n in self._extra if n not in self._table()]
+
+    def plugins(self) -> dict[str, str]:
+        """Names added by entry points -> their ``"module:attribute"``."""
+        table = self._table()
+        return {name: table[name] for name in self._plugins}
 
     def register(self, name: str, obj: T) -> T:
         """Add an entry at run time (for user code and tests)."""
@@ -47,14 +126,32 @@ class Registry(Generic[T]):
     def unregister(self, name: str) -> None:
         self._extra.pop(name, None)
 
+    def name_of(self, obj: Any) -> str | None:
+        """The name ``obj`` is registered under, if any (without importing other entries)."""
+        for name, value in self._extra.items():
+            if value is obj:
+                return name
+        table = self._table()
+        path = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__qualname__', '')}"
+        for name, value in table.items():
+            if value == path and name not in self._plugins:
+                return name
+        for name, value in self._plugins.items():
+            if value is obj:
+                return name
+        return None
+
     def get(self, name: str) -> T:
         if name in self._extra:
             return self._extra[name]
         table = self._table()
+        if name in self._plugins:
+            return self._plugins[name]
         prefix, sep, arg = name.partition(":")
         if sep and name not in table and f"{prefix}:" in table:
             # A parameterised entry, e.g. "table:<path>": the entry is a factory taking <path>.
-            return import_object(table[f"{prefix}:"])(arg)
+            factory = self._plugins.get(f"{prefix}:") or import_object(table[f"{prefix}:"])
+            return factory(arg)  # type: ignore[operator]
         if name not in table:
             hint = difflib.get_close_matches(name, self.names(), n=1)
             more = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -68,5 +165,23 @@ class Registry(Generic[T]):
         return name in self._extra or name in self._table()
 
 
-ALGORITHMS: Registry[Any] = Registry("algorithm", "nasbench_lab.algorithms:REGISTRY")
-BENCHMARKS: Registry[Any] = Registry("benchmark", "nasbench_lab.adapters:REGISTRY")
+def _check_algorithm(name: str, obj: Any) -> str | None:
+    from .algorithm import Algorithm
+
+    if not (isinstance(obj, type) and issubclass(obj, Algorithm)):
+        return f"{obj!r} is not a subclass of nasbench_lab.Algorithm"
+    return None
+
+
+def _check_benchmark(name: str, obj: Any) -> str | None:
+    from .benchmark import BenchmarkSpec
+
+    if name.endswith(":"):
+        return None if callable(obj) else f"{obj!r} is not callable (a {name}<argument> factory)"
+    if not isinstance(obj, BenchmarkSpec):
+        return f"{obj!r} is not a nasbench_lab.BenchmarkSpec"
+    return None
+
+
+ALGORITHMS: Registry[Any] = Registry("algorithm", "nasbench_lab.algorithms:REGISTRY", ALGORITHM_GROUP, _check_algorithm)
+BENCHMARKS: Registry[Any] = Registry("benchmark", "nasbench_lab.adapters:REGISTRY", BENCHMARK_GROUP, _check_benchmark)

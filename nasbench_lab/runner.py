@@ -2,24 +2,24 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .benchmark import Benchmark, BenchmarkSpec
-from .config import Settings
-from .errors import BudgetExhausted, NasLabError, UnknownNameError
+from .settings import Settings
+from .context import RunContext
+from .errors import BudgetExhausted, NasLabError
+from .loading import load_benchmark, resolve_algorithm
 from .oracle import Oracle
-from .registry import ALGORITHMS, BENCHMARKS
+from .parallel import parallel_map
+from .registry import ALGORITHMS
 from .trajectory import COLUMNS, trajectory
 
 RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
@@ -87,43 +87,6 @@ class RunConfig:
         }
 
 
-def benchmark_spec(name: str) -> BenchmarkSpec:
-    spec = BENCHMARKS.get(name)
-    if not isinstance(spec, BenchmarkSpec):
-        raise UnknownNameError(f"{name!r} is not a benchmark")
-    return spec
-
-
-@lru_cache(maxsize=16)
-def _load(name: str, dataset: str, settings_json: str) -> Benchmark:
-    s = json.loads(settings_json)
-    settings = Settings(
-        data_dir=Path(s["data_dir"]) if s["data_dir"] else None,
-        cache_dir=Path(s["cache_dir"]),
-        files={k: Path(v) for k, v in s["files"].items()},
-        options=s.get("options", {}),
-    )
-    return benchmark_spec(name).build(dataset, settings)
-
-
-def load_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchmark:
-    """Load (once per process) a benchmark by name and dataset (aliases accepted)."""
-    spec = benchmark_spec(name)
-    return _load(name, spec.resolve(dataset), json.dumps(settings.as_dict(), sort_keys=True))
-
-
-def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Check the algorithm and its hyper-parameters; return the full resolved set."""
-    cls = ALGORITHMS.get(name)
-    defaults = cls.hyperparameters()
-    unknown = set(params) - set(defaults)
-    if unknown:
-        raise UnknownNameError(
-            f"algorithm {name!r} has no hyper-parameter {', '.join(sorted(unknown))}; it has: {', '.join(defaults) or 'none'}"
-        )
-    return {**defaults, **params}
-
-
 def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> pd.DataFrame:
     """Run one task; the random stream depends only on the seed. ``on_query`` is called after
     each new query (e.g. to advance a progress bar). A run stopped by its wall-clock budget
@@ -131,20 +94,20 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
     bench = load_benchmark(task.benchmark, task.dataset, settings)
     cls = ALGORITHMS.get(task.algorithm)
     algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
-    if on_query is None:
-        oracle = Oracle.for_benchmark(bench, task.budget, task.max_seconds)
-    else:
-        search = bench.searcher()
+    search = bench.search_metric_fn()
+    if on_query is not None:
+        plain = search
 
-        def counted(arch):
-            value = search(arch)
+        def search(arch):
+            value = plain(arch)
             on_query()
             return value
 
-        oracle = Oracle(bench.space, counted, task.budget, max_seconds=task.max_seconds)
-    oracle.dataset = bench.dataset  # context for algorithms that build networks (no metric access)
+    oracle = Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds)
+    context = RunContext(benchmark=task.benchmark, dataset=bench.dataset, seed=task.seed,
+                         settings=settings, record_compute=oracle.add_compute)
     try:
-        algo.run(oracle)
+        algo.run(oracle, context)
     except BudgetExhausted:
         if not oracle.out_of_time:
             raise
@@ -191,10 +154,6 @@ class ResultsStore:
         return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
 
 
-def _worker(task: Task, settings: Settings) -> pd.DataFrame:
-    return run_task(task, settings)
-
-
 def execute(
     config: RunConfig,
     store: ResultsStore,
@@ -206,17 +165,10 @@ def execute(
     Call ``config.resolve()`` first. ``on_query`` (called after each new query) is used with
     ``jobs=1`` only."""
     tasks = config.tasks()
-    wrap = progress or (lambda it, **_: it)
     if jobs <= 1:
-        for task in wrap(tasks, total=len(tasks)):
-            store.append(run_task(task, config.settings, on_query))
+        work = partial(run_task, settings=config.settings, on_query=on_query)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_worker, t, config.settings) for t in tasks]
-            for fut in wrap(as_completed(futures), total=len(futures)):
-                store.append(fut.result())
+        work = partial(run_task, settings=config.settings)
+    for _, frame in parallel_map(work, tasks, jobs, initializer=None, progress=progress):
+        store.append(frame)
     return store.finalise()
-
-
-def default_jobs() -> int:
-    return max(1, min(4, (os.cpu_count() or 1)))

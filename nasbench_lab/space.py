@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Hashable, Iterator
+from typing import Callable, Hashable, Iterator
 
 import numpy as np
 
@@ -71,3 +71,37 @@ class FiniteSpace(SearchSpace):
 
     def __len__(self) -> int:
         return self.size
+
+
+#: Extra draws allowed, after the first, to find an architecture not seen before.
+DEFAULT_RETRIES = 1000
+
+
+def draw_unseen(
+    draw: Callable[[], Arch], seen: Callable[[Arch], bool], retries: int = DEFAULT_RETRIES
+) -> tuple[Arch, bool]:
+    """Call ``draw`` until it gives an architecture for which ``seen`` is false, at most
+    ``1 + retries`` times. Returns ``(arch, True)`` for the first unseen one, else the last
+    draw and False (the caller decides: use it anyway, scan, or give up)."""
+    arch = draw()
+    for _ in range(retries):
+        if not seen(arch):
+            return arch, True
+        arch = draw()
+    return arch, not seen(arch)
+
+
+def sample_unseen(
+    space: SearchSpace, rng: np.random.Generator, seen: Callable[[Arch], bool], retries: int = DEFAULT_RETRIES
+) -> Arch | None:
+    """A uniformly random architecture for which ``seen`` is false: ``1 + retries`` samples,
+    then, in a finite space, a scan in random order; None when every architecture is seen."""
+    arch, fresh = draw_unseen(lambda: space.sample(rng), seen, retries)
+    if fresh:
+        return arch
+    if isinstance(space, FiniteSpace):
+        for i in rng.permutation(space.size):
+            arch = space.arch_at(int(i))
+            if not seen(arch):
+                return arch
+    return None

@@ -67,15 +67,20 @@ def _draw(ax, runs: pd.DataFrame, band: str, log: bool) -> bool:
 
 def regret_figure(runs: pd.DataFrame, stem: Path, *, band: str = "ci", log: bool = True,
                   formats: tuple[str, ...] = ("png", "pdf"), title: str = "") -> list[Path]:
-    """Regret (percentage points below the table's best report metric) against queries.
-    ``band``: "ci" = mean with a 95% t-interval, "iqr" = median with the inter-quartile range."""
+    """Regret (percentage points below the table's best report metric) against queries, one
+    panel per benchmark/dataset in ``runs`` (side by side). ``band``: "ci" = mean with a 95%
+    t-interval, "iqr" = median with the inter-quartile range. Used by ``leaderboard`` (all
+    benchmarks in one PNG) and ``report`` (one figure per benchmark)."""
     if band not in ("ci", "iqr"):
         raise ValueError("band must be 'ci' or 'iqr'")
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
-    _draw(ax, runs, band, log)
+    panels = list(runs.groupby(["benchmark", "dataset"], sort=True))
+    fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN_WIDTH * len(panels), 2.6), squeeze=False)
     centre = "mean, 95% CI" if band == "ci" else "median, IQR"
-    ax.set_title(f"{title} ({centre})" if title else centre)
+    for ax, ((bench, dataset), part) in zip(axes[0], panels):
+        _draw(ax, part, band, log)
+        name = title or f"{bench} / {dataset}"
+        ax.set_title(f"{name} ({centre})" if len(panels) == 1 else name)
     return save(fig, stem, formats)
 
 
@@ -83,17 +88,5 @@ def regret_figures(runs: pd.DataFrame, out: Path, **kwargs) -> list[Path]:
     """One regret figure per benchmark/dataset under ``out``."""
     paths = []
     for (bench, dataset), part in runs.groupby(["benchmark", "dataset"], sort=True):
-        paths += regret_figure(part, Path(out) / f"regret_{slug(bench, dataset)}", title=f"{bench} / {dataset}", **kwargs)
+        paths += regret_figure(part, Path(out) / f"regret_{slug(bench, dataset)}", **kwargs)
     return paths
-
-
-def regret_curves(runs: pd.DataFrame, path: Path) -> Path:
-    """All benchmarks side by side in one PNG (the leaderboard command's quick look)."""
-    plt = pyplot()
-    panels = list(runs.groupby(["benchmark", "dataset"], sort=True))
-    fig, axes = plt.subplots(1, len(panels), figsize=(COLUMN_WIDTH * len(panels), 2.6), squeeze=False)
-    for ax, ((bench, dataset), part) in zip(axes[0], panels):
-        _draw(ax, part, "ci", log=True)
-        ax.set_title(f"{bench} / {dataset}")
-    save(fig, Path(path).with_suffix(""), ("png",))
-    return Path(path)

@@ -3,10 +3,12 @@ error over seeds), average rank, and a Wilcoxon signed-rank test of each algorit
 best one (paired seeds, Holm correction). Markdown, LaTeX (booktabs) and CSV."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from .stats import holm, paired_wilcoxon, ranks_within
+from .stats import describe, holm, paired_wilcoxon, ranks_within
 
 BENCH = ["benchmark", "dataset"]
 GROUP = BENCH + ["algorithm"]
@@ -21,37 +23,23 @@ def final_rows(runs: pd.DataFrame) -> pd.DataFrame:
     return final
 
 
-def _sem(x: pd.Series) -> float:
-    return float(x.std(ddof=1) / np.sqrt(x.count())) if x.count() > 1 else 0.0
-
-
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per benchmark, dataset and algorithm, best first (by mean report metric)."""
     final = final_rows(runs)
-    rows = []
-    for (bench, dataset, algo), part in final.groupby(GROUP, sort=True):
-        part = part.sort_values("seed")
-        row = {
-            "benchmark": bench, "dataset": dataset, "algorithm": algo,
-            "seeds": int(part["seed"].nunique()),
-            "queries": float(runs[(runs.benchmark == bench) & (runs.dataset == dataset) & (runs.algorithm == algo)]
-                             .groupby("seed")["query"].max().mean()),
-            "report_mean": part["best_report_metric"].mean(),
-            "report_std": part["best_report_metric"].std(ddof=1) if len(part) > 1 else 0.0,
-            "report_sem": _sem(part["best_report_metric"]),
-            "regret_mean": part["regret"].mean(),
-            "regret_std": part["regret"].std(ddof=1) if len(part) > 1 else 0.0,
-            "regret_sem": _sem(part["regret"]),
-            "search_mean": part["best_search_metric"].mean(),
-            "search_std": part["best_search_metric"].std(ddof=1) if len(part) > 1 else 0.0,
-            "avg_rank": part["rank"].mean(),
-        }
-        if "compute_seconds" in part:
-            row["compute_seconds"] = part["compute_seconds"].mean()
-        rows.append(row)
-    summary = pd.DataFrame(rows)
-    if summary.empty:
-        return summary
+    if final.empty:
+        return pd.DataFrame()
+    named = final.rename(columns={"best_report_metric": "report", "best_search_metric": "search"})
+    stats = describe(named, GROUP, ["report", "regret", "search", "rank", "query"])
+    summary = pd.DataFrame({
+        "benchmark": stats["benchmark"], "dataset": stats["dataset"], "algorithm": stats["algorithm"],
+        "seeds": stats["n"],  # one final row per seed
+        "queries": stats["query_mean"],
+        **{f"{m}_{s}": stats[f"{m}_{s}"] for m in ("report", "regret") for s in ("mean", "std", "sem")},
+        "search_mean": stats["search_mean"], "search_std": stats["search_std"],
+        "avg_rank": stats["rank_mean"],
+    })
+    if "compute_seconds" in final:
+        summary["compute_seconds"] = describe(final, GROUP, ["compute_seconds"])["compute_seconds_mean"]
     summary = summary.sort_values(BENCH + ["report_mean", "algorithm"], ascending=[True, True, False, True], kind="stable")
     summary["p_vs_best"] = np.nan
     summary["p_holm"] = np.nan
@@ -152,3 +140,21 @@ def to_latex(summary: pd.DataFrame) -> str:
             out.append(f"{_tex(row.algorithm)} & {report} & {regret} & {row.avg_rank:.2f} & {p} \\\\")
         out += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
     return "\n".join(out)
+
+
+def write_leaderboard(runs: pd.DataFrame, out: Path, notes: dict[tuple[str, str], str] | None = None,
+                      *, latex: bool = False) -> tuple[pd.DataFrame, str, list[Path]]:
+    """The tables both ``leaderboard`` and ``report`` write: ``leaderboard.md`` (with overall
+    ranks when there are several benchmarks), ``leaderboard.csv`` and, with ``latex``,
+    ``leaderboard.tex``. Returns the summary, the Markdown and the paths written."""
+    out = Path(out)
+    summary = summarise(runs)
+    several = runs.groupby(BENCH).ngroups > 1
+    markdown = to_markdown(summary, notes, overall_ranks(runs) if several else None)
+    paths = [out / "leaderboard.md", out / "leaderboard.csv"]
+    paths[0].write_text(markdown)
+    summary.to_csv(paths[1], index=False)
+    if latex:
+        paths.append(out / "leaderboard.tex")
+        paths[-1].write_text(to_latex(summary))
+    return summary, markdown, paths

@@ -8,16 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasbench_lab.costs import cost_label
 from nasbench_lab.errors import UnknownNameError
 
 from .style import COLUMN_WIDTH, colour, pyplot, save, slug
-
-ALIASES = {"flops": "flops_m", "params": "params_mb", "latency": "latency_ms"}
-#: axis labels (with units) of the cost columns the benchmarks use
-COST_LABELS = {
-    "flops_m": "FLOPs (M)", "mflops": "FLOPs (M)", "params_mb": "parameters (M)", "params_m": "parameters (M)",
-    "params": "parameters", "latency_ms": "latency (ms)", "latency_s": "latency (s)",
-}
 
 
 @dataclass(frozen=True)
@@ -30,24 +24,18 @@ class Objective:
 
 
 def resolve_objective(bench, name: str) -> Objective:
-    """``test_acc``/``report``, ``valid_acc``/``search``, a cost (``latency:pixel3`` means
-    ``latency_ms:pixel3``; ``flops``, ``params``) or any metric of the table."""
+    """``test_acc``/``report``, ``valid_acc``/``search``, a cost of the table (named as in
+    ``nasbench_lab.costs``: ``flops_m``, ``params_m``, ``latency_ms:pixel3``, labelled with its
+    unit) or any metric of the table."""
     key = name.strip()
     if key in ("test_acc", "report"):
         return Objective(bench.report_metric_name, True, f"test accuracy (%) [{bench.report_metric_name}]")
     if key in ("valid_acc", "search"):
         return Objective(bench.search_metric_name, True, f"validation accuracy (%) [{bench.search_metric_name}]")
-    head, sep, tail = key.partition(":")
-    candidates = [key, ALIASES.get(head, head) + sep + tail]
-    for cand in candidates:
-        if cand in bench.cost_names:
-            base, _, device = cand.partition(":")
-            pretty = COST_LABELS.get(base, base)
-            if device:
-                pretty = pretty[:-1] + f", {device})" if pretty.endswith(")") else f"{pretty} ({device})"
-            return Objective(cand, False, pretty)
-        if cand in getattr(bench, "metric_names", ()):
-            return Objective(cand, True, cand)
+    if key in bench.cost_names:
+        return Objective(key, False, cost_label(key))
+    if key in getattr(bench, "metric_names", ()):
+        return Objective(key, True, key)
     raise UnknownNameError(
         f"unknown objective {name!r} for {bench.name}/{bench.dataset}; use test_acc, valid_acc or one of: "
         + ", ".join(bench.cost_names[:8]) + (" ..." if len(bench.cost_names) > 8 else "")

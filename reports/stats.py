@@ -45,3 +45,22 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
 def ranks_within(final: pd.DataFrame, value: str, by: list[str], higher_is_better: bool = True) -> pd.Series:
     """Rank (1 = best, ties averaged) of each row's ``value`` within groups ``by``."""
     return final.groupby(by)[value].rank(ascending=not higher_is_better, method="average")
+
+
+def describe(frame: pd.DataFrame, by: list[str], metrics: list[str], *, sort: bool = True) -> pd.DataFrame:
+    """The one summary over seeds (leaderboards and the predictor study): a row per group of
+    ``by`` with ``n`` (rows) and, per metric ``m``, ``m_mean``, ``m_std`` (ddof 1; 0 for a
+    single row) and ``m_sem`` (std / sqrt of the non-missing count; 0 below two values).
+    ``sort=False`` keeps the groups in order of first appearance."""
+    rows = []
+    for key, part in frame.groupby(by, sort=sort):
+        row: dict[str, object] = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        row["n"] = len(part)
+        for m in metrics:
+            x = part[m].astype(float)
+            std = float(x.std(ddof=1)) if len(part) > 1 else 0.0
+            row[f"{m}_mean"] = float(x.mean())
+            row[f"{m}_std"] = std
+            row[f"{m}_sem"] = std / np.sqrt(x.count()) if x.count() > 1 else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nasbench_lab.config import Settings
+from nasbench_lab.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("nats_bench.csv", "nb201_12epoch.csv", "nb201_latency_ms.csv")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.algorithm import AskTellAlgorithm
 from nasbench_lab.benchmark import TabularBenchmark
 from nasbench_lab.errors import UnknownNameError
@@ -54,7 +54,7 @@ def test_regularized_evolution_ages_out_the_oldest():
 
 def test_re_children_are_one_change_from_a_population_member():
     algo = ALGORITHMS.get("re")(SPACE, np.random.default_rng(2), population_size=5, sample_size=2)
-    oracle = Oracle(SPACE, BENCH.searcher(), 40)
+    oracle = Oracle(SPACE, BENCH.search_metric_fn(), 40)
     while not oracle.exhausted:
         population = [m.arch for m in algo.population]
         arch = algo.ask()

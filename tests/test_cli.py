@@ -5,7 +5,8 @@ import sys
 import pandas as pd
 import pytest
 
-from nasbench_lab.cli import main, parse_seeds
+from nasbench_lab.cli import main
+from nasbench_lab.cli.args import parse_seeds
 from nasbench_lab.errors import NasLabError
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasbench_lab.dynamicnet import (
+from nasbench_lab.adapters.dynamicnet import (
     PARAMS,
     SCALES,
     VOCAB,

@@ -4,8 +4,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from nasbench_lab.adapters.dynamicnet_space import Block, DynamicNetSpace
-from nasbench_lab.dynamicnet import Convcfg, DynamicNet, Flattencfg, Inputcfg, Linearcfg, Mergecfg
+from nasbench_lab.adapters.dynamicnet import Convcfg, DynamicNet, Flattencfg, Inputcfg, Linearcfg, Mergecfg
+from nasbench_lab.adapters.dynamicnet.blocks import Block
+from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.registry import import_object

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.benchmark import TabularBenchmark
 from nasbench_lab.cli import main
 from nasbench_lab.oracle import Oracle
@@ -28,7 +28,7 @@ BENCH = smooth_bench()
 def run(name, seed, budget=30, **params):
     algo = ALGORITHMS.get(name)(SPACE, np.random.default_rng(seed), **{**TINY, **params})
     # the oracle holds a search-metric function only: no benchmark, no report metric
-    oracle = Oracle(SPACE, BENCH.searcher(), budget)
+    oracle = Oracle(SPACE, BENCH.search_metric_fn(), budget)
     algo.run(oracle)
     return oracle, algo
 
@@ -58,7 +58,7 @@ def test_guided_search_finds_good_cells_on_smooth_landscape():
     rnd = []
     for s in range(4):
         algo = ALGORITHMS.get("random")(SPACE, np.random.default_rng(s))
-        oracle = Oracle(SPACE, BENCH.searcher(), 30)
+        oracle = Oracle(SPACE, BENCH.search_metric_fn(), 30)
         algo.run(oracle)
         rnd.append(oracle.best().search_metric)
     assert mean_best("gin-evolution") > np.mean(rnd)

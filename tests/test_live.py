@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import torch
 
-from nasbench_lab.adapters.dynamicnet_bench import SPEC, DynamicNetBenchmark, digits_data
+from nasbench_lab.adapters.dynamicnet.benchmark import SPEC, DynamicNetBenchmark
+from nasbench_lab.adapters.dynamicnet.data import digits_data
 from nasbench_lab.cli import main
-from nasbench_lab.config import Settings
+from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, BudgetError, BudgetExhausted, UnknownNameError
 from nasbench_lab.live import FAILED_VALUE, LiveCache, Recipe, RecipeError, SearchLedger, TrainResult, split_options
 from nasbench_lab.oracle import Oracle
@@ -45,6 +46,20 @@ def test_recipe_checks_and_options():
         split_options({"epochs": "many"}, {}, "dynamicnet")
 
 
+def test_live_package_is_generic():
+    """nasbench_lab.live sits below the adapters: importing it loads no adapter, proxy,
+    predictor, algorithm, report or CLI module."""
+    import subprocess
+    import sys
+
+    code = ("import sys, nasbench_lab.live; "
+            "bad = [m for m in sys.modules if m.split('.')[:2] in (['nasbench_lab', n] for n in "
+            "('adapters', 'proxies', 'predictors', 'algorithms', 'reports', 'runner', 'cli'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # -- cache -----------------------------------------------------------------------------------------
 
 def test_results_are_cached_on_disk_and_reused(tmp_path):
@@ -59,8 +74,8 @@ def test_results_are_cached_on_disk_and_reused(tmp_path):
     assert row["report"] == test and not row["has_weights"] and row["status"] == "ok"
     assert row["arch"] == MLP and row["canonical"] == bench.space.canonical(arch)
     assert json.loads(row["recipe"])["epochs"] == 1 and row["dataset"].startswith("digits:")
-    assert set(bench.costs(arch)) == {"params", "mflops", "latency_ms"}
-    assert bench.costs(arch)["params"] == 64 * 32 + 32 + 32 * 10 + 10
+    assert set(bench.costs(arch)) == {"params_m", "flops_m", "latency_ms"}
+    assert bench.costs(arch)["params_m"] == pytest.approx((64 * 32 + 32 + 32 * 10 + 10) / 1e6)
 
     again = DynamicNetBenchmark(digits_data(), recipe=TINY, cache_dir=tmp_path)  # e.g. another run
     assert again.search_metric(arch) == valid and again.report_metric(arch) == test
@@ -121,7 +136,7 @@ def test_divergence_is_recorded_not_raised(tmp_path):
     assert bench.status(arch) == "diverged" and bench.report_metric(arch) == 0.0
     row = bench.cache.row(bench.key(arch))
     assert row["status"] == "diverged" and "loss became" in row["message"] and row["report"] == 0.0
-    assert row["costs"]["params"] > 0  # costs are still known
+    assert row["costs"]["params_m"] > 0  # costs are still known
     again = DynamicNetBenchmark(digits_data(), recipe=recipe, cache_dir=tmp_path)
     assert again.status(arch) == "diverged" and again.trainings == 0
     algo = ALGORITHMS.get("re")(bench.space, np.random.default_rng(0), population_size=2, sample_size=1)
@@ -259,7 +274,7 @@ def test_cli_time_budget_and_query(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     row = json.loads(stdout)
     assert row["arch"] == MLP and row["canonical"].startswith("dn-")
-    assert 0 < row["valid_acc (search)"] <= 100 and 0 < row["test_acc (report)"] <= 100 and row["params"] == 2410
+    assert 0 < row["valid_acc (search)"] <= 100 and 0 < row["test_acc (report)"] <= 100 and row["params_m"] == pytest.approx(2410 / 1e6)
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,10 @@ from nas_bench_graph import Arch as PkgArch  # noqa: E402
 from nas_bench_graph import architecture as pkg  # noqa: E402
 from nas_bench_graph import light_read  # noqa: E402
 
-import nasbench_lab.adapters.nasbench_graph as ng  # noqa: E402
-from nasbench_lab.config import Settings  # noqa: E402
+from nasbench_lab.adapters.nasbench_graph import benchmark as ngb  # noqa: E402
+from nasbench_lab.adapters.nasbench_graph import canonical as ngc  # noqa: E402
+from nasbench_lab.adapters.nasbench_graph import space as ng  # noqa: E402
+from nasbench_lab.settings import Settings  # noqa: E402
 from nasbench_lab.errors import ArchError, BenchmarkFileError  # noqa: E402
 from nasbench_lab.graph import ArchGraph  # noqa: E402
 
@@ -47,9 +49,9 @@ def one_change_variants(arch, ops_allowed):
 
 
 def test_constants_match_the_package():
-    assert ng.GNN_OPS == tuple(pkg.gnn_list)
-    assert ng.PROTEINS_OPS == tuple(pkg.gnn_list_proteins)
-    assert ng.LINKS == tuple(tuple(link) for link in pkg.link_list)
+    assert ngc.GNN_OPS == tuple(pkg.gnn_list)
+    assert ngc.PROTEINS_OPS == tuple(pkg.gnn_list_proteins)
+    assert ngc.LINKS == tuple(tuple(link) for link in pkg.link_list)
 
 
 def test_space_is_exactly_the_packages_all_archs():
@@ -76,7 +78,7 @@ def test_every_arch_round_trips():
 def test_graph_form():
     arch = SPACE.parse("link=0,0,1,2;ops=gat,gcn,sage,fc")
     g = SPACE.encode(arch)
-    assert g.vocab == ng.VOCAB and g.params == ()
+    assert g.vocab == ngc.VOCAB and g.params == ()
     assert g.num_nodes == 6
     assert g.ops()[0] == "input" and g.ops()[-1] == "output"
     assert sorted(g.ops()[1:5]) == sorted(arch[1])
@@ -108,8 +110,8 @@ def test_decode_rejects_foreign_graphs():
         ArchGraph(np.hstack([g.edge_index, [[0], [5]]]), g.x, g.vocab),  # input -> output
         ArchGraph(np.hstack([g.edge_index, [[1], [5]]]), g.x, g.vocab),  # non-leaf -> output
         ArchGraph(np.hstack([g.edge_index, [[2], [1]]]), g.x, g.vocab),  # two inputs for a layer
-        ArchGraph.from_nodes(["input", "input"] + ops[2:], [(0, 2), (1, 3), (2, 4), (3, 5), (4, 5)], ng.VOCAB),
-        ArchGraph.from_nodes(ops[:5], [(0, 1), (1, 2), (2, 3), (3, 4)], ng.VOCAB),  # no output node
+        ArchGraph.from_nodes(["input", "input"] + ops[2:], [(0, 2), (1, 3), (2, 4), (3, 5), (4, 5)], ngc.VOCAB),
+        ArchGraph.from_nodes(ops[:5], [(0, 1), (1, 2), (2, 3), (3, 4)], ngc.VOCAB),  # no output node
         ArchGraph(g.edge_index, g.x[:, 2:], g.vocab[2:]),  # foreign vocabulary
         ArchGraph(  # layers 1 and 2 feed each other: a cycle
             np.array([[2, 1, 0, 0, 3, 4], [1, 2, 3, 4, 5, 5]]), g.x, g.vocab
@@ -120,7 +122,7 @@ def test_decode_rejects_foreign_graphs():
             SPACE.decode(graph)
     with pytest.raises(ArchError, match="not evaluated on this dataset"):
         PROTEINS.decode(g)  # gat is not a proteins op
-    all_skip = ArchGraph.from_nodes(["input"] + ["skip"] * 4 + ["output"], [(0, 1), (0, 2), (0, 3), (0, 4)] + [(n, 5) for n in range(1, 5)], ng.VOCAB)
+    all_skip = ArchGraph.from_nodes(["input"] + ["skip"] * 4 + ["output"], [(0, 1), (0, 2), (0, 3), (0, 4)] + [(n, 5) for n in range(1, 5)], ngc.VOCAB)
     with pytest.raises(ArchError, match="all four layers are 'skip'"):
         SPACE.decode(all_skip)
 
@@ -160,7 +162,7 @@ def test_non_canonical_architectures_map_to_their_member():
     raw = ArchGraph.from_nodes(
         ["input", "gcn", "gin", "fc", "cheb", "output"],
         [(0, 1), (1, 2), (2, 3), (1, 4), (3, 5), (4, 5)],
-        ng.VOCAB,
+        ngc.VOCAB,
     )
     assert SPACE.decode(raw) == a
     # index() refuses non-canonical tuples, naming the canonical member
@@ -171,7 +173,7 @@ def test_non_canonical_architectures_map_to_their_member():
     links = [(0, a, b, c) for a in range(2) for b in range(3) for c in range(4)]
     for _ in range(3000):
         link = links[rng.integers(len(links))]
-        ops = tuple(ng.GNN_OPS[d] for d in rng.integers(len(ng.GNN_OPS), size=4))
+        ops = tuple(ngc.GNN_OPS[d] for d in rng.integers(len(ngc.GNN_OPS), size=4))
         if ops == ("skip",) * 4:
             continue
         text = "link={};ops={}".format(",".join(map(str, link)), ",".join(ops))
@@ -217,10 +219,10 @@ def test_other_bad_input():
 
 
 def test_every_dataset_loads_with_sane_values():
-    ng.load_arrays.cache_clear()
-    for dataset in ng.DATASETS:
+    ngb.load_arrays.cache_clear()
+    for dataset in ngb.DATASETS:
         start = time.perf_counter()
-        bench = ng.SPEC.build(dataset, Settings())
+        bench = ngb.SPEC.build(dataset, Settings())
         seconds = time.perf_counter() - start
         assert seconds < 2.0, f"{dataset} took {seconds:.2f} s to load"
         assert bench.space.size == (2021 if dataset == "proteins" else 26206)
@@ -228,10 +230,10 @@ def test_every_dataset_loads_with_sane_values():
             v = bench.values(metric)
             assert np.isfinite(v).all() and 0.0 <= v.min() and v.max() <= 100.0
             assert v.max() > 50.0  # percent, not a fraction
-        assert (bench.values("latency_s") > 0).all() and bench.values("latency_s").max() < 5.0
+        assert (bench.values("latency_ms") > 0).all() and bench.values("latency_ms").max() < 5000.0
         assert (bench.values("params_m") > 0).all() and bench.values("params_m").max() < 100.0
         assert bench.best_report == bench.values("perf").max()
-    assert ng.load_arrays("cora") is ng.load_arrays("cora")  # cached in-process
+    assert ngb.load_arrays("cora") is ngb.load_arrays("cora")  # cached in-process
 
 
 def test_known_values_match_the_package():
@@ -241,36 +243,52 @@ def test_known_values_match_the_package():
         ("proteins", "link=0,1,1,1;ops=arma,gcn,skip,fc", [0, 1, 1, 1], ["arma", "gcn", "skip", "fc"]),
     ]:
         record = light_read(dataset)[PkgArch(link, ops).valid_hash()]
-        bench = ng.SPEC.build(dataset, Settings())
+        bench = ngb.SPEC.build(dataset, Settings())
         arch = bench.space.parse(arch_text)
         assert bench.search_metric(arch) == pytest.approx(100 * record["valid_perf"])
         assert bench.report_metric(arch) == pytest.approx(100 * record["perf"])
-        assert bench.searcher()(arch) == bench.search_metric(arch)
-        assert bench.costs(arch) == pytest.approx({"latency_s": record["latency"], "params_m": float(record["para"])})
+        assert bench.search_metric_fn()(arch) == bench.search_metric(arch)
+        assert bench.costs(arch) == pytest.approx({"latency_ms": 1000 * record["latency"], "params_m": float(record["para"])})
+
+
+def test_costs_are_in_the_vocabulary_latency_in_ms():
+    """latency_ms is 1000 x the package's latency (seconds) for every architecture; params_m is para."""
+    from nasbench_lab.costs import check_cost
+
+    table = light_read("cora")
+    bench = ngb.SPEC.build("cora", Settings())
+    seconds = np.array([table[int(k)]["latency"] for k in bench.space.keys], dtype=float)
+    para = np.array([table[int(k)]["para"] for k in bench.space.keys], dtype=float)
+    assert np.array_equal(bench.values("latency_ms"), seconds * 1000.0)
+    assert np.array_equal(bench.values("params_m"), para)
+    assert bench.cost_names == ngb.SPEC.costs == ("latency_ms", "params_m")
+    for name in bench.cost_names:
+        check_cost(name)
 
 
 def test_registered():
     from nasbench_lab.adapters import SPACES
     from nasbench_lab.registry import BENCHMARKS, import_object
 
-    assert BENCHMARKS.get("nasbench-graph") is ng.SPEC
-    assert ng.SPEC.datasets[0] == "cora" and len(ng.SPEC.datasets) == 9
-    assert ng.SPEC.resolve("PubMed") == "pubmed"
+    assert BENCHMARKS.get("nasbench-graph") is ngb.SPEC
+    assert ngb.SPEC.datasets[0] == "cora" and len(ngb.SPEC.datasets) == 9
+    assert ngb.SPEC.resolve("PubMed") == "pubmed"
     assert import_object(SPACES["nasbench-graph"])().size == 26206
 
 
 def test_missing_package_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "nas_bench_graph", None)
     with pytest.raises(BenchmarkFileError, match="pip install nas-bench-graph"):
-        ng._read_table("cora")
+        ngb._read_table("cora")
 
 
 def test_no_torch_needed_to_load():
     import subprocess
 
     code = (
-        "import sys, nasbench_lab.adapters.nasbench_graph as ng; from nasbench_lab.config import Settings; "
-        "ng.load('cora', Settings()); print('torch' in sys.modules)"
+        "import sys; from nasbench_lab.adapters.nasbench_graph import benchmark as ngb; "
+        "from nasbench_lab.settings import Settings; "
+        "ngb.load('cora', Settings()); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -279,5 +297,5 @@ def test_no_torch_needed_to_load():
 def test_to_pyg():
     pytest.importorskip("torch_geometric")
     data = SPACE.encode(SPACE.parse(README_A)).to_pyg()
-    assert tuple(data.x.shape) == (6, len(ng.VOCAB))
+    assert tuple(data.x.shape) == (6, len(ngc.VOCAB))
     assert data.edge_index.shape[0] == 2 and data.edge_index.shape[1] == 4 + 2  # 4 layer edges, 2 leaves

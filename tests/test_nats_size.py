@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nasbench_lab.adapters.nats_size import CHAIN_EDGES, CHANNELS, PARAMS, VOCAB, NATSSizeSpace
+from nasbench_lab.adapters.nats_size.space import CHAIN_EDGES, CHANNELS, PARAMS, VOCAB, NATSSizeSpace
 from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.registry import import_object
@@ -140,7 +140,7 @@ def test_decode_rejects_graphs_outside_the_space():
     for ops, edges, channels in bad:
         with pytest.raises(ArchError):
             SPACE.decode(_graph(ops, edges, channels))
-    from nasbench_lab.adapters.nb201 import NB201Space
+    from nasbench_lab.adapters.nb201.space import NB201Space
 
     with pytest.raises(ArchError, match="vocabulary"):
         SPACE.decode(NB201Space().encode((1, 2, 3, 4, 0, 1)))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nasbench_lab.adapters.nb201 import GRAPH_EDGES, OPS, NB201Space
+from nasbench_lab.adapters.nb201.space import GRAPH_EDGES, OPS, NB201Space
 from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 

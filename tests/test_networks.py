@@ -3,13 +3,13 @@ import pytest
 import torch
 from torch import nn
 
-from nasbench_lab.adapters.nats_size_network import GENOTYPE, nats_size_network
-from nasbench_lab.adapters.nb201 import OPS, NB201Space
-from nasbench_lab.adapters.nb201_network import (
+from nasbench_lab.adapters.nats_size.network import GENOTYPE, nats_size_network
+from nasbench_lab.adapters.nb201.network import (
     NB201Bank, cell_ops, dataset_shape, live_edges, make_builder, nb201_network,
 )
+from nasbench_lab.adapters.nb201.space import OPS, NB201Space
+from nasbench_lab.costs import count_flops
 from nasbench_lab.errors import ArchError, UnknownNameError
-from nasbench_lab.proxies.measures import count_flops
 
 SPACE = NB201Space()
 

@@ -1,4 +1,4 @@
-"""The official-file benchmarks (adapters/official.py) against the official APIs, on files built
+"""The official-file benchmarks (adapters/official/) against the official APIs, on files built
 in the official schemas by tests/official_fixtures.py (see tests/conftest.py)."""
 from __future__ import annotations
 
@@ -12,18 +12,11 @@ import pytest
 
 import nas_201_api
 import nats_bench
-from nasbench_lab.adapters import official
-from nasbench_lab.adapters.official import (
-    COSTS,
-    NATS_SSS_SOURCE,
-    NATS_SSS_SPEC,
-    NATS_TSS_SOURCE,
-    NATS_TSS_SPEC,
-    NB201_OFFICIAL_SPEC,
-    NB201_SOURCE,
-    SEARCH_METRIC,
-)
-from nasbench_lab.config import FILE_ENVS, Settings
+from nasbench_lab.adapters.official import convert as official
+from nasbench_lab.adapters.official.convert import COSTS, SEARCH_METRIC
+from nasbench_lab.adapters.official.nats import NATS_SSS_SOURCE, NATS_SSS_SPEC, NATS_TSS_SOURCE, NATS_TSS_SPEC
+from nasbench_lab.adapters.official.nb201 import NB201_OFFICIAL_SPEC, NB201_SOURCE, topology_official_order
+from nasbench_lab.settings import FILE_ENVS, Settings
 from nasbench_lab.errors import BenchmarkFileError, TableError
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.registry import BENCHMARKS
@@ -67,7 +60,7 @@ def _expected(api, k: int, dataset: str, full_hp: str) -> dict[str, float]:
         SEARCH_METRIC: api.get_more_info(k, search_ds, hp="12", is_random=False)["valid-accuracy"],
         f"test_acc_{full_hp}ep": api.get_more_info(k, report_ds, hp=full_hp, is_random=False)["test-accuracy"],
         "flops_m": cost["flops"],
-        "params_mb": cost["params"],
+        "params_m": cost["params"],
         "latency_ms": cost["latency"] * 1000.0,
     }
 
@@ -104,7 +97,7 @@ def test_registered_specs():
 
 
 def test_topology_official_order():
-    order = official.topology_official_order()
+    order = topology_official_order()
     assert order == topology_archs()
     assert order[0] == "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"
     assert order[9] == "|avg_pool_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"
@@ -116,7 +109,7 @@ def test_topology_order_matches_the_shared_tables(data_dir):
 
     frame = pd.read_csv(data_dir / "nb201_12epoch.csv", usecols=["index", "arch_str"]).sort_values("index")
     assert frame["index"].tolist() == list(range(N_TOPOLOGY))
-    assert frame["arch_str"].tolist() == official.topology_official_order()
+    assert frame["arch_str"].tolist() == topology_official_order()
 
 
 # --------------------------------------------------------------------------- nats-tss (file)
@@ -137,11 +130,11 @@ def test_nats_tss_values_match_the_official_api(tss_loaded):
         assert bench.report_metric(arch) == want["test_acc_200ep"]
         assert bench.search_metric(arch) != bench.report_metric(arch)
         assert bench.costs(arch) == pytest.approx({c: want[c] for c in COSTS}, rel=1e-12)
-    searcher = bench.searcher()
+    search_fn = bench.search_metric_fn()
     arch = space.parse(api.arch(7))
-    assert searcher(arch) == api.get_more_info(7, "cifar10-valid", hp="12", is_random=False)["valid-accuracy"]
+    assert search_fn(arch) == api.get_more_info(7, "cifar10-valid", hp="12", is_random=False)["valid-accuracy"]
     oracle = Oracle.for_benchmark(bench, budget=3)
-    assert oracle.query(arch) == searcher(arch)
+    assert oracle.query(arch) == search_fn(arch)
 
 
 def test_official_index_is_a_permutation(tss_loaded):

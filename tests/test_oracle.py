@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.benchmark import TabularBenchmark
 from nasbench_lab.errors import BudgetError, BudgetExhausted
 from nasbench_lab.oracle import Oracle

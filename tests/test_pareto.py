@@ -41,9 +41,14 @@ def test_objective_labels_name_the_unit():
 
     from nasbench_lab.reports.pareto import resolve_objective
 
+    from nasbench_lab.errors import UnknownNameError
+
     bench = SimpleNamespace(name="b", dataset="d", report_metric_name="perf", search_metric_name="valid_perf",
-                            cost_names=("params_m", "latency_s", "flops_m", "latency_ms:pixel3"), metric_names=())
-    labels = {n: resolve_objective(bench, n).label for n in ("params_m", "latency_s", "flops", "latency:pixel3")}
-    assert labels == {"params_m": "parameters (M)", "latency_s": "latency (s)", "flops": "FLOPs (M)",
-                      "latency:pixel3": "latency (ms, pixel3)"}
-    assert not resolve_objective(bench, "latency_s").maximize and resolve_objective(bench, "test_acc").maximize
+                            cost_names=("params_m", "latency_ms", "flops_m", "latency_ms:pixel3"), metric_names=())
+    labels = {n: resolve_objective(bench, n).label for n in bench.cost_names}
+    assert labels == {"params_m": "parameters (M)", "latency_ms": "latency (ms)", "flops_m": "FLOPs (M)",
+                      "latency_ms:pixel3": "latency (ms, pixel3)"}
+    assert not resolve_objective(bench, "latency_ms").maximize and resolve_objective(bench, "test_acc").maximize
+    for alias in ("flops", "params", "latency:pixel3"):  # no aliases: costs go by their vocabulary names
+        with pytest.raises(UnknownNameError, match="unknown objective"):
+            resolve_objective(bench, alias)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.predictors import PredictorError, flat_features, make_predictor
@@ -50,7 +50,7 @@ def test_node_permutation_leaves_gin_prediction_unchanged(gin):
 
 def test_node_permutation_invariance_on_nasbench_graph_space():
     pytest.importorskip("nas_bench_graph")
-    from nasbench_lab.adapters.nasbench_graph import NasBenchGraphSpace
+    from nasbench_lab.adapters.nasbench_graph.space import NasBenchGraphSpace
 
     space = NasBenchGraphSpace()
     rng = np.random.default_rng(0)
@@ -83,7 +83,7 @@ def test_gin_ranks_a_synthetic_target(loss):
 
 
 def test_gin_on_real_nb201_target(settings):
-    from nasbench_lab.runner import load_benchmark
+    from nasbench_lab.loading import load_benchmark
 
     bench = load_benchmark("nb201", "cifar10", settings)
     y = bench.values(bench.report_metric_name)

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import torch
 
-from nasbench_lab.adapters.nats_size_network import nats_size_network
-from nasbench_lab.adapters.nb201 import NB201Space
-from nasbench_lab.adapters.nb201_costs import cost_arrays
-from nasbench_lab.adapters.nb201_network import nb201_network
+from nasbench_lab.adapters.nats_size.network import nats_size_network
+from nasbench_lab.adapters.nb201.costs import cost_arrays
+from nasbench_lab.adapters.nb201.network import nb201_network
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.cli import main
-from nasbench_lab.config import Settings
+from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, NasLabError, UnknownNameError
 from nasbench_lab.proxies import LOG_FLOOR, PROXIES, get_proxy, load_batch, proxy_batch, shape_batch
 from nasbench_lab.proxies import measures
@@ -105,7 +105,7 @@ def test_cost_proxies_match_nb201_costs():
     i = SPACE.index(SPACE.parse(BEST))
     net = nb201_network(BEST, "cifar100")
     batch = proxy_batch("flops", "cifar100")
-    assert get_proxy("params")(net, batch) == cost_arrays("cifar100")["params_mb"][i]
+    assert get_proxy("params")(net, batch) == cost_arrays("cifar100")["params_m"][i]
     assert get_proxy("flops")(net, batch) == cost_arrays("cifar100")["flops_m"][i]
 
 
@@ -164,7 +164,7 @@ def test_complete_table_is_served_by_the_table_adapter(cache, tmp_path):
     from nasbench_lab.proxies.table import _finalise
 
     config = TableConfig("params", "nb201", "cifar10")
-    params = cost_arrays("cifar10")["params_mb"]
+    params = cost_arrays("cifar10")["params_m"]
     rows = {i: (float(params[i]), 0.001) for i in range(SPACE.size)}
     path = _finalise(config, cache, rows, {"proxy": "params"})
     decl = {"name": "with-proxy", "space": "nb201",
@@ -209,17 +209,18 @@ def test_proxy_cli_errors(cache, capsys):
 
 def test_synflow_rank_algorithm(cache):
     from nasbench_lab.algorithms.synflow_rank import SynflowRank
+    from nasbench_lab.context import RunContext
     from nasbench_lab.oracle import Oracle
     from nasbench_lab.registry import ALGORITHMS
-    from nasbench_lab.runner import load_benchmark
+    from nasbench_lab.loading import load_benchmark
 
     assert ALGORITHMS.get("synflow-rank") is SynflowRank
     bench = load_benchmark("nb201-analog", "cifar10", Settings.from_env())
 
     def run(seed, **kw):  # proxy networks for ImageNet16-120 (16x16 input) keep this fast
         oracle = Oracle.for_benchmark(bench, 12)
-        oracle.dataset = "ImageNet16-120"
-        SynflowRank(bench.space, np.random.default_rng(seed), pool_size=20, top_k=4, **kw).run(oracle)
+        context = RunContext("nb201-analog", "ImageNet16-120", seed, Settings.from_env(), oracle.add_compute)
+        SynflowRank(bench.space, np.random.default_rng(seed), pool_size=20, top_k=4, **kw).run(oracle, context)
         return oracle
 
     a, b = run(0), run(0)
@@ -267,7 +268,7 @@ def test_synflow_rank_refuses_a_space_without_networks_before_running(cache, tmp
 
 
 def test_nats_size_space_tables(cache):
-    from nasbench_lab.adapters.nats_size import NATSSizeSpace
+    from nasbench_lab.adapters.nats_size.space import NATSSizeSpace
 
     space = NATSSizeSpace()
     scores = compute_scores(TableConfig("synflow", "nats-size", "ImageNet16-120"), cache, [0, 100, space.size - 1])
@@ -280,8 +281,8 @@ def test_nats_size_space_tables(cache):
 
 def test_proxies_score_dynamicnet_networks():
     """The proxy code is generic: DynamicNet networks plug into it unchanged."""
-    from nasbench_lab.dynamicnet import (Activationcfg, BatchNormcfg, Convcfg, DynamicNet, Flattencfg,
-                                         Linearcfg, Poolcfg)
+    from nasbench_lab.adapters.dynamicnet import (Activationcfg, BatchNormcfg, Convcfg, DynamicNet, Flattencfg,
+                                                  Linearcfg, Poolcfg)
     from nasbench_lab.proxies.data import Batch
 
     net = DynamicNet([Convcfg(8, 3), BatchNormcfg(), Activationcfg("relu"), Poolcfg("max"), Flattencfg(),

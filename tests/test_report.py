@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.cli import main
 from nasbench_lab.reports.drawing import draw_cells, layers
 
@@ -33,13 +33,13 @@ def test_report_errors(tmp_path, capsys):
 
 
 def test_pareto_command(tmp_path, capsys, data_dir):
-    assert main(["pareto", "--benchmark", "nb201/cifar10", "--objectives", "test_acc,latency:pixel3",
+    assert main(["pareto", "--benchmark", "nb201/cifar10", "--objectives", "test_acc,latency_ms:pixel3",
                  "--data-dir", str(data_dir), "--out", str(tmp_path), "--formats", "png"]) == 0
     paths = capsys.readouterr().out.split()
     assert len(paths) == 1 and (tmp_path / paths[0].split("/")[-1]).stat().st_size > 1000
-    assert main(["pareto", "--benchmark", "nb201/cifar10", "--objectives", "test_acc,latency:toaster",
+    assert main(["pareto", "--benchmark", "nb201/cifar10", "--objectives", "test_acc,latency_ms:toaster",
                  "--data-dir", str(data_dir), "--out", str(tmp_path)]) == 2
-    assert "unknown objective 'latency:toaster'" in capsys.readouterr().err
+    assert "unknown objective 'latency_ms:toaster'" in capsys.readouterr().err
 
 
 def test_cell_drawing(tmp_path):

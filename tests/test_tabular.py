@@ -3,13 +3,13 @@ import pickle
 import numpy as np
 import pytest
 
-from nasbench_lab.adapters import nb201_analog
-from nasbench_lab.adapters.nb201 import NB201Space
+from nasbench_lab.adapters.nb201 import analog as nb201_analog
+from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.adapters.table import build, read_declaration, spec_from_declaration
 from nasbench_lab.benchmark import TabularBenchmark, resolve_dataset
-from nasbench_lab.config import Settings
+from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, TableError, UnknownNameError
-from nasbench_lab.runner import load_benchmark
+from nasbench_lab.loading import load_benchmark
 
 SPACE = NB201Space()
 
@@ -109,6 +109,30 @@ def test_table_declaration_from_file(tmp_path, data_dir):
     assert bench.values("cifar100_valid_12ep").shape == (15625,)
     with pytest.raises(BenchmarkFileError, match="not found"):
         read_declaration(tmp_path / "nope.json")
+
+
+def test_table_cost_names_must_be_in_the_vocabulary(tmp_path, data_dir):
+    import json
+
+    ep12 = {"a": {"path": str(data_dir / "nb201_12epoch.csv"), "arch_column": "arch_str"}}
+    lat = {"l": {"path": str(data_dir / "nb201_latency_ms.csv"), "arch_column": "arch_str"}}
+
+    def decl(costs):
+        return {"name": "c", "space": "nb201", "files": {**ep12, **lat},
+                "datasets": {"cifar10": {"search": "a:cifar10_valid_12ep", "report": "a:cifar10_test_12ep", "costs": costs}}}
+
+    for bad, why in [({"params_mb": "a:cifar10_test_12ep"}, "did you mean 'params_m'"),
+                     ({"latency_s": "l:pixel3_ms"}, "did you mean 'latency_ms'"),
+                     ({"params_m:{}": "l:{}_ms"}, "takes no device qualifier"),
+                     ({"latency:{}": "l:{}_ms"}, "unknown cost name 'latency:{}'")]:
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps(decl(bad)))
+        with pytest.raises(UnknownNameError, match=why):
+            read_declaration(path)
+    with pytest.raises(UnknownNameError, match="unknown cost name 'flops'"):  # checked at build too
+        build(decl({"flops": "a:cifar10_test_12ep"}), "cifar10", Settings(), tmp_path)
+    bench = build(decl({"latency_ms:{}": "l:{}_ms"}), "cifar10", Settings(), tmp_path)
+    assert "latency_ms:pixel3" in bench.cost_names and len(bench.cost_names) == 27
 
 
 def test_shipped_table_needs_data_dir():

@@ -2,15 +2,15 @@
 normalisation, the ranking-aware losses and a seeded training loop."""
 from __future__ import annotations
 
-import contextlib
 import time
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.graph import ArchGraph
+from nasbench_lab.introspect import keyword_defaults
 
 LOSSES = ("mse", "pairwise", "listwise", "mse+pairwise")
 
@@ -99,10 +99,8 @@ class Predictor(ABC):
 
     @classmethod
     def hyperparameters(cls) -> dict[str, Any]:
-        import inspect
-
-        sig = inspect.signature(cls.__init__)
-        return {p.name: p.default for p in sig.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        """Keyword-only constructor arguments and their defaults."""
+        return keyword_defaults(cls)
 
 
 class Standardiser:
@@ -119,22 +117,6 @@ class Standardiser:
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
         return np.asarray(z, dtype=np.float64) * self.std + self.mean
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run with ``n`` intra-op threads (None: leave as is), restoring the setting afterwards."""
-    import torch
-
-    if n is None:
-        yield
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def ranking_loss(kind: str, pred, target):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab.graph import ArchGraph
+from nasbench_lab.parallel import torch_threads
 
-from .base import LOSSES, Predictor, PredictorError, Standardiser, check_choice, torch_threads, train_torch
+from .base import LOSSES, Predictor, PredictorError, Standardiser, check_choice, train_torch
 from .features import FlatEncoder
 
 

@@ -16,9 +16,10 @@ from typing import Sequence
 import numpy as np
 
 from nasbench_lab.graph import ArchGraph
+from nasbench_lab.parallel import torch_threads
 
 from .base import (
-    LOSSES, Predictor, PredictorError, Standardiser, check_choice, check_graphs, check_targets, torch_threads,
+    LOSSES, Predictor, PredictorError, Standardiser, check_choice, check_graphs, check_targets,
     train_torch,
 )
 

@@ -9,19 +9,18 @@ metric (this is a study of predictors, not a search, so it may read test metrics
 """
 from __future__ import annotations
 
-import json
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from functools import partial
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from nasbench_lab.benchmark import TabularBenchmark
-from nasbench_lab.config import Settings
+from nasbench_lab.settings import Settings
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.parallel import parallel_map
 from nasbench_lab.space import FiniteSpace
 
 from . import PREDICTORS, make_predictor
@@ -93,7 +92,7 @@ class _Job:
 
 
 def load_table(benchmark: str, dataset: str | None, settings: Settings) -> TabularBenchmark:
-    from nasbench_lab.runner import load_benchmark
+    from nasbench_lab.loading import load_benchmark
 
     bench = load_benchmark(benchmark, dataset, settings)
     if not isinstance(bench, TabularBenchmark) or not isinstance(bench.space, FiniteSpace):
@@ -133,7 +132,7 @@ def _graphs(bench: TabularBenchmark, idx: Iterable[int]) -> list:
 
 
 def _run_job(job: _Job, settings: Settings) -> dict[str, Any]:
-    from nasbench_lab.reports.ranking import rank_correlation
+    from nasbench_lab.ranking import rank_correlation
 
     bench = load_table(job.benchmark, job.dataset, settings)
     y = bench.values(job.metric)
@@ -150,12 +149,6 @@ def _run_job(job: _Job, settings: Settings) -> dict[str, Any]:
         "spearman_rho": rc.spearman_rho, "precision_top5": rc.precision_at_top[5.0],
         "fit_seconds": model.fit_seconds, "predict_seconds": predict_seconds, "test_size": len(test),
     }
-
-
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)
 
 
 def run_study(
@@ -176,95 +169,14 @@ def run_study(
              tuple(int(i) for i in train[(s, n)]), tuple(int(i) for i in test), config.bootstrap)
         for p in config.predictors for n in config.train_sizes for s in config.seeds
     ]
-    wrap = progress or (lambda it, **_: it)
-    rows = []
-    if jobs <= 1:
-        for job in wrap(tasks, total=len(tasks)):
-            rows.append(_run_job(job, config.settings))
-            if on_row:
-                on_row(rows[-1])
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-            futures = [pool.submit(_run_job, job, config.settings) for job in tasks]
-            for fut in wrap(futures, total=len(futures)):
-                rows.append(fut.result())
-                if on_row:
-                    on_row(rows[-1])
-    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    rows: dict[int, dict[str, Any]] = {}
+    for k, row in parallel_map(partial(_run_job, settings=config.settings), tasks, jobs, progress=progress):
+        rows[k] = row
+        if on_row:
+            on_row(row)
+    frame = pd.DataFrame([rows[k] for k in sorted(rows)], columns=RUN_COLUMNS)
     frame.attrs["metric"] = metric
     return frame
 
 
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over seeds, per predictor and training-set size."""
-    order = {p: k for k, p in enumerate(dict.fromkeys(runs["predictor"]))}
-    g = runs.groupby(["predictor", "train_size"], sort=False)
-    out = g.agg(
-        seeds=("seed", "count"),
-        kendall_tau=("kendall_tau", "mean"), kendall_tau_std=("kendall_tau", "std"),
-        spearman_rho=("spearman_rho", "mean"), spearman_rho_std=("spearman_rho", "std"),
-        precision_top5=("precision_top5", "mean"), precision_top5_std=("precision_top5", "std"),
-        fit_seconds=("fit_seconds", "mean"), fit_seconds_max=("fit_seconds", "max"),
-    ).reset_index()
-    out["_o"] = out["predictor"].map(order)
-    return out.sort_values(["_o", "train_size"], kind="stable").drop(columns="_o").reset_index(drop=True)
-
-
-def to_markdown(summary: pd.DataFrame, title: str) -> str:
-    lines = [f"### {title}", "",
-             "| predictor | train size | seeds | Kendall tau | Spearman rho | precision@top-5% | fit seconds |",
-             "| --- | ---: | ---: | --- | --- | --- | ---: |"]
-    for r in summary.itertuples():
-        def pm(m, s):
-            return f"{m:.3f} ± {0.0 if np.isnan(s) else s:.3f}"
-        lines.append(
-            f"| {r.predictor} | {r.train_size} | {r.seeds} | {pm(r.kendall_tau, r.kendall_tau_std)} | "
-            f"{pm(r.spearman_rho, r.spearman_rho_std)} | {pm(r.precision_top5, r.precision_top5_std)} | {r.fit_seconds:.2f} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def tau_figure(summary: pd.DataFrame, path: Path, title: str = "") -> Path:
-    """Kendall tau (mean ± std over seeds) against training-set size, one line per predictor."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.5, 3.4))
-    for name, part in summary.groupby("predictor", sort=False):
-        ax.errorbar(part["train_size"], part["kendall_tau"], yerr=part["kendall_tau_std"].fillna(0.0),
-                    marker="o", ms=3, capsize=2, label=name)
-    ax.set_xscale("log")
-    ax.set_xlabel("training architectures")
-    ax.set_ylabel("Kendall τ on held-out set")
-    if title:
-        ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return Path(path)
-
-
-def write_results(out: Path, config: StudyConfig, runs: pd.DataFrame, overwrite: bool = False) -> dict[str, Any]:
-    """``runs.csv``, ``summary.csv``, ``summary.md``, ``tau.png``, ``config.json`` in ``out``."""
-    out = Path(out)
-    if (out / "runs.csv").exists() and not overwrite:
-        raise NasLabError(f"{out / 'runs.csv'} already exists: choose another --out or pass --overwrite")
-    out.mkdir(parents=True, exist_ok=True)
-    summary = summarise(runs)
-    metric = runs.attrs.get("metric", config.target)
-    title = f"{config.benchmark}/{config.dataset}, target {metric}, held-out {config.test_size}"
-    runs.to_csv(out / "runs.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
-    markdown = to_markdown(summary, title)
-    (out / "summary.md").write_text(markdown)
-    tau_figure(summary, out / "tau.png", title)
-    (out / "config.json").write_text(json.dumps({**config.to_dict(), "metric": metric}, indent=2, default=str) + "\n")
-    return {"summary": summary, "markdown": markdown, "metric": metric}
-
-
-__all__ = ["PREDICTORS", "StudyConfig", "resolve_target", "run_study", "splits", "summarise", "tau_figure",
-           "to_markdown", "write_results"]
+__all__ = ["PREDICTORS", "RUN_COLUMNS", "StudyConfig", "load_table", "resolve_target", "run_study", "splits"]

@@ -13,11 +13,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from nasbench_lab.algorithm import Algorithm
+from nasbench_lab.context import RunContext
 from nasbench_lab.errors import ArchError
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import Arch, FiniteSpace, SearchSpace
+from nasbench_lab.parallel import torch_threads
+from nasbench_lab.space import Arch, FiniteSpace, SearchSpace, sample_unseen
 
-from .base import torch_threads
 from .gin import GINPredictor
 
 
@@ -105,18 +106,9 @@ def valid_member(space: SearchSpace, arch: Any) -> Arch | None:
         return None
 
 
-def random_unseen(space: SearchSpace, oracle: Oracle, rng: np.random.Generator, exclude=(), tries: int = 10_000) -> Arch | None:
-    """A uniformly random architecture not yet queried (None if none found in ``tries``)."""
-    for _ in range(tries):
-        arch = space.sample(rng)
-        if not oracle.seen(arch) and arch not in exclude:
-            return arch
-    if isinstance(space, FiniteSpace):  # nearly exhausted finite space: scan in a random order
-        for i in rng.permutation(space.size):
-            arch = space.arch_at(int(i))
-            if not oracle.seen(arch) and arch not in exclude:
-                return arch
-    return None
+def random_unseen(space: SearchSpace, oracle: Oracle, rng: np.random.Generator, exclude=()) -> Arch | None:
+    """A uniformly random architecture not yet queried nor in ``exclude`` (None if none is left)."""
+    return sample_unseen(space, rng, lambda a: oracle.seen(a) or a in exclude)
 
 
 def query_all(oracle: Oracle, archs: Sequence[Arch]) -> int:
@@ -166,12 +158,13 @@ class SurrogateSearch(Algorithm):
         """Unqueried architectures, best predicted first."""
         raise NotImplementedError
 
-    def run(self, oracle: Oracle) -> None:
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        context = self.context_for(oracle, context)
         try:
             with torch_threads(1):
                 self._search(oracle)
         finally:
-            oracle.add_compute(self.surrogate.seconds)
+            context.record_compute(self.surrogate.seconds)
 
     def _search(self, oracle: Oracle) -> None:
         initial_sample(self.space, oracle, self.rng, self.initial_samples)

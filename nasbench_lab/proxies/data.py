@@ -8,6 +8,9 @@ A directory holds the datasets in their usual Python formats (nothing is downloa
 * ImageNet16-120: ``train_data_batch_1`` (``data``, 1-based ``labels``; the 120 first classes
   are kept), directly or in ``ImageNet16/``.
 
+The file is read with ``nasbench_lab.image_batches`` (a restricted unpickler: a batch file that
+would build anything but containers and numpy arrays is refused).
+
 The batch is ``batch_size`` images drawn without replacement from that training file with
 ``numpy.random.default_rng(seed)``, scaled to [0, 1] and normalised with the per-channel
 mean/std NAS-Bench-201 trains with.
@@ -18,7 +21,6 @@ normalised images), labels uniform over the classes, both from ``default_rng(see
 """
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ import torch
 
 from nasbench_lab.benchmark import resolve_dataset
 from nasbench_lab.errors import BenchmarkFileError
+from nasbench_lab.image_batches import read_images
 
 #: dataset -> (classes, image size, candidate sub-directories, training file, label key)
 DATASETS = {
@@ -100,13 +103,7 @@ def load_batch(dataset: str, image_dir: str | Path | None = None, batch_size: in
     if path is None:
         where = " or ".join(str(root / s / filename) if s else str(root / filename) for s in subdirs)
         raise BenchmarkFileError(f"no {ds} training file in {root}: expected {where}")
-    try:
-        with open(path, "rb") as fh:
-            raw = pickle.load(fh, encoding="latin1")
-        data = np.asarray(raw["data"], dtype=np.uint8)
-        labels = np.asarray(raw[label_key], dtype=np.int64)
-    except Exception as exc:  # corrupt file, wrong format
-        raise BenchmarkFileError(f"cannot read {ds} batch file {path}: {exc}") from None
+    data, labels = read_images(path, label_key, f"{ds} batch file")
     if ds == "ImageNet16-120":
         keep = labels <= classes
         data, labels = data[keep], labels[keep] - 1

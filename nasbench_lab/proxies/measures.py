@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from ..costs import count_flops, count_params
 from .data import Batch
 
 LAYERS = (nn.Conv2d, nn.Linear)
@@ -253,37 +254,7 @@ def nwot(net: nn.Module, batch: Batch) -> float:
 
 def params(net: nn.Module, batch: Batch) -> float:
     """Number of parameters, in millions (as NAS-Bench-201's "params (MB)")."""
-    return sum(p.numel() for p in net.parameters()) / 1e6
-
-
-def count_flops(net: nn.Module, shape) -> int:
-    """Multiply-accumulates of one image through the Conv2d and Linear modules that run
-    (bias additions included), the convention of NAS-Bench-201's FLOPs."""
-    total = 0
-
-    def hook(module, inputs, output):
-        nonlocal total
-        per_out = output[0].numel()  # one image
-        if isinstance(module, nn.Conv2d):
-            k = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-        else:
-            k = module.in_features
-        total += per_out * k + (per_out if module.bias is not None else 0)
-
-    handles = [m.register_forward_hook(hook) for _, m in layers(net)]
-    was_training, threads = net.training, torch.get_num_threads()
-    try:
-        net.eval()
-        torch.set_num_threads(1)  # one small image: threads only add contention
-        dtype = next((p.dtype for p in net.parameters()), torch.float32)
-        with torch.no_grad():
-            net(torch.zeros((1,) + tuple(shape[1:]), dtype=dtype))
-    finally:
-        torch.set_num_threads(threads)
-        net.train(was_training)
-        for h in handles:
-            h.remove()
-    return total
+    return count_params(net) / 1e6
 
 
 def flops(net: nn.Module, batch: Batch) -> float:

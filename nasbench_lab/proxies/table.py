@@ -23,8 +23,8 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+import functools
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -32,14 +32,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NasLabError, TableError, UnknownNameError
+from ..parallel import parallel_map, torch_threads
 from ..registry import import_object
 from . import Proxy, get_proxy, proxy_batch
 
 #: search space name -> ``make_builder(dataset, *, batchnorm, seed, dtype, prune)`` returning
 #: an ``arch -> nn.Module`` factory. One line per space.
 NETWORKS = {
-    "nb201": "nasbench_lab.adapters.nb201_network:make_builder",
-    "nats-size": "nasbench_lab.adapters.nats_size_network:make_builder",
+    "nb201": "nasbench_lab.adapters.nb201.network:make_builder",
+    "nats-size": "nasbench_lab.adapters.nats_size.network:make_builder",
 }
 CHUNK = 48
 COLUMNS = ["arch_str", "raw", "seconds"]
@@ -113,12 +114,6 @@ def check_supported(space_name: str) -> None:
 _WORKER: dict[TableConfig, tuple[Callable, Any]] = {}
 
 
-def _init_worker() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def _scorer(config: TableConfig):
     """(build, batch) for a configuration, cached per process."""
     if config not in _WORKER:
@@ -134,11 +129,7 @@ def _scorer(config: TableConfig):
 
 def score_indices(config: TableConfig, indices: Sequence[int]) -> list[tuple[int, float, float]]:
     """``(index, raw score, seconds)`` for each index, in this process (one thread)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         build, batch = _scorer(config)
         space = _space(config.space)
         spec = config.spec
@@ -149,8 +140,6 @@ def score_indices(config: TableConfig, indices: Sequence[int]) -> list[tuple[int
             raw = spec(net, batch)
             out.append((int(i), float(raw), time.perf_counter() - start))
         return out
-    finally:
-        torch.set_num_threads(threads)
 
 
 def data_source(config: TableConfig) -> str:
@@ -279,19 +268,8 @@ def compute_scores(
                 bar.update(len(results))
 
         try:
-            if jobs <= 1:
-                for chunk in chunks:
-                    done(score_indices(config, chunk))
-            else:
-                with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker) as pool:
-                    futures = [pool.submit(score_indices, config, chunk) for chunk in chunks]
-                    try:
-                        for fut in as_completed(futures):
-                            done(fut.result())
-                    except BaseException:
-                        for fut in futures:
-                            fut.cancel()
-                        raise
+            for _, results in parallel_map(functools.partial(score_indices, config), chunks, jobs):
+                done(results)
         finally:
             if bar is not None:
                 bar.close()
@@ -327,10 +305,6 @@ def cached_complete_table(config: TableConfig, cache_dir: Path) -> dict[int, tup
         return None
     rows = _read_rows(full, _space(config.space))
     return rows if len(rows) == _space(config.space).size else None
-
-
-def default_jobs() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 __all__ = ["NETWORKS", "ProxyScores", "TableConfig", "cached_complete_table", "compute_scores", "load_scores",

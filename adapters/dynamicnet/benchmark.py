@@ -1,0 +1,187 @@
+"""``dynamicnet``: the DynamicNet space with live training (no table covers it).
+
+A query builds the network, trains it with the benchmark's fixed recipe on the training split
+and returns the validation accuracy (%); the test accuracy (%) is computed afterwards from the
+trained weights, for reporting only. Costs (``nasbench_lab.costs``): ``params_m`` (trainable parameters, millions), ``flops_m``
+(multiply-accumulates of the conv and linear layers for one sample, in millions: the
+convention of NAS-Bench-201's FLOPs) and ``latency_ms`` (median CPU time of one forward pass on
+one sample, measured with the benchmark's thread count). Results are cached in
+``<cache_dir>/live/dynamicnet.sqlite`` (see ``nasbench_lab.live``). The datasets are read by
+``data.py``, the space is ``space.py``.
+
+Datasets
+--------
+``digits``   scikit-learn's 8x8 digits (1,797 images, 10 classes, bundled with scikit-learn),
+             pixels / 16, stratified split 60/20/20 (1,078 / 359 / 360) with random_state 0.
+``cifar10``  the CIFAR-10 python batches (``cifar-10-batches-py``) from a local directory:
+             ``--benchmark-file dynamicnet/cifar10=DIR`` or ``$NASBENCH_LAB_CIFAR10``. Train =
+             the first 45,000 images of ``data_batch_1..5``, validation = the last 5,000, test =
+             ``test_batch``; per-channel standardisation with training statistics.
+``tensors``  your own arrays: an ``.npz`` with ``x_train, y_train, x_val, y_val, x_test,
+             y_test`` (x as (N, features) or (N, C, H, W), integer labels 0..K-1), given by
+             ``--benchmark-file dynamicnet/tensors=FILE``. From Python, use
+             ``DynamicNetBenchmark.from_arrays(...)``.
+
+Options (``--benchmark-option dynamicnet.NAME=VALUE``): the ``Recipe`` fields (epochs=20,
+batch_size=64, optimizer=adam, lr=0.003, momentum=0.9, weight_decay=0, schedule=cosine, seed=0,
+max_train=0) which are part of the cache key; ``threads`` (torch threads per training, default
+1: deterministic and fair when runs share the machine; 0 leaves torch's setting alone), ``latency_repeats`` (20) and ``cache``
+(true; false keeps results in memory for this process only), which are not.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from nasbench_lab.benchmark import BenchmarkSpec
+from nasbench_lab.settings import Settings
+from nasbench_lab.errors import BenchmarkFileError, NasLabError
+from nasbench_lab.live import (
+    FAILED_VALUE,
+    Diverged,
+    LiveBenchmark,
+    Recipe,
+    TrainResult,
+    accuracy,
+    fit_classifier,
+    measure_latency,
+    split_options,
+)
+from nasbench_lab.parallel import torch_threads
+
+from .data import ClassificationData, cifar10_data, digits_data, from_arrays, tensors_data
+from .space import DynamicNetSpace
+
+NAME = "dynamicnet"
+DATASETS = ("digits", "cifar10", "tensors")
+COSTS = ("params_m", "flops_m", "latency_ms")
+#: Settings.files keys of the datasets read from disk.
+FILE_KEYS = {"cifar10": "dynamicnet/cifar10", "tensors": "dynamicnet/tensors"}
+#: Options that are not part of the recipe (they do not change results).
+EXTRA_OPTIONS: dict[str, Any] = {"threads": 1, "latency_repeats": 20, "cache": True}
+
+
+class _Trainer:
+    """Search side: builds, trains and validates. Holds training and validation data only."""
+
+    def __init__(self, space: DynamicNetSpace, data: ClassificationData, recipe: Recipe, threads: int | None,
+                 latency_repeats: int) -> None:
+        self.space, self.recipe = space, recipe
+        self.train_x, self.train_y, self.val_x, self.val_y = data.train_x, data.train_y, data.val_x, data.val_y
+        self.threads, self.latency_repeats = threads, latency_repeats
+
+    def __call__(self, arch) -> TrainResult:
+        start = time.perf_counter()
+        with torch_threads(self.threads):
+            net = self.space.build(arch, seed=self.recipe.seed)
+            costs = {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6,
+                     "latency_ms": measure_latency(net, self.val_x[:1], self.latency_repeats)}
+            try:
+                fit_classifier(net, self.train_x, self.train_y, self.recipe)
+                valid = accuracy(net, self.val_x, self.val_y)
+            except Diverged as exc:
+                return TrainResult.failed(str(exc), costs, time.perf_counter() - start)
+            weights = net.get_flat_weights().numpy()
+        return TrainResult("ok", valid, costs, weights, time.perf_counter() - start)
+
+
+class _Scorer:
+    """Report side: test accuracy of trained weights."""
+
+    def __init__(self, space: DynamicNetSpace, data: ClassificationData, threads: int | None) -> None:
+        self.space, self.test_x, self.test_y, self.threads = space, data.test_x, data.test_y, threads
+
+    def __call__(self, arch, weights: np.ndarray) -> float:
+        with torch_threads(self.threads):
+            net = self.space.build(arch)
+            net.set_flat_weights(weights)
+            try:
+                return accuracy(net, self.test_x, self.test_y)
+            except Diverged:
+                return FAILED_VALUE
+
+
+class DynamicNetBenchmark(LiveBenchmark):
+    """Live training of DynamicNet architectures on one classification dataset."""
+
+    def __init__(
+        self,
+        data: ClassificationData,
+        *,
+        recipe: Recipe | None = None,
+        cache_dir: Path | None = None,
+        threads: int = 1,
+        latency_repeats: int = 20,
+        space: DynamicNetSpace | None = None,
+        name: str = NAME,
+    ) -> None:
+        recipe = recipe or Recipe()
+        space = space or DynamicNetSpace(data.input_shape, data.num_classes)
+        if space.input_shape != data.input_shape or space.num_classes != data.num_classes:
+            raise NasLabError(f"the space expects inputs {space.input_shape} and {space.num_classes} classes; "
+                              f"the data has {data.input_shape} and {data.num_classes}")
+        self.data_name = data.name
+        torch_n = threads if threads > 0 else None  # threads <= 0: leave torch's thread count alone
+        super().__init__(
+            name=name,
+            dataset=data.name,
+            space=space,
+            recipe=recipe,
+            data_id=data.data_id,
+            trainer=_Trainer(space, data, recipe, torch_n, latency_repeats),
+            scorer=_Scorer(space, data, torch_n),
+            cache_path=Path(cache_dir) / "live" / f"{name}.sqlite" if cache_dir is not None else None,
+            search_metric="valid_acc",
+            report_metric="test_acc",
+            costs=COSTS,
+            note=f"live training, {recipe.describe()}; accuracies in %; regret n/a (no known best)",
+        )
+
+    @classmethod
+    def from_arrays(cls, name: str, x_train, y_train, x_val, y_val, x_test, y_test, **kwargs) -> "DynamicNetBenchmark":
+        """A benchmark on your own arrays (``dataset`` = ``name``)."""
+        return cls(from_arrays(name, x_train, y_train, x_val, y_val, x_test, y_test), **kwargs)
+
+
+def load(dataset: str, settings: Settings) -> DynamicNetBenchmark:
+    options: Mapping[str, Any] = (getattr(settings, "options", None) or {}).get(NAME, {})
+    recipe, extra = split_options(options, EXTRA_OPTIONS, NAME)
+    if extra["threads"] < 0 or extra["latency_repeats"] < 1:
+        raise NasLabError("dynamicnet options need threads >= 0 and latency_repeats >= 1")
+    if dataset == "digits":
+        data = digits_data()
+    else:
+        path = settings.files.get(FILE_KEYS[dataset])
+        if path is None:
+            hint = "$NASBENCH_LAB_CIFAR10 or " if dataset == "cifar10" else ""
+            raise BenchmarkFileError(
+                f"dataset {dataset!r} of benchmark 'dynamicnet' needs a local path: set {hint}"
+                f"--benchmark-file {FILE_KEYS[dataset]}=PATH"
+            )
+        data = cifar10_data(str(path), recipe.max_train) if dataset == "cifar10" else tensors_data(str(path))
+    return DynamicNetBenchmark(
+        data,
+        recipe=recipe,
+        cache_dir=settings.cache_dir if extra["cache"] else None,
+        threads=extra["threads"],
+        latency_repeats=extra["latency_repeats"],
+    )
+
+
+SPEC = BenchmarkSpec(
+    name=NAME,
+    description="DynamicNet MLPs and small CNNs, trained live on CPU (results cached in SQLite)",
+    datasets=DATASETS,
+    load=load,
+    search_metric="valid_acc",
+    report_metric="test_acc",
+    costs=COSTS,
+    note="live training: every new architecture is trained (on digits, 20 epochs: an MLP ~1 s, "
+         "a CNN up to tens of seconds, on one CPU thread); regret n/a; "
+         "set the recipe with --benchmark-option dynamicnet.epochs=20 etc.",
+    needs="cifar10: --benchmark-file dynamicnet/cifar10=DIR or $NASBENCH_LAB_CIFAR10 (cifar-10-batches-py); "
+          "tensors: --benchmark-file dynamicnet/tensors=FILE.npz",
+)

@@ -1,0 +1,1 @@
+"""NATS-Bench size space (``sss``): the search space (``space``) and its network (``network``)."""

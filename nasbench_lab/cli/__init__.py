@@ -1,0 +1,42 @@
+"""Command line: ``nasbench-lab leaderboard | list | query | report | pareto | proxy | predictor``.
+
+Each sub-command is a module of this package with ``register(subparsers, common)`` adding its
+parser(s) with ``set_defaults(func=...)``; the function returns an exit code and raises
+``NasLabError`` for user mistakes. One line per module in ``COMMAND_MODULES``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from nasbench_lab.errors import NasLabError
+
+from .args import add_common
+
+COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{module}").register(sub, add_common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NasLabError as exc:
+        print(f"nasbench-lab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nasbench-lab: interrupted; runs finished so far are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Parsing shared by the sub-commands: seeds, NAME.KEY=VALUE options, benchmark names, settings."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Sequence
+
+from nasbench_lab.settings import IMAGES_ENV, Settings
+from nasbench_lab.errors import NasLabError
+
+DEFAULT_BENCHMARKS = ("nb201-analog/cifar10", "nasbench-graph/cora")
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    """Options every sub-command takes: where data lives and how to print."""
+    p.add_argument("--data-dir", help="directory of CSV tables (default: $NASBENCH_LAB_DATA)")
+    p.add_argument("--benchmark-file", action="append", metavar="NAME=PATH",
+                   help="official benchmark file, e.g. nb201-official=NAS-Bench-201-v1_1-096897.pth")
+    p.add_argument("--json", action="store_true", help="print one JSON line (for scripts)")
+    p.add_argument("--benchmark-option", action="append", metavar="BENCHMARK.NAME=VALUE",
+                   help="benchmark option, e.g. a live benchmark's recipe: dynamicnet.epochs=5")
+    p.add_argument("--image-dir", help=f"image batches (CIFAR-10/100, ImageNet16 python format) for "
+                                       f"data-dependent proxies (default: ${IMAGES_ENV}; without: a synthetic batch)")
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``20`` -> 0..19; ``3,7,9`` -> those seeds; ``100-199`` -> that inclusive range."""
+    try:
+        if "," in text:
+            return [int(s) for s in text.split(",") if s.strip()]
+        if "-" in text.strip("-"):
+            lo, hi = text.split("-", 1)
+            return list(range(int(lo), int(hi) + 1))
+        n = int(text)
+    except ValueError:
+        raise NasLabError(f"--seeds expects a count, a list like 1,2,3 or a range like 0-19; got {text!r}") from None
+    if n < 1:
+        raise NasLabError(f"--seeds must be at least 1, got {n}")
+    return list(range(n))
+
+
+def parse_dotted(items: Sequence[str], flag: str, owner: str) -> dict[str, dict[str, Any]]:
+    """``OWNER.NAME=VALUE`` items -> {owner: {name: value}}; values are read as JSON when they
+    parse, else kept as strings (the owner checks names and types). The owner is everything
+    before the last dot, so benchmark names with dots (``table:x.json``) work."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, eq, raw = item.partition("=")
+        head, dot, name = key.strip().rpartition(".")
+        if not (eq and dot and head and name):
+            raise NasLabError(f"{flag} expects {owner}.NAME=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.setdefault(head, {})[name] = value
+    return out
+
+
+def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``re.population_size=20`` -> {"re": {"population_size": 20}}."""
+    return parse_dotted(items, "--param", "ALGORITHM")
+
+
+def split_benchmark(item: str) -> tuple[str, str | None]:
+    """``name`` or ``name/dataset`` (a ``table:`` path may itself contain slashes)."""
+    from nasbench_lab.registry import BENCHMARKS
+
+    head, sep, tail = item.rpartition("/")
+    if sep and head in BENCHMARKS:
+        return head, tail
+    return item, None
+
+
+def resolve_benchmarks(items: list[str] | None, dataset: str | None) -> list[tuple[str, str | None]]:
+    """The ``--benchmark`` entries (or the defaults), each with its dataset."""
+    from nasbench_lab.loading import benchmark_spec
+
+    if items:
+        names = [split_benchmark(i) for entry in items for i in entry.split(",") if i]
+        return [(b, d or dataset) for b, d in names]
+    defaults = [split_benchmark(i) for i in DEFAULT_BENCHMARKS]
+    if dataset is None:
+        return defaults
+    chosen = []
+    for b, _ in defaults:
+        try:
+            chosen.append((b, benchmark_spec(b).resolve(dataset)))
+        except NasLabError:
+            continue
+    if not chosen:
+        raise NasLabError(f"no default benchmark has dataset {dataset!r}: pass --benchmark too")
+    return chosen
+
+
+def json_safe(value: Any) -> Any:
+    """NaN (e.g. the regret of a live benchmark) -> None, so the JSON line stays valid JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the common options, falling back on the environment variables."""
+    files = {}
+    for item in getattr(args, "benchmark_file", None) or []:
+        name, eq, path = item.partition("=")
+        if not eq:
+            raise NasLabError(f"--benchmark-file expects NAME=PATH, got {item!r}")
+        files[name] = path
+    options = parse_dotted(getattr(args, "benchmark_option", None) or [], "--benchmark-option", "BENCHMARK")
+    return Settings.from_env(data_dir=args.data_dir, files=files, options=options,
+                             image_dir=getattr(args, "image_dir", None))

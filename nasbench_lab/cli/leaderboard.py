@@ -1,0 +1,112 @@
+"""``nasbench-lab leaderboard``: algorithms x benchmarks x seeds under equal query budgets."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from nasbench_lab.errors import NasLabError
+
+from .args import (
+    DEFAULT_BENCHMARKS, add_common, json_safe, parse_params, parse_seeds, resolve_benchmarks, settings_from,
+)
+
+DEFAULT_ALGORITHMS = "random,re,sa"
+
+
+def _query_bar(config, jobs: int, no_progress: bool):
+    """A progress bar over queries when a live benchmark trains on every query (else None)."""
+    from nasbench_lab.live import LiveBenchmark
+    from nasbench_lab.loading import load_benchmark
+
+    if no_progress or jobs > 1:
+        return None
+    if not any(isinstance(load_benchmark(b, d, config.settings), LiveBenchmark) for b, d in config.benchmarks):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=len(config.tasks()) * config.budget, desc="queries", unit="query",
+                file=sys.stderr, disable=None, leave=False, position=1)
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.reports.figures import regret_figure
+    from nasbench_lab.reports.leaderboard import write_leaderboard
+    from nasbench_lab.runner import ResultsStore, RunConfig, execute
+
+    start = time.perf_counter()
+    if args.budget < 1:
+        raise NasLabError(f"--budget must be at least 1 query, got {args.budget}")
+    if args.time_budget is not None and not args.time_budget > 0:
+        raise NasLabError(f"--time-budget must be a number of seconds > 0, got {args.time_budget}")
+    config = RunConfig(
+        benchmarks=resolve_benchmarks(args.benchmark, args.dataset),  # type: ignore[arg-type]
+        algorithms=[a for a in args.algorithms.split(",") if a],
+        budget=args.budget,
+        seeds=parse_seeds(args.seeds),
+        params=parse_params(args.param or []),
+        settings=settings_from(args),
+        max_seconds=args.time_budget,
+    )
+    unknown = set(config.params) - set(config.algorithms)
+    if unknown:
+        raise NasLabError(f"--param names algorithms not being run: {', '.join(sorted(unknown))}")
+    unknown = set(config.settings.options) - {b for b, _ in config.benchmarks}
+    if unknown:
+        raise NasLabError(f"--benchmark-option names benchmarks not being run: {', '.join(sorted(unknown))}")
+    config.resolve()
+    out = Path(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
+    store = ResultsStore(out)
+    store.prepare(config, overwrite=args.overwrite)
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        def progress(it, total):
+            return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
+
+    query_bar = _query_bar(config, args.jobs, args.no_progress)
+    try:
+        runs = execute(config, store, jobs=args.jobs, progress=progress,
+                       on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
+    finally:
+        if query_bar is not None:
+            query_bar.close()
+
+    notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
+    summary, markdown, _ = write_leaderboard(runs, out, notes)
+    regret_figure(runs, out / "regret", formats=("png",))
+    if not args.json:
+        print(markdown)
+        print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
+    else:
+        print(json.dumps({
+            "out": str(out),
+            "runs": int(runs.groupby(["benchmark", "dataset", "algorithm", "seed"]).ngroups),
+            "queries": int(len(runs)),
+            "seconds": round(time.perf_counter() - start, 3),
+            "leaderboard": json_safe(summary.round(4).to_dict(orient="records")),
+        }))
+    return 0
+
+
+def register(sub, common=add_common) -> None:
+    lb = sub.add_parser("leaderboard", help="run algorithms on benchmarks under equal query budgets")
+    lb.add_argument("--benchmark", action="append", metavar="NAME[/DATASET]",
+                    help=f"benchmark(s), repeatable or comma-separated (default: {', '.join(DEFAULT_BENCHMARKS)})")
+    lb.add_argument("--dataset", help="dataset for benchmarks given without one (aliases such as c10 accepted)")
+    lb.add_argument("--algorithms", default=DEFAULT_ALGORITHMS, help=f"comma-separated (default: {DEFAULT_ALGORITHMS})")
+    lb.add_argument("--budget", type=int, default=100, help="queries of the search metric per run (default: 100)")
+    lb.add_argument("--seeds", default="20", help="count (20 = seeds 0..19), list 1,2,3 or range 0-199 (default: 20)")
+    lb.add_argument("--param", action="append", metavar="ALGO.NAME=VALUE", help="algorithm hyper-parameter")
+    lb.add_argument("--out", help="results directory (default: results/leaderboard-<time>)")
+    lb.add_argument("--overwrite", action="store_true", help="replace runs.csv in an existing --out")
+    lb.add_argument("--jobs", type=int, default=1, help="worker processes (results do not depend on it)")
+    lb.add_argument("--no-progress", action="store_true", help="no progress bar")
+    lb.add_argument("--time-budget", type=float, metavar="SECONDS",
+                    help="wall-clock budget per run besides --budget (no new query after SECONDS)")
+    common(lb)
+    lb.set_defaults(func=cmd_leaderboard)

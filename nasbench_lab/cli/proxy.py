@@ -1,0 +1,119 @@
+"""``nasbench-lab proxy NAME``: compute (or reuse) a zero-cost proxy for the architectures of a
+benchmark and report its rank correlation with the benchmark's report metric."""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.parallel import default_jobs
+
+from .args import add_common, settings_from, split_benchmark
+
+
+def register(subparsers, common=add_common) -> None:
+    from nasbench_lab.proxies import PROXIES
+
+    p = subparsers.add_parser(
+        "proxy",
+        help="score a benchmark's architectures with a zero-cost proxy; rank correlation with the report metric",
+        description="Compute (or reuse from the cache) a zero-cost proxy for every architecture of a benchmark "
+                    "(or a --sample of them) and print Spearman rho and Kendall tau against the report metric, "
+                    "with bootstrap 95% confidence intervals.",
+    )
+    p.add_argument("name", help=f"proxy: {', '.join(PROXIES)}")
+    p.add_argument("--benchmark", default="nb201", metavar="NAME[/DATASET]", help="benchmark (default: nb201)")
+    p.add_argument("--dataset", help="dataset (default: the benchmark's first; aliases such as c100 accepted)")
+    p.add_argument("--sample", type=int, metavar="K", help="score K architectures drawn with --seed (default: all)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the weight initialisation, of the sample and of the data batch (default: 0)")
+    p.add_argument("--jobs", type=int, default=default_jobs(),
+                   help=f"worker processes (default: {default_jobs()}; results do not depend on it)")
+    p.add_argument("--batch-size", type=int, default=64, help="images per batch for data-dependent proxies (default: 64)")
+    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default: 1000)")
+    p.add_argument("--figure", metavar="PNG", help="also write a scatter plot of proxy against report metric")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    common(p)
+    p.set_defaults(func=cmd_proxy)
+
+
+def cmd_proxy(args: argparse.Namespace) -> int:
+    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.proxies import get_proxy
+    from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores
+    from nasbench_lab.ranking import rank_correlation
+
+    spec = get_proxy(args.name)
+    if args.jobs < 1:
+        raise NasLabError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.bootstrap < 0:
+        raise NasLabError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    settings = settings_from(args)
+    name, dataset = split_benchmark(args.benchmark)
+    bench = load_benchmark(name, dataset or args.dataset, settings)
+    space = bench.space
+    check_supported(space.name)
+    size = getattr(space, "size", None)
+    if size is None:
+        raise NasLabError(f"benchmark {name!r} has no finite search space to score")
+    if args.sample is not None:
+        if not 3 <= args.sample <= size:
+            raise NasLabError(f"--sample must be between 3 and {size}, got {args.sample}")
+        indices = np.sort(np.random.default_rng(args.seed).choice(size, size=args.sample, replace=False))
+    else:
+        indices = np.arange(size)
+    image_dir = str(settings.image_dir) if settings.image_dir else None
+    config = TableConfig(spec.name, space.name, bench.dataset, args.seed,
+                         image_dir if spec.needs_data else None, args.batch_size)
+    start = time.perf_counter()
+    scores = compute_scores(config, settings.cache_dir, indices, jobs=args.jobs,
+                            progress=not (args.no_progress or args.json))
+    values = scores.values
+    if hasattr(bench, "values"):
+        truth = np.asarray(bench.values(bench.report_metric_name), dtype=float)[indices]
+    else:
+        truth = np.array([bench.report_metric(space.arch_at(int(i))) for i in indices], dtype=float)
+    corr = rank_correlation(values, truth, bootstrap=args.bootstrap, seed=args.seed)
+    floored = int(np.sum(values == spec.floor))
+    if args.figure:
+        from nasbench_lab.reports.ranking import scatter_figure
+
+        keep = values != spec.floor
+        if keep.sum() >= 3:
+            scatter_figure(values[keep], truth[keep], args.figure,
+                           xlabel=f"{spec.name} ({'log10 ' if spec.log_scale else ''}score)",
+                           ylabel=bench.report_metric_name, title=f"{name}/{bench.dataset}, {keep.sum()} architectures")
+    row = {
+        "proxy": spec.name, "reported_as": spec.unit, "benchmark": name, "dataset": bench.dataset,
+        "space": space.name, "architectures": int(len(indices)), "sample": args.sample, "seed": args.seed,
+        "data": scores.source, "table": str(scores.path) if scores.path else None, "complete": scores.complete,
+        "computed": scores.computed, "reused": scores.reused,
+        "compute_seconds": round(float(scores.seconds.sum()), 3), "wall_seconds": round(time.perf_counter() - start, 3),
+        "report_metric": bench.report_metric_name, "at_floor": floored,
+        "spearman_rho": corr.spearman_rho, "spearman_ci": list(corr.spearman_ci),
+        "kendall_tau": corr.kendall_tau, "kendall_ci": list(corr.kendall_ci),
+        "precision_at_top": {f"{k:g}%": v for k, v in corr.precision_at_top.items()},
+        "figure": args.figure,
+    }
+    if args.json:
+        print(json.dumps(row))
+        return 0
+    unit = " (log10)" if spec.log_scale else ""
+    print(f"proxy {spec.name}{unit} on {name}/{bench.dataset}: {len(indices)} of {size} architectures "
+          f"of space {space.name}" + (f" (sample, seed {args.seed})" if args.sample else ""))
+    print(f"data: {scores.source}")
+    print(f"scores: {scores.reused} reused, {scores.computed} computed in {scores.wall_seconds:.1f} s "
+          f"(proxy compute time of these architectures: {row['compute_seconds']:.1f} s)")
+    print(f"table: {row['table'] or '-'}{'' if scores.complete else ' (partial: the space is not fully scored yet)'}")
+    if floored:
+        print(f"{floored} architectures score zero / undefined (reported as the floor {spec.floor:g})")
+    print(f"against {bench.report_metric_name} (report metric), 95% bootstrap CI over {args.bootstrap} resamples:")
+    print(f"  Spearman rho {corr.spearman_rho:.3f}  [{corr.spearman_ci[0]:.3f}, {corr.spearman_ci[1]:.3f}]")
+    print(f"  Kendall tau  {corr.kendall_tau:.3f}  [{corr.kendall_ci[0]:.3f}, {corr.kendall_ci[1]:.3f}]")
+    print("  precision@top " + ", ".join(f"{k:g}%: {v:.2f}" for k, v in corr.precision_at_top.items()))
+    if args.figure:
+        print(f"figure: {args.figure}")
+    return 0

@@ -1,0 +1,75 @@
+"""``nasbench-lab report RESULTS_DIR`` and ``nasbench-lab pareto``: everything from stored results."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from nasbench_lab.errors import NasLabError
+
+from .args import add_common, settings_from, split_benchmark
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from nasbench_lab.reports.report import read_results, run_settings, write_report
+
+    results = Path(args.results)
+    runs, config = read_results(results)
+    out = Path(args.out) if args.out else results / "report"
+    summary, files, skipped = write_report(
+        runs, run_settings(config, settings_from(args)), out, band=args.band, log=not args.linear,
+        formats=tuple(f for f in args.formats.split(",") if f))
+    if args.json:
+        print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
+                          "leaderboard": summary.round(4).to_dict(orient="records")}))
+    else:
+        print((out / "leaderboard.md").read_text())
+        for s in skipped:
+            print(f"skipped Pareto/cells for {s}", file=sys.stderr)
+        print(f"wrote {len(files)} files to {out}/")
+    return 0
+
+
+def cmd_pareto(args: argparse.Namespace) -> int:
+    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.reports.pareto import pareto_figure, pareto_stem, resolve_objective
+
+    name, dataset = split_benchmark(args.benchmark)
+    bench = load_benchmark(name, dataset or args.dataset, settings_from(args))
+    names = [o for o in args.objectives.split(",") if o]
+    if len(names) != 2:
+        raise NasLabError(f"--objectives needs exactly two names, got {args.objectives!r}")
+    if not hasattr(bench, "values"):
+        raise NasLabError(f"{name} is not a tabular benchmark: it has no whole table to draw a front from")
+    objectives = (resolve_objective(bench, names[0]), resolve_objective(bench, names[1]))
+    if objectives[0].maximize == objectives[1].maximize and objectives[0].metric == objectives[1].metric:
+        raise NasLabError("the two objectives must differ")
+    out = Path(args.out)
+    paths, _ = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives),
+                             formats=tuple(f for f in args.formats.split(",") if f))
+    if args.json:
+        print(json.dumps({"files": [str(p) for p in paths]}))
+    else:
+        print("\n".join(str(p) for p in paths))
+    return 0
+
+
+def register(sub, common=add_common) -> None:
+    rp = sub.add_parser("report", help="tables, statistics and figures from a results directory (no rerun)")
+    rp.add_argument("results", help="directory written by `nasbench-lab leaderboard`")
+    rp.add_argument("--out", help="where to write (default: RESULTS/report)")
+    rp.add_argument("--band", choices=("ci", "iqr"), default="ci", help="mean with 95%% CI, or median with IQR")
+    rp.add_argument("--linear", action="store_true", help="linear axes for regret curves (default: log)")
+    rp.add_argument("--formats", default="png,pdf", help="figure formats (default: png,pdf)")
+    common(rp)
+    rp.set_defaults(func=cmd_report)
+
+    pp = sub.add_parser("pareto", help="draw a benchmark's true Pareto front of two objectives")
+    pp.add_argument("--benchmark", required=True, metavar="NAME[/DATASET]")
+    pp.add_argument("--dataset")
+    pp.add_argument("--objectives", default="test_acc,flops_m", help="two of test_acc, valid_acc, a cost (flops_m, params_m, latency_ms:pixel3)")
+    pp.add_argument("--out", default=".", help="directory for the figure files")
+    pp.add_argument("--formats", default="png,pdf")
+    common(pp)
+    pp.set_defaults(func=cmd_pareto)

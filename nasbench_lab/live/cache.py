@@ -1,0 +1,169 @@
+"""The SQLite cache of a live benchmark: ``SearchLedger`` (search side) and ``LiveCache`` (full).
+
+Rows are keyed by the benchmark's cache key. Safe for parallel processes (WAL journal, busy
+timeout, first writer wins). The trained weights are kept in the row only until the test
+accuracy is recorded.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from ..errors import NasLabError
+from .training import FAILED_VALUE, TrainResult
+
+
+@dataclass(frozen=True)
+class SearchRecord:
+    """The search side of a cached row (no test accuracy)."""
+
+    status: str
+    search: float
+    costs: dict[str, float]
+    seconds: float
+    message: str
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluations (
+    key TEXT PRIMARY KEY,
+    benchmark TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    recipe TEXT NOT NULL,
+    status TEXT NOT NULL,
+    search REAL NOT NULL,
+    report REAL,
+    costs TEXT NOT NULL,
+    train_seconds REAL NOT NULL,
+    message TEXT NOT NULL,
+    weights BLOB,
+    created TEXT NOT NULL
+)
+"""
+#: Connections inherited through fork are never used nor closed in the child (sqlite rule).
+_INHERITED: list[sqlite3.Connection] = []
+
+
+class SearchLedger:
+    """The search-side view of the cache: reads and writes the search columns (and the
+    trained weights), never the test accuracy. ``path=None`` keeps everything in memory."""
+
+    def __init__(self, path: Path | None, memory_name: str = "") -> None:
+        self.path = Path(path) if path is not None else None
+        #: Connections of one process with the same ``memory_name`` share one in-memory database.
+        self.memory_name = memory_name or f"nasbench-live-{uuid.uuid4().hex}"
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self._lock = threading.Lock()
+        self._memory: dict[str, SearchRecord] = {}
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is not None and self._pid == os.getpid():
+            return self._conn
+        if self._conn is not None:
+            _INHERITED.append(self._conn)
+            self._memory.clear()
+        target = f"file:{self.memory_name}?mode=memory&cache=shared"
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            target = self.path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(target, timeout=120, isolation_level=None, check_same_thread=False, uri=True)
+            conn.execute("PRAGMA busy_timeout = 120000")
+            if self.path is not None:
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise NasLabError(f"live cache {target} is not a usable SQLite database ({exc}); delete it to start afresh") from None
+        self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._db()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _query(self, sql: str, args: tuple) -> tuple | None:
+        with self._lock:
+            return self._db().execute(sql, args).fetchone()
+
+    def read_search(self, key: str) -> SearchRecord | None:
+        if key in self._memory:
+            return self._memory[key]
+        row = self._query("SELECT status, search, costs, train_seconds, message FROM evaluations WHERE key = ?", (key,))
+        if row is None:
+            return None
+        rec = SearchRecord(row[0], float(row[1]), json.loads(row[2]), float(row[3]), row[4])
+        self._memory[key] = rec
+        return rec
+
+    def write_search(self, key: str, meta: Mapping[str, str], result: TrainResult) -> SearchRecord:
+        """Insert a training result unless another process got there first; return the row."""
+        weights = None if result.weights is None else np.ascontiguousarray(result.weights, dtype=np.float32).tobytes()
+        report = FAILED_VALUE if result.status != "ok" else None
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO evaluations (key, benchmark, dataset, arch, canonical, recipe, status, search,"
+                " report, costs, train_seconds, message, weights, created) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (key, meta["benchmark"], meta["dataset"], meta["arch"], meta["canonical"], meta["recipe"],
+                 result.status, float(result.search), report, json.dumps(result.costs, sort_keys=True),
+                 float(result.seconds), result.message, weights, time.strftime("%Y-%m-%dT%H:%M:%S")),
+            )
+        self._memory.pop(key, None)
+        rec = self.read_search(key)
+        assert rec is not None
+        return rec
+
+    def count(self) -> int:
+        row = self._query("SELECT COUNT(*) FROM evaluations", ())
+        return int(row[0]) if row else 0
+
+
+class LiveCache(SearchLedger):
+    """The full cache (the benchmark's side): adds the test accuracy."""
+
+    def read_report(self, key: str) -> tuple[float | None, np.ndarray | None]:
+        row = self._query("SELECT status, report, weights FROM evaluations WHERE key = ?", (key,))
+        if row is None:
+            return None, None
+        if row[1] is not None:
+            return float(row[1]), None
+        return None, (np.frombuffer(row[2], dtype=np.float32).copy() if row[2] is not None else None)
+
+    def write_report(self, key: str, report: float) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE evaluations SET report = ?, weights = NULL WHERE key = ? AND report IS NULL", (float(report), key))
+
+    def row(self, key: str) -> dict[str, Any] | None:
+        """Every column except the weights (for inspection and tests)."""
+        with self._lock:
+            cur = self._db().execute(
+                "SELECT key, benchmark, dataset, arch, canonical, recipe, status, search, report, costs,"
+                " train_seconds, message, weights IS NOT NULL, created FROM evaluations WHERE key = ?", (key,))
+            row = cur.fetchone()
+            names = [d[0] for d in cur.description]
+        if row is None:
+            return None
+        out = dict(zip(names, row))
+        out["has_weights"] = bool(out.pop("weights IS NOT NULL"))
+        out["costs"] = json.loads(out["costs"])
+        return out

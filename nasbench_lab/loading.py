@@ -1,0 +1,41 @@
+"""Names to objects: load a benchmark by name and dataset, check an algorithm's hyper-parameters."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from .benchmark import Benchmark, BenchmarkSpec
+from .settings import Settings
+from .errors import UnknownNameError
+from .registry import ALGORITHMS, BENCHMARKS
+
+
+def benchmark_spec(name: str) -> BenchmarkSpec:
+    """The registered benchmark ``name`` (built-in, plug-in or ``table:<path>``)."""
+    spec = BENCHMARKS.get(name)
+    if not isinstance(spec, BenchmarkSpec):
+        raise UnknownNameError(f"{name!r} is not a benchmark")
+    return spec
+
+
+@lru_cache(maxsize=16)
+def _load(name: str, dataset: str, settings_json: str) -> Benchmark:
+    return benchmark_spec(name).build(dataset, Settings.from_dict(json.loads(settings_json)))
+
+
+def load_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchmark:
+    """Load (once per process) a benchmark by name and dataset (aliases accepted)."""
+    spec = benchmark_spec(name)
+    return _load(name, spec.resolve(dataset), json.dumps(settings.as_dict(), sort_keys=True))
+
+
+def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check the algorithm and its hyper-parameters; return the full resolved set."""
+    defaults = ALGORITHMS.get(name).hyperparameters()
+    unknown = set(params) - set(defaults)
+    if unknown:
+        raise UnknownNameError(
+            f"algorithm {name!r} has no hyper-parameter {', '.join(sorted(unknown))}; it has: {', '.join(defaults) or 'none'}"
+        )
+    return {**defaults, **params}

@@ -1,0 +1,79 @@
+"""Where data and caches live: settings from CLI flags and environment variables, never assumed."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DATA_ENV = "NASBENCH_LAB_DATA"
+CACHE_ENV = "NASBENCH_LAB_CACHE"
+IMAGES_ENV = "NASBENCH_LAB_IMAGES"
+FILE_ENVS = {
+    "nb201-official": "NASBENCH_LAB_NB201_FILE",
+    "nats-tss": "NASBENCH_LAB_NATS_TSS",
+    "nats-sss": "NASBENCH_LAB_NATS_SSS",
+    "dynamicnet/cifar10": "NASBENCH_LAB_CIFAR10",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths a benchmark loader may need.
+
+    ``data_dir``: directory with CSV tables (``--data-dir`` or ``$NASBENCH_LAB_DATA``).
+    ``cache_dir``: where converted arrays are cached (``$NASBENCH_LAB_CACHE``, default
+    ``~/.cache/nasbench-lab``). ``files``: official benchmark files by benchmark name
+    (``--benchmark-file`` or the variables in ``FILE_ENVS``). ``options``: per-benchmark options
+    (``--benchmark-option NAME.KEY=VALUE``), e.g. a live benchmark's training recipe.
+    ``image_dir``: image batches (CIFAR / ImageNet16 python format) for data-dependent proxies
+    (``--image-dir`` or ``$NASBENCH_LAB_IMAGES``; None: a synthetic batch).
+    """
+
+    data_dir: Path | None = None
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "nasbench-lab")
+    files: dict[str, Path] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    image_dir: Path | None = None
+
+    @classmethod
+    def from_env(
+        cls,
+        data_dir: str | os.PathLike | None = None,
+        files: dict[str, str] | None = None,
+        options: dict[str, dict[str, Any]] | None = None,
+        image_dir: str | os.PathLike | None = None,
+    ) -> "Settings":
+        """Settings from arguments, falling back on the environment variables."""
+        data = data_dir or os.environ.get(DATA_ENV)
+        cache = os.environ.get(CACHE_ENV)
+        images = image_dir or os.environ.get(IMAGES_ENV)
+        found = {name: Path(os.environ[var]) for name, var in FILE_ENVS.items() if os.environ.get(var)}
+        found.update({k: Path(v) for k, v in (files or {}).items()})
+        kwargs = {"cache_dir": Path(cache)} if cache else {}
+        return cls(data_dir=Path(data) if data else None, files=found, options=dict(options or {}),
+                   image_dir=Path(images) if images else None, **kwargs)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form; ``from_dict`` reads it back (options included)."""
+        return {
+            "data_dir": str(self.data_dir) if self.data_dir else None,
+            "cache_dir": str(self.cache_dir),
+            "files": {k: str(v) for k, v in self.files.items()},
+            "options": {k: dict(v) for k, v in self.options.items()},
+            "image_dir": str(self.image_dir) if self.image_dir else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        """The inverse of ``as_dict`` (e.g. a results directory's ``config.json``)."""
+        kwargs: dict[str, Any] = {}
+        if data.get("cache_dir"):
+            kwargs["cache_dir"] = Path(data["cache_dir"])
+        return cls(
+            data_dir=Path(data["data_dir"]) if data.get("data_dir") else None,
+            files={k: Path(v) for k, v in (data.get("files") or {}).items()},
+            options={k: dict(v) for k, v in (data.get("options") or {}).items()},
+            image_dir=Path(data["image_dir"]) if data.get("image_dir") else None,
+            **kwargs,
+        )

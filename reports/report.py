@@ -1,0 +1,114 @@
+"""Everything ``nasbench-lab report`` writes, from a results directory alone: tables, regret
+curves, Pareto fronts with hypervolumes, drawings of the incumbents."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from nasbench_lab.settings import CACHE_ENV, Settings
+from nasbench_lab.errors import NasLabError
+
+DEFAULT_PARETO_COSTS = ("flops_m", "params_m", "latency_ms:pixel3")
+
+
+def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
+    runs_path = results / "runs.csv"
+    if not runs_path.is_file():
+        raise NasLabError(f"no runs.csv in {results}: is it a results directory made by `nasbench-lab leaderboard`?")
+    try:
+        runs = pd.read_csv(runs_path)
+    except Exception as exc:
+        raise NasLabError(f"cannot read {runs_path}: {exc}") from None
+    needed = {"benchmark", "dataset", "algorithm", "seed", "query", "arch", "best_report_metric", "regret"}
+    if not needed <= set(runs.columns):
+        raise NasLabError(f"{runs_path} lacks columns: {', '.join(sorted(needed - set(runs.columns)))}")
+    if runs.empty:
+        raise NasLabError(f"{runs_path} holds no runs")
+    config = {}
+    if (results / "config.json").is_file():
+        config = json.loads((results / "config.json").read_text())
+    return runs, config
+
+
+def run_settings(config: dict, here: Settings) -> Settings:
+    """The settings a run was made with (``config.json``), so that a report evaluates its
+    benchmarks exactly as the run did (a live benchmark's recipe options included). Where the
+    report is made now may differ: a data directory, files, image directory or options given
+    now (``here``) win, and so does ``$NASBENCH_LAB_CACHE``."""
+    recorded = Settings.from_dict(config.get("settings") or {})
+    return dataclasses.replace(
+        recorded,
+        data_dir=here.data_dir or recorded.data_dir,
+        files={**recorded.files, **here.files},
+        options={**recorded.options, **{k: {**recorded.options.get(k, {}), **v} for k, v in here.options.items()}},
+        image_dir=here.image_dir or recorded.image_dir,
+        cache_dir=here.cache_dir if os.environ.get(CACHE_ENV) else recorded.cache_dir,
+    )
+
+
+def _pareto_costs(bench) -> list[str]:
+    chosen = [c for c in DEFAULT_PARETO_COSTS if c in bench.cost_names]
+    if not chosen:
+        chosen = list(bench.cost_names[:2])
+    return chosen
+
+
+def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str = "ci", log: bool = True,
+                 formats: tuple[str, ...] = ("png", "pdf")) -> tuple[pd.DataFrame, list[Path], list[str]]:
+    """Write the report of ``runs`` into ``out``; benchmarks are loaded with ``settings`` (the
+    run's own, see ``run_settings``). Returns the leaderboard summary, the files written and
+    the benchmarks whose Pareto fronts and drawings were skipped (with the reason)."""
+    from nasbench_lab.loading import load_benchmark
+
+    from .drawing import draw_cells
+    from .figures import regret_figures
+    from .leaderboard import final_rows, write_leaderboard
+    from .pareto import found_indices, pareto_figure, pareto_stem, resolve_objective
+    from .style import slug
+
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    notes, benches, skipped = {}, {}, []
+    for (name, dataset), _ in runs.groupby(["benchmark", "dataset"], sort=True):
+        try:
+            bench = load_benchmark(name, dataset, settings)
+            benches[(name, dataset)] = bench
+            notes[(name, dataset)] = bench.note
+        except NasLabError as exc:
+            skipped.append(f"{name}/{dataset}: {exc}")
+
+    summary, _, written = write_leaderboard(runs, out, notes, latex=True)
+    files += written
+    files += regret_figures(runs, out, band=band, log=log, formats=formats)
+
+    hv_rows = []
+    final = final_rows(runs)
+    for (name, dataset), bench in benches.items():
+        part = runs[(runs.benchmark == name) & (runs.dataset == dataset)]
+        if bench.cost_names and hasattr(bench, "values"):
+            found = found_indices(part, bench)
+            for cost in _pareto_costs(bench):
+                objectives = (resolve_objective(bench, "test_acc"), resolve_objective(bench, cost))
+                paths, scores = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives), found=found, formats=formats)
+                files += paths
+                hv_rows += [dict(benchmark=name, dataset=dataset, cost=cost, algorithm=a, hv_mean=m, hv_std=s)
+                            for a, (m, s) in scores.items()]
+        best = final[(final.benchmark == name) & (final.dataset == dataset)]
+        best = best.sort_values(["algorithm", "best_report_metric"], ascending=[True, False]).groupby("algorithm").head(1)
+        graphs = []
+        for row in best.itertuples(index=False):
+            incumbent = part[(part.algorithm == row.algorithm) & (part.seed == row.seed)].sort_values("query")
+            arch_str = incumbent.loc[incumbent["best_search_metric"].idxmax(), "arch"] if "best_search_metric" in incumbent else incumbent["arch"].iloc[-1]
+            arch = bench.space.parse(arch_str)
+            graphs.append((f"{row.algorithm} (seed {row.seed}): {bench.report_metric(arch):.2f}", bench.space.encode(arch)))
+        if graphs:
+            files += draw_cells(graphs, out / f"cells_{slug(name, dataset)}", formats)
+    if hv_rows:
+        pd.DataFrame(hv_rows).to_csv(out / "hypervolume.csv", index=False)
+        files.append(out / "hypervolume.csv")
+
+    return summary, files, skipped

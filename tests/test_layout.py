@@ -1,0 +1,116 @@
+"""The shape of the code: one namespace, small files, one copy of each shared helper, the run
+context instead of patches, and reports made with the run's own settings."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+#: Source folder -> the package it installs as.
+FOLDERS = {"nasbench_lab": "nasbench_lab", "adapters": "nasbench_lab.adapters",
+           "algorithms": "nasbench_lab.algorithms", "reports": "nasbench_lab.reports"}
+
+
+def product_files() -> list[Path]:
+    return sorted(p for folder in FOLDERS for p in (REPO / folder).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_package_is_in_the_wheel():
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join([FOLDERS[folder], *init.parent.relative_to(REPO / folder).parts])
+             for folder in FOLDERS for init in (REPO / folder).rglob("__init__.py")}
+    assert found == listed
+
+
+def test_no_product_file_over_400_lines():
+    long = {str(p.relative_to(REPO)): n for p in product_files() if (n := len(p.read_text().splitlines())) > 400}
+    assert not long
+
+
+def test_imports_use_the_one_namespace():
+    generic = re.compile(r"^\s*(from|import)\s+(adapters|algorithms|reports)\b", re.M)
+    files = product_files() + sorted((REPO / "tests").glob("*.py")) + sorted((REPO / "experiments").glob("*.py"))
+    assert [str(p.relative_to(REPO)) for p in files if generic.search(p.read_text())] == []
+
+
+@pytest.mark.parametrize("pattern, home", [
+    (r"ProcessPoolExecutor\(", "nasbench_lab/parallel.py"),
+    (r"set_num_threads\(", "nasbench_lab/parallel.py"),
+    (r"inspect\.signature\(", "nasbench_lab/introspect.py"),
+    # Restricted unpicklers only: the image-batch reader and analog-nasbench's table.
+    (r"pickle\.(Unpickler|loads?\()", ("nasbench_lab/image_batches.py", "adapters/nb201/analog.py")),
+])
+def test_shared_helpers_exist_once(pattern, home):
+    where = {str(p.relative_to(REPO)) for p in product_files() if re.search(pattern, p.read_text())}
+    assert where == ({home} if isinstance(home, str) else set(home))
+
+
+def test_algorithms_read_no_environment_nor_private_fields():
+    for path in (REPO / "algorithms").glob("*.py"):
+        text = path.read_text()
+        assert "os.environ" not in text and "getenv" not in text, path.name
+        assert not re.search(r"\b(?!self\b)[a-z_]\w*\._[a-z]\w*", text.replace("__", "")), path.name
+
+
+def test_the_runner_gives_algorithms_their_context(tmp_path):
+    from nasbench_lab.algorithm import AskTellAlgorithm
+    from nasbench_lab.settings import Settings
+    from nasbench_lab.registry import ALGORITHMS
+    from nasbench_lab.runner import RunConfig, run_task
+
+    seen = []
+
+    class Recorder(AskTellAlgorithm):
+        """Random architectures; records its context and charges 0.25 s of compute."""
+
+        def ask(self):
+            return self.space.sample(self.rng)
+
+        def tell(self, arch, value):
+            pass
+
+        def run(self, oracle, context=None):
+            seen.append(context)
+            context.record_compute(0.25)
+            super().run(oracle, context)
+
+    settings = Settings(cache_dir=tmp_path, options={"nb201-analog": {}})
+    ALGORITHMS.register("recorder", Recorder)
+    try:
+        config = RunConfig([("nb201-analog", "c10")], ["recorder"], budget=3, seeds=[7], settings=settings)
+        config.resolve()
+        frame = run_task(config.tasks()[0], settings)
+    finally:
+        ALGORITHMS.unregister("recorder")
+    (context,) = seen
+    assert (context.benchmark, context.dataset, context.seed) == ("nb201-analog", "cifar10", 7)
+    assert context.settings is settings
+    assert len(frame) == 3 and np.allclose(frame["compute_seconds"], 0.25)
+
+
+def test_report_uses_the_options_the_run_was_made_with(tmp_path, monkeypatch):
+    """`report` used to rebuild settings without the run's --benchmark-option values, so a
+    DynamicNet run made with dynamicnet.epochs=1 was re-evaluated under the default recipe."""
+    from nasbench_lab.cli import build_parser
+    from nasbench_lab.cli.args import settings_from
+    from nasbench_lab.settings import Settings
+    from nasbench_lab.reports.report import run_settings
+
+    for var in ("NASBENCH_LAB_CACHE", "NASBENCH_LAB_DATA", "NASBENCH_LAB_IMAGES"):
+        monkeypatch.delenv(var, raising=False)
+    recorded = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache",
+                        options={"dynamicnet": {"epochs": 1, "batch_size": 32}})
+    config = {"settings": recorded.as_dict()}
+    args = build_parser().parse_args(["report", "results"])
+    settings = run_settings(config, settings_from(args))
+    assert settings.options == {"dynamicnet": {"epochs": 1, "batch_size": 32}}
+    assert settings.data_dir == tmp_path / "data" and settings.cache_dir == tmp_path / "cache"
+    args = build_parser().parse_args(["report", "results", "--benchmark-option", "dynamicnet.epochs=3",
+                                             "--data-dir", str(tmp_path)])
+    settings = run_settings(config, settings_from(args))
+    assert settings.options == {"dynamicnet": {"epochs": 3, "batch_size": 32}} and settings.data_dir == tmp_path
+    assert Settings.from_dict(recorded.as_dict()) == recorded
