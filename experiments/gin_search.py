@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -23,16 +23,11 @@ from scipy import stats
 from nasbench_lab.cli.args import parse_params, parse_seeds
 from nasbench_lab.settings import Settings
 from nasbench_lab.loading import load_benchmark, resolve_algorithm
+from nasbench_lab.parallel import parallel_map
 from nasbench_lab.runner import Task, run_task
 
 BENCHMARKS = ("nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120",
               "nasbench-graph/cora", "nasbench-graph/citeseer", "nasbench-graph/pubmed")
-
-
-def _init() -> None:
-    import torch
-
-    torch.set_num_threads(1)
 
 
 def _one(task: Task, settings: Settings) -> dict:
@@ -72,12 +67,8 @@ def main() -> None:
     for a in algorithms:
         print(f"  {a}: {dict(resolved[a])}")
     start = time.perf_counter()
-    if args.jobs <= 1:
-        rows = [_one(t, settings) for t in tasks]
-    else:
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init) as pool:
-            rows = list(pool.map(_one, tasks, [settings] * len(tasks), chunksize=1))
-    frame = pd.DataFrame(rows)
+    done = dict(parallel_map(partial(_one, settings=settings), tasks, args.jobs))
+    frame = pd.DataFrame([done[k] for k in sorted(done)])
     if args.csv:
         frame.to_csv(args.csv, index=False)
     assert frame["queries"].eq(args.budget).all(), "a run did not spend exactly the budget"

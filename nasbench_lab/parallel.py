@@ -30,11 +30,10 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 def one_thread_worker() -> None:
     """Process-pool initialiser: one PyTorch thread per worker, so that results and speed do
-    not depend on how many workers share the cores. Imports torch only if it is loaded."""
-    import sys
+    not depend on how many workers share the cores."""
+    import torch
 
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
+    torch.set_num_threads(1)
 
 
 def default_jobs() -> int:
