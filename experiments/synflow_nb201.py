@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from nasbench_lab.settings import Settings
-from nasbench_lab.proxies.table import TableConfig, compute_scores, default_jobs, table_paths
+from nasbench_lab.parallel import default_jobs
+from nasbench_lab.proxies.table import TableConfig, compute_scores, table_paths
 from nasbench_lab.loading import load_benchmark
 from nasbench_lab.ranking import rank_correlation
 from nasbench_lab.reports.ranking import scatter_figure

@@ -115,3 +115,14 @@ def test_report_uses_the_options_the_run_was_made_with(tmp_path, monkeypatch):
     settings = run_settings(config, settings_from(args))
     assert settings.options == {"dynamicnet": {"epochs": 3, "batch_size": 32}} and settings.data_dir == tmp_path
     assert Settings.from_dict(recorded.as_dict()) == recorded
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "experiments").glob("*.py")))
+def test_experiment_scripts_import(script):
+    """The measuring scripts stay in step with the library (their imports resolve)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"experiment_{script[:-3]}", REPO / "experiments" / script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert callable(getattr(module, "main", None))
