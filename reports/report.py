@@ -12,10 +12,15 @@ import pandas as pd
 from nasbench_lab.settings import CACHE_ENV, Settings
 from nasbench_lab.errors import NasLabError
 
-DEFAULT_PARETO_COSTS = ("flops_m", "params_m", "latency_ms:pixel3")
+#: Costs drawn against the report metric, when the benchmark has them: FLOPs, parameters, and one
+#: latency (the Pixel 3's where there are several devices, else the benchmark's own).
+DEFAULT_PARETO_COSTS = ("flops_m", "params_m", ("latency_ms:pixel3", "latency_ms"))
 
 
 def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
+    from nasbench_lab.store import check_results
+
+    check_results(results)  # a manifest saying the store is incomplete: refuse before anything else
     runs_path = results / "runs.csv"
     if not runs_path.is_file():
         raise NasLabError(f"no runs.csv in {results}: is it a results directory made by `nasbench-lab leaderboard`?")
@@ -28,6 +33,7 @@ def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
         raise NasLabError(f"{runs_path} lacks columns: {', '.join(sorted(needed - set(runs.columns)))}")
     if runs.empty:
         raise NasLabError(f"{runs_path} holds no runs")
+    check_results(results, runs)  # exactly the runs the manifest expects
     config = {}
     if (results / "config.json").is_file():
         config = json.loads((results / "config.json").read_text())
@@ -51,7 +57,10 @@ def run_settings(config: dict, here: Settings) -> Settings:
 
 
 def _pareto_costs(bench) -> list[str]:
-    chosen = [c for c in DEFAULT_PARETO_COSTS if c in bench.cost_names]
+    chosen = []
+    for options in DEFAULT_PARETO_COSTS:
+        found = [c for c in ((options,) if isinstance(options, str) else options) if c in bench.cost_names]
+        chosen += found[:1]
     if not chosen:
         chosen = list(bench.cost_names[:2])
     return chosen

@@ -82,3 +82,14 @@ def test_bands_stay_within_what_the_quantity_can_be():
         ys = np.concatenate([c.get_paths()[0].vertices[:, 1] for c in ax.collections])
         assert ys.min() >= 0 and (has_regret or ys.max() <= 100)
         plt.close(fig)
+
+
+def test_default_pareto_costs_take_each_benchmarks_latency():
+    from types import SimpleNamespace
+
+    from nasbench_lab.reports.report import _pareto_costs
+
+    nb201 = SimpleNamespace(cost_names=("params_m", "flops_m", "latency_ms:gold_6226", "latency_ms:pixel3"))
+    graph = SimpleNamespace(cost_names=("latency_ms", "params_m"))
+    assert _pareto_costs(nb201) == ["flops_m", "params_m", "latency_ms:pixel3"]
+    assert _pareto_costs(graph) == ["params_m", "latency_ms"]
