@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab import AskTellAlgorithm, BenchmarkSpec, Settings, TabularBenchmark
+from nasbench_lab.space import draw_unseen
 
 
 class HillClimb(AskTellAlgorithm):
@@ -26,11 +27,7 @@ class HillClimb(AskTellAlgorithm):
                 arch = options[int(self.rng.integers(len(options)))]
         if arch is None:  # start, restart, or every neighbour already tried
             self._best, self._best_value, self._misses = None, -np.inf, 0
-            arch = self.space.sample(self.rng)
-            for _ in range(100):
-                if arch not in self._asked:
-                    break
-                arch = self.space.sample(self.rng)
+            arch, _ = draw_unseen(lambda: self.space.sample(self.rng), self._asked.__contains__)
         self._asked.add(arch)
         return arch
 
