@@ -1,13 +1,8 @@
 """Run algorithms x benchmarks x seeds under equal query budgets and store every query."""
 from __future__ import annotations
 
-import json
-import platform
-import sys
-import time
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -20,10 +15,10 @@ from .loading import load_benchmark, resolve_algorithm
 from .oracle import Oracle
 from .parallel import parallel_map
 from .registry import ALGORITHMS
-from .trajectory import COLUMNS, trajectory
+from .store import RUN_COLUMNS, SORT_KEYS, ResultsStore
+from .trajectory import trajectory
 
-RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
-SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
+__all__ = ["RUN_COLUMNS", "SORT_KEYS", "ResultsStore", "RunConfig", "Task", "execute", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -118,42 +113,6 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
     return frame
 
 
-class ResultsStore:
-    """The results directory: ``runs.csv`` grows by one run at a time, ``config.json`` first."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = Path(out)
-        self.runs = self.out / "runs.csv"
-
-    def prepare(self, config: RunConfig, overwrite: bool) -> None:
-        if self.runs.exists() and not overwrite:
-            raise NasLabError(f"{self.runs} already exists: choose another --out or pass --overwrite")
-        self.out.mkdir(parents=True, exist_ok=True)
-        if self.runs.exists():
-            self.runs.unlink()
-        meta = {
-            **config.to_dict(),
-            "command": sys.argv,
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
-        (self.out / "config.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-
-    def append(self, frame: pd.DataFrame) -> None:
-        frame[RUN_COLUMNS].to_csv(self.runs, mode="a", header=not self.runs.exists(), index=False)
-
-    def finalise(self) -> pd.DataFrame:
-        """Rewrite ``runs.csv`` in a fixed order (independent of completion order)."""
-        frame = self.load()
-        frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
-        frame.to_csv(self.runs, index=False)
-        return frame
-
-    def load(self) -> pd.DataFrame:
-        return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
-
-
 def execute(
     config: RunConfig,
     store: ResultsStore,
@@ -161,14 +120,14 @@ def execute(
     progress: Callable[[Iterable], Iterable] | None = None,
     on_query: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
-    """Run every task, appending each finished run to the store; return all rows.
-    Call ``config.resolve()`` first. ``on_query`` (called after each new query) is used with
-    ``jobs=1`` only."""
-    tasks = config.tasks()
+    """Run every task the store does not hold yet, committing each finished run to the store;
+    return all rows (``runs.csv``). Call ``config.resolve()`` and ``store.prepare()`` first.
+    ``on_query`` (called after each new query) is used with ``jobs=1`` only."""
+    tasks = store.missing(config.tasks())
     if jobs <= 1:
         work = partial(run_task, settings=config.settings, on_query=on_query)
     else:
         work = partial(run_task, settings=config.settings)
-    for _, frame in parallel_map(work, tasks, jobs, initializer=None, progress=progress):
-        store.append(frame)
-    return store.finalise()
+    for k, frame in parallel_map(work, tasks, jobs, initializer=None, progress=progress):
+        store.commit(tasks[k], frame)
+    return store.finish()

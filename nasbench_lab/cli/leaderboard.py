@@ -16,7 +16,7 @@ from .args import (
 DEFAULT_ALGORITHMS = "random,re,sa"
 
 
-def _query_bar(config, jobs: int, no_progress: bool):
+def _query_bar(config, runs: int, jobs: int, no_progress: bool):
     """A progress bar over queries when a live benchmark trains on every query (else None)."""
     from nasbench_lab.live import LiveBenchmark
     from nasbench_lab.loading import load_benchmark
@@ -27,7 +27,7 @@ def _query_bar(config, jobs: int, no_progress: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=len(config.tasks()) * config.budget, desc="queries", unit="query",
+    return tqdm(total=runs * config.budget, desc="queries", unit="query",
                 file=sys.stderr, disable=None, leave=False, position=1)
 
 
@@ -35,7 +35,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from nasbench_lab.loading import load_benchmark
     from nasbench_lab.reports.figures import regret_figure
     from nasbench_lab.reports.leaderboard import write_leaderboard
-    from nasbench_lab.runner import ResultsStore, RunConfig, execute
+    from nasbench_lab.runner import ResultsStore, RunConfig
 
     start = time.perf_counter()
     if args.budget < 1:
@@ -57,28 +57,18 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     unknown = set(config.settings.options) - {b for b, _ in config.benchmarks}
     if unknown:
         raise NasLabError(f"--benchmark-option names benchmarks not being run: {', '.join(sorted(unknown))}")
-    config.resolve()
+    if args.resume and args.overwrite:
+        raise NasLabError("--resume and --overwrite exclude each other")
+    if args.resume and not args.out:
+        raise NasLabError("--resume needs the --out of the results to finish")
+    config.resolve()  # every name and hyper-parameter checked before any old result is touched
     out = Path(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
-    store = ResultsStore(out)
-    store.prepare(config, overwrite=args.overwrite)
-    progress = None
-    if not args.no_progress:
-        from tqdm import tqdm
-
-        def progress(it, total):
-            return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
-
-    query_bar = _query_bar(config, args.jobs, args.no_progress)
-    try:
-        runs = execute(config, store, jobs=args.jobs, progress=progress,
-                       on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
-    finally:
-        if query_bar is not None:
-            query_bar.close()
-
-    notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
-    summary, markdown, _ = write_leaderboard(runs, out, notes)
-    regret_figure(runs, out / "regret", formats=("png",))
+    with ResultsStore(out) as store:
+        store.prepare(config, overwrite=args.overwrite, resume=args.resume)
+        runs = _run(config, store, args)
+        notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
+        summary, markdown, _ = write_leaderboard(runs, out, notes)
+        regret_figure(runs, out / "regret", formats=("png",))
     if not args.json:
         print(markdown)
         print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
@@ -93,6 +83,26 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(config, store, args):
+    """Run the tasks the store lacks, with progress bars unless ``--no-progress``."""
+    from nasbench_lab.runner import execute
+
+    progress = None
+    if not args.no_progress:
+        from tqdm import tqdm
+
+        def progress(it, total):
+            return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
+
+    query_bar = _query_bar(config, len(store.missing(config.tasks())), args.jobs, args.no_progress)
+    try:
+        return execute(config, store, jobs=args.jobs, progress=progress,
+                       on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
+    finally:
+        if query_bar is not None:
+            query_bar.close()
+
+
 def register(sub, common=add_common) -> None:
     lb = sub.add_parser("leaderboard", help="run algorithms on benchmarks under equal query budgets")
     lb.add_argument("--benchmark", action="append", metavar="NAME[/DATASET]",
@@ -103,7 +113,11 @@ def register(sub, common=add_common) -> None:
     lb.add_argument("--seeds", default="20", help="count (20 = seeds 0..19), list 1,2,3 or range 0-199 (default: 20)")
     lb.add_argument("--param", action="append", metavar="ALGO.NAME=VALUE", help="algorithm hyper-parameter")
     lb.add_argument("--out", help="results directory (default: results/leaderboard-<time>)")
-    lb.add_argument("--overwrite", action="store_true", help="replace runs.csv in an existing --out")
+    lb.add_argument("--overwrite", action="store_true",
+                    help="replace the results in an existing --out (once the new configuration is checked)")
+    lb.add_argument("--resume", action="store_true",
+                    help="finish the results in an existing --out: keep its finished runs, run the missing ones "
+                         "(same options required)")
     lb.add_argument("--jobs", type=int, default=1, help="worker processes (results do not depend on it)")
     lb.add_argument("--no-progress", action="store_true", help="no progress bar")
     lb.add_argument("--time-budget", type=float, metavar="SECONDS",

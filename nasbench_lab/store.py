@@ -1,0 +1,302 @@
+"""The results directory of ``nasbench-lab leaderboard``, which never loses a finished run.
+
+Layout of ``<out>/``:
+
+* ``runs/<benchmark>__<dataset>__<algorithm>__seed<k>__<hash>.csv``: one file per finished run
+  (benchmark, dataset, algorithm, seed, hyper-parameters), written to a temporary file in the
+  same directory and renamed: a run file is either absent or complete, and never rewritten.
+* ``config.json``: the resolved configuration (written then renamed).
+* ``manifest.json``: the expected runs and ``complete`` true/false (written then renamed).
+* ``runs.csv``: every run, sorted by ``SORT_KEYS``, exported at the end (written then renamed).
+* ``.lock``: one writer at a time (``fcntl.flock``); it holds the writer's pid.
+
+The store talks to the runner through duck typing (a config with ``to_dict()`` and ``tasks()``,
+tasks with ``benchmark``, ``dataset``, ``algorithm``, ``params``, ``seed``): it sits below it.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import NasLabError
+from .trajectory import COLUMNS
+
+RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
+SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
+RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
+VOLATILE = ("command", "created", "python", "numpy")  # config.json fields not compared by --resume
+MANIFEST_FORMAT = 1
+
+
+def _json(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists, paths strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename:
+    a reader (or a process killed meanwhile) sees the old file or the new one, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.")[:limit] or "x"
+
+
+def run_entry(task: Any) -> dict[str, Any]:
+    """The manifest entry of one task (a run), with its file name."""
+    params = _json(dict(task.params))
+    ident = json.dumps([task.benchmark, task.dataset, task.algorithm, int(task.seed), params],
+                       sort_keys=True, default=str)
+    digest = hashlib.sha1(ident.encode()).hexdigest()[:8]
+    name = "__".join([_slug(task.benchmark), _slug(task.dataset), _slug(task.algorithm), f"seed{int(task.seed)}", digest])
+    return {"benchmark": task.benchmark, "dataset": task.dataset, "algorithm": task.algorithm,
+            "seed": int(task.seed), "params": params, "file": name + ".csv"}
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def config_differences(stored: dict, new: dict) -> list[str]:
+    """Dotted keys (``budget``, ``algorithms.re.population_size``) whose values differ, in
+    the order of ``new`` then ``stored``; volatile fields (command, dates, versions) are ignored."""
+    a = _flat({k: v for k, v in _json(stored).items() if k not in VOLATILE})
+    b = _flat({k: v for k, v in _json(new).items() if k not in VOLATILE})
+    return [k for k in list(b) + [k for k in a if k not in b] if a.get(k, KeyError) != b.get(k, KeyError)]
+
+
+def _describe(entry: dict) -> str:
+    return f"{entry['benchmark']}/{entry['dataset']} {entry['algorithm']} seed {entry['seed']}"
+
+
+class ResultsStore:
+    """One results directory, claimed by one writer. ``prepare`` (fresh, ``resume`` or
+    ``overwrite``), then ``commit`` per finished run, ``finish`` to export ``runs.csv``;
+    ``close`` (or leaving the ``with`` block) releases the lock."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.runs = self.out / "runs.csv"
+        self.run_dir = self.out / "runs"
+        self.manifest_path = self.out / "manifest.json"
+        self.entries: list[dict[str, Any]] = []
+        self._lock_fds: list[int] = []
+
+    # -- locking -------------------------------------------------------------------------
+    def _lock(self, directory: Path) -> int:
+        path = directory / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            try:
+                pid = path.read_text().strip() or "?"
+            except OSError:
+                pid = "?"
+            raise NasLabError(f"{directory} is being written by another nasbench-lab process (pid {pid})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fds.append(fd)
+        return fd
+
+    def _unlock(self, fd: int) -> None:
+        if fd in self._lock_fds:
+            self._lock_fds.remove(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def close(self) -> None:
+        for fd in list(self._lock_fds):
+            self._unlock(fd)
+
+    def __enter__(self) -> "ResultsStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- preparing -----------------------------------------------------------------------
+    def holds_results(self) -> bool:
+        return self.manifest_path.is_file() or self.runs.is_file()
+
+    def prepare(self, config: Any, overwrite: bool = False, resume: bool = False) -> None:
+        """Claim the directory and lay out the store for ``config`` (already resolved).
+        ``resume``: keep the finished runs of an existing store with the same configuration.
+        ``overwrite``: replace an existing store (swapped in only once the new one is laid out)."""
+        if overwrite and resume:
+            raise NasLabError("--resume and --overwrite exclude each other")
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._lock(self.out)
+        try:
+            self._prepare(config, overwrite, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare(self, config: Any, overwrite: bool, resume: bool) -> None:
+        meta = {**config.to_dict(), "command": sys.argv, "python": platform.python_version(),
+                "numpy": np.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        self.entries = [run_entry(t) for t in config.tasks()]
+        if not self.holds_results():
+            self._layout(self.out, meta)
+            return
+        if resume:
+            self._check_resumable(config)
+            self._clean_temporaries()
+            self._write_manifest(complete=False)
+            return
+        if not overwrite:
+            raise NasLabError(f"{self.out} already exists and holds results: choose another --out, "
+                              "pass --resume to finish it or --overwrite to replace it")
+        self._swap_in(meta)
+
+    def _layout(self, directory: Path, meta: dict) -> None:
+        (directory / "runs").mkdir(exist_ok=True)
+        write_atomic(directory / "config.json", json.dumps(meta, indent=2, default=str) + "\n")
+        self._write_manifest(complete=False, directory=directory)
+
+    def _check_resumable(self, config: Any) -> None:
+        if not self.manifest_path.is_file() or not (self.out / "config.json").is_file():
+            raise NasLabError(f"{self.out} was not written by a resumable store (no manifest.json): "
+                              "choose another --out or pass --overwrite")
+        try:
+            stored = json.loads((self.out / "config.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise NasLabError(f"cannot read {self.out / 'config.json'}: {exc}") from None
+        diff = config_differences(stored, config.to_dict())
+        if diff:
+            shown = ", ".join(diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
+            raise NasLabError(f"cannot --resume {self.out}: the configuration differs from the stored one "
+                              f"in {shown}; use the same options, another --out or --overwrite")
+
+    def _clean_temporaries(self) -> None:
+        """Temporary files left by a killed writer (we hold the lock: nobody else writes)."""
+        for directory in (self.out, self.run_dir):
+            for tmp in directory.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        self.run_dir.mkdir(exist_ok=True)
+
+    def _swap_in(self, meta: dict) -> None:
+        """Lay out the new store in a sibling directory, then swap it in with renames: until
+        then the old results stay untouched."""
+        new = self.out.with_name(f".{self.out.name}.new-{os.getpid()}")
+        old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
+        shutil.rmtree(new, ignore_errors=True)
+        new.mkdir()
+        try:
+            self._lock(new)
+            self._layout(new, meta)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        old_fd = self._lock_fds[0]
+        os.replace(self.out, old)
+        os.replace(new, self.out)
+        self._unlock(old_fd)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _write_manifest(self, complete: bool, directory: Path | None = None) -> None:
+        manifest = {"format": MANIFEST_FORMAT, "complete": complete, "runs": self.entries}
+        write_atomic((directory or self.out) / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
+
+    # -- runs ----------------------------------------------------------------------------
+    def _path(self, task: Any) -> Path:
+        return self.run_dir / run_entry(task)["file"]
+
+    def is_done(self, task: Any) -> bool:
+        return self._path(task).is_file()
+
+    def missing(self, tasks: Iterable[Any]) -> list[Any]:
+        return [t for t in tasks if not self.is_done(t)]
+
+    def commit(self, task: Any, frame: pd.DataFrame) -> None:
+        """Store one finished run atomically."""
+        write_atomic(self._path(task), frame[RUN_COLUMNS].to_csv(index=False))
+
+    def finish(self) -> pd.DataFrame:
+        """Export every expected run as ``runs.csv`` in a fixed order, then mark the store
+        complete. The rows are those the run files hold, parsed once as one table."""
+        absent = [e for e in self.entries if not (self.run_dir / e["file"]).is_file()]
+        if absent:
+            raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
+        header, body = None, []
+        for entry in self.entries:
+            text = (self.run_dir / entry["file"]).read_text()
+            first, _, rest = text.partition("\n")
+            if header is None:
+                header = first
+            elif first != header:
+                raise NasLabError(f"{self.run_dir / entry['file']} has other columns than the other runs")
+            body.append(rest)
+        frame = pd.read_csv(io.StringIO(header + "\n" + "".join(body)), keep_default_na=False, na_values=[""])
+        frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+        write_atomic(self.runs, frame.to_csv(index=False))
+        self._write_manifest(complete=True)
+        return frame
+
+    def load(self) -> pd.DataFrame:
+        return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
+
+
+def check_results(results: Path, runs: pd.DataFrame | None = None) -> None:
+    """Refuse (``NasLabError``, one line) a results directory whose ``manifest.json`` says it
+    is incomplete, or whose ``runs`` (``runs.csv``) do not hold exactly the expected runs.
+    A directory without a manifest (older versions) is accepted as it is."""
+    results = Path(results)
+    path = results / "manifest.json"
+    if not path.is_file():
+        return
+    try:
+        manifest = json.loads(path.read_text())
+        entries = manifest["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NasLabError(f"cannot read {path}: {exc}") from None
+    if not manifest.get("complete"):
+        done = sum((results / "runs" / e["file"]).is_file() for e in entries)
+        raise NasLabError(f"{results} is incomplete ({done} of {len(entries)} runs finished): finish it with "
+                          f"`nasbench-lab leaderboard --resume --out {results}` and the same options")
+    if runs is None:
+        return
+    expected = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])) for e in entries}
+    present = {(str(b), str(d), str(a), int(s)) for b, d, a, s in runs[RUN_KEYS].drop_duplicates().itertuples(index=False)}
+    if present != expected:
+        missing, extra = sorted(expected - present), sorted(present - expected)
+        what = []
+        if missing:
+            what.append(f"{len(missing)} expected runs missing (e.g. {'/'.join(map(str, missing[0][:2]))} "
+                        f"{missing[0][2]} seed {missing[0][3]})")
+        if extra:
+            what.append(f"{len(extra)} runs not in the manifest")
+        raise NasLabError(f"{results / 'runs.csv'} does not match {path}: {'; '.join(what)}")
