@@ -21,7 +21,8 @@ from .settings import Settings
 from .errors import NasLabError
 from .parallel import parallel_map
 from .registry import ALGORITHMS, BENCHMARKS
-from .runner import RUN_COLUMNS, SORT_KEYS, RunConfig, Task, run_task
+from .runner import RunConfig, Task, run_task
+from .store import RUN_COLUMNS, SORT_KEYS
 
 __all__ = ["run"]
 

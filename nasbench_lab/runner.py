@@ -15,10 +15,10 @@ from .loading import load_benchmark, resolve_algorithm
 from .oracle import Oracle
 from .parallel import parallel_map
 from .registry import ALGORITHMS
-from .store import RUN_COLUMNS, SORT_KEYS, ResultsStore
+from .store import ResultsStore
 from .trajectory import trajectory
 
-__all__ = ["RUN_COLUMNS", "SORT_KEYS", "ResultsStore", "RunConfig", "Task", "execute", "run_task"]
+__all__ = ["RunConfig", "Task", "execute", "run_task"]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from nasbench_lab.loading import load_benchmark
     from nasbench_lab.reports.figures import regret_figure
     from nasbench_lab.reports.leaderboard import write_leaderboard
-    from nasbench_lab.runner import ResultsStore, RunConfig
+    from nasbench_lab.runner import RunConfig
+    from nasbench_lab.store import ResultsStore
 
     start = time.perf_counter()
     if args.budget < 1:
