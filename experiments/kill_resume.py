@@ -7,11 +7,15 @@ as complete when it is not.
 
 Steps: one uninterrupted reference run (its ``runs.csv`` is the truth); then a leaderboard into a
 second directory, started fresh and then with ``--resume``, killed (the whole process group) at
-each of ``--kills`` moments. The moments mix three kinds, in a seeded order:
+each of ``--kills`` moments. The moments mix three kinds:
 
-* ``random``: after a random delay between 10% and 80% of the reference's wall time;
-* ``commit``: as soon as a run file is being written (``runs/.*.tmp`` exists);
-* ``export``: as soon as ``runs.csv`` is being exported (``.runs.csv.*.tmp`` exists).
+* ``random``: at a moment drawn uniformly over the reference's start-up (until its first run
+  file) followed by twice a share of its run phase, so that kills fall in start-up and between runs;
+* ``commit``: while a run file is being written (``runs/.*.tmp`` exists), after a random number
+  of runs have finished in this attempt;
+* ``export``: while ``runs.csv`` is being exported (``.runs.csv.*.tmp`` exists); these come last
+  (about a third of the kills): the first finishes the runs and dies in its export, the others
+  kill the re-export of a complete store, which must stay complete.
 
 After every kill the store is read as ``nasbench-lab report`` reads it: it must be refused with
 one line (incomplete), or accepted with exactly the reference's rows. Every run file present
@@ -79,23 +83,100 @@ def _temporaries(out: Path, kind: str) -> set[Path]:
     return set(folder.glob(".runs.csv.*.tmp" if kind == "export" else ".*.tmp")) if folder.is_dir() else set()
 
 
-def start_and_kill(cmd: list[str], out: Path, kind: str, delay: float, timeout: float) -> float:
-    """Start ``cmd``, SIGKILL its process group at the moment ``kind`` asks for; return the
-    seconds after start the signal went (nan when the command ended first)."""
-    left_over = set() if kind == "random" else _temporaries(out, kind)
+def finished_runs(out: Path) -> int:
+    folder = out / "runs"
+    if not folder.is_dir():
+        return 0
+    with os.scandir(folder) as entries:
+        return sum(1 for e in entries if e.name.endswith(".csv") and not e.name.startswith("."))
+
+
+@dataclass
+class Moment:
+    """When to kill: ``random`` (``delay`` seconds after start if ``after_first_run`` is false,
+    else after the first run this attempt finishes), ``commit`` (while the run file after ``runs``
+    more finished runs is written) or ``export`` (while runs.csv is written)."""
+
+    kind: str
+    delay: float = 0.0
+    after_first_run: bool = False
+    runs: int = 0
+
+
+def start_and_kill(cmd: list[str], out: Path, moment: Moment, timeout: float) -> float:
+    """Start ``cmd``, SIGKILL its process group at ``moment``; return the seconds after start
+    the signal went (nan when the command ended first)."""
+    left_over = set() if moment.kind == "random" else _temporaries(out, moment.kind)
+    before = finished_runs(out)
     start = time.perf_counter()
+    first_run = float("nan")  # when this attempt's first run file appeared
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     while proc.poll() is None:
         now = time.perf_counter() - start
-        due = now >= delay if kind == "random" else bool(_temporaries(out, kind) - left_over)
+        done = finished_runs(out) - before
+        if first_run != first_run and done > 0:
+            first_run = now
+        if moment.kind == "random":
+            due = now - (first_run if moment.after_first_run else 0.0) >= moment.delay
+        elif moment.kind == "commit" and done < moment.runs:
+            due = False
+        else:
+            due = bool(_temporaries(out, moment.kind) - left_over)
         if due or now > timeout:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             return now
-        time.sleep(0.0005 if kind != "random" else 0.005)
+        time.sleep(0.0005)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()}")
     return float("nan")
+
+
+@dataclass
+class Timing:
+    """The uninterrupted reference run: wall time, start-up (until its first run file) and the
+    run phase (first to last run file)."""
+
+    seconds: float
+    startup: float
+    run_phase: float
+
+
+def reference_run(cmd: list[str], out: Path) -> Timing:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = last = float("nan")
+    seen = 0
+    while proc.poll() is None:
+        count = finished_runs(out)
+        if count > seen:
+            now = time.perf_counter() - start
+            first = now if seen == 0 else first
+            last, seen = now, count
+        time.sleep(0.001)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()}")
+    seconds = time.perf_counter() - start
+    if first != first:  # too fast to see
+        first = last = seconds
+    return Timing(seconds, first, max(last - first, 1e-3))
+
+
+def moments(kills: int, total_runs: int, timing: Timing, rng: np.random.Generator) -> list[Moment]:
+    """``kills`` moments: random and commit kills first, in a seeded order, spread so that each
+    resume gets about a share of the remaining runs done; export kills (a third) last. A random
+    kill falls uniformly on the start-up followed by twice a share of the run phase."""
+    n_export = max(1, kills // 3)
+    early = [KINDS[i % 2] for i in range(kills - n_export)]
+    rng.shuffle(early)
+    share = max(1, total_runs // (kills - n_export + 1))
+    window = timing.run_phase * 2 * share / total_runs
+    out = []
+    for kind in early:
+        at = float(rng.uniform(0, timing.startup + window))
+        out.append(Moment(kind, delay=at if at < timing.startup else at - timing.startup,
+                          after_first_run=at >= timing.startup, runs=int(rng.integers(1, 2 * share + 1))))
+    return out + [Moment("export")] * n_export
 
 
 def verdict(out: Path, reference: pd.DataFrame) -> str:
@@ -125,17 +206,15 @@ def kill_and_resume(args: argparse.Namespace, work: Path) -> tuple[list[Kill], f
     """The whole experiment; returns the kills, the reference's wall time and whether the final
     ``runs.csv`` equals the reference's (timings aside)."""
     ref, out = work / "reference", work / "killed"
-    seconds = run_to_end(leaderboard_command(args, ref, resume=False))
+    timing = reference_run(leaderboard_command(args, ref, resume=False), ref)
+    seconds = timing.seconds
     reference = read_results(ref)[0]
-    rng = np.random.default_rng(args.kill_seed)
-    kinds = [KINDS[i % len(KINDS)] for i in range(args.kills)]
-    rng.shuffle(kinds)
+    total = int(reference.groupby(["benchmark", "dataset", "algorithm", "seed"]).ngroups)
     kills = []
-    for i, kind in enumerate(kinds):
+    for moment in moments(args.kills, total, timing, np.random.default_rng(args.kill_seed)):
         cmd = leaderboard_command(args, out, resume=(out / "manifest.json").is_file())
-        delay = float(rng.uniform(0.1, 0.8)) * seconds
-        at = start_and_kill(cmd, out, kind, delay, timeout=3 * seconds + 30)
-        kills.append(Kill(kind, at, check_run_files(out, args.budget), verdict(out, reference)))
+        at = start_and_kill(cmd, out, moment, timeout=3 * seconds + 30)
+        kills.append(Kill(moment.kind, at, check_run_files(out, args.budget), verdict(out, reference)))
     run_to_end(leaderboard_command(args, out, resume=(out / "manifest.json").is_file()))
     final = read_results(out)[0]
     identical = results(final).equals(results(reference))

@@ -21,14 +21,14 @@ def _experiment():
 
 def test_kills_at_commit_export_and_random_moments_end_identical(tmp_path: Path) -> None:
     experiment = _experiment()
-    args = argparse.Namespace(benchmark="nb201-analog/cifar10", algorithms="random,re,sa", seeds="0-5",
-                              budget=30, kills=3, kill_seed=1, data_dir=None)
+    args = argparse.Namespace(benchmark="nb201-analog/cifar10", algorithms="random,re,sa", seeds="0-3",
+                              budget=20, kills=3, kill_seed=1, data_dir=None)
     kills, _, identical = experiment.kill_and_resume(args, tmp_path)
     assert sorted(k.kind for k in kills) == ["commit", "export", "random"]
     killed_in_export = [k for k in kills if k.kind == "export"]
     assert killed_in_export[0].seconds == killed_in_export[0].seconds  # the signal went during the export
     for kill in kills:
         assert kill.verdict == "accepted" or kill.verdict.startswith("refused: ")
-        if kill.finished_runs < 18:
+        if kill.finished_runs < 12:
             assert kill.verdict.startswith("refused: ")  # never accepted while runs are missing
     assert identical
