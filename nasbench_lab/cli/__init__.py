@@ -29,6 +29,11 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def one_line(message: str) -> str:
+    """``message`` on one line (a reason quoted from a library may hold line breaks)."""
+    return " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -42,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except NasLabError as exc:
-        print(f"nasbench-lab: error: {exc}", file=sys.stderr)
+        print(f"nasbench-lab: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nasbench-lab: interrupted; runs finished so far are kept", file=sys.stderr)
