@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, check_jobs, output_dir, parse_dotted, parse_seeds, settings_from, split_benchmark
+from .args import add_common, check_jobs, output_dir, parse_dotted, parse_names, parse_seeds, settings_from, split_benchmark
 
 DEFAULT_PREDICTORS = "gin,mlp,gbdt"
 DEFAULT_SIZES = "20,50,100,200,500,1000"
@@ -36,7 +36,7 @@ def cmd_predictor(args: argparse.Namespace) -> int:
         benchmark=name,
         dataset=dataset or args.dataset,
         target=args.target,
-        predictors=[p for p in args.predictors.split(",") if p],
+        predictors=parse_names(args.predictors, "--predictors"),
         train_sizes=_ints(args.train_sizes, "--train-sizes"),
         seeds=parse_seeds(args.seeds),
         test_size=args.test_size,

@@ -59,6 +59,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
 
     spec = get_proxy(args.name)
     check_jobs(args.jobs)
+    if args.seed < 0:
+        raise NasLabError(f"--seed must be a whole number >= 0, got {args.seed}")
     if args.figure:
         _check_figure(Path(args.figure))
     if args.bootstrap < 0:
