@@ -39,6 +39,8 @@ from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
 from nasbench_lab.registry import import_object
 
+from .table_declaration import check_declaration
+
 SHIPPED = Path(__file__).parent / "tables"
 
 
@@ -49,9 +51,7 @@ def read_declaration(path: Path) -> dict[str, Any]:
         raise BenchmarkFileError(f"table declaration not found: {path}") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise BenchmarkFileError(f"cannot read table declaration {path}: {exc}") from None
-    for key in ("name", "space", "files", "datasets"):
-        if key not in decl:
-            raise BenchmarkFileError(f"table declaration {path} lacks the key {key!r}")
+    check_declaration(decl, str(path))
     for dataset, entry in decl["datasets"].items():
         for name in entry.get("costs", {}):
             if not is_cost(name.replace("{}", "device")):  # a pattern stands for a device name

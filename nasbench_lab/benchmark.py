@@ -157,7 +157,9 @@ class TabularBenchmark(Benchmark):
 
 @dataclass(frozen=True)
 class BenchmarkSpec:
-    """What ``nasbench-lab list`` shows about a benchmark, and how to load it."""
+    """What ``nasbench-lab list`` shows about a benchmark, and how to load it. ``options``: the
+    names it reads from ``Settings.options`` (``--benchmark-option NAME.OPTION=VALUE``); any
+    other option given for it is refused before it is loaded."""
 
     name: str
     description: str
@@ -168,6 +170,16 @@ class BenchmarkSpec:
     costs: tuple[str, ...] = ()
     note: str = ""
     needs: str = ""
+    options: tuple[str, ...] = ()
+
+    def check_options(self, given: Mapping[str, object], name: str | None = None) -> None:
+        """Refuse (``UnknownNameError``) options this benchmark does not take, listing those it does."""
+        unknown = sorted(set(given) - set(self.options))
+        if not unknown:
+            return
+        label = name or self.name
+        takes = f"it takes: {', '.join(sorted(self.options))}" if self.options else "it takes none"
+        raise UnknownNameError(f"benchmark {label!r} has no option {', '.join(unknown)} (--benchmark-option); {takes}")
 
     def resolve(self, dataset: str | None) -> str:
         return self.datasets[0] if dataset is None else resolve_dataset(dataset, self.datasets, self.name)

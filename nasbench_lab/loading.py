@@ -25,17 +25,21 @@ def _load(name: str, dataset: str, settings_json: str) -> Benchmark:
 
 
 def load_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchmark:
-    """Load (once per process) a benchmark by name and dataset (aliases accepted)."""
+    """Load (once per process) a benchmark by name and dataset (aliases accepted), after
+    refusing options (``settings.options[name]``) it does not take."""
     spec = benchmark_spec(name)
+    spec.check_options(settings.options.get(name) or {}, name)
     return _load(name, spec.resolve(dataset), json.dumps(settings.as_dict(), sort_keys=True))
 
 
 def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Check the algorithm and its hyper-parameters; return the full resolved set."""
-    defaults = ALGORITHMS.get(name).hyperparameters()
+    """Check the algorithm and every hyper-parameter value (type and declared range); return
+    the full resolved set."""
+    cls = ALGORITHMS.get(name)
+    defaults = cls.hyperparameters()
     unknown = set(params) - set(defaults)
     if unknown:
         raise UnknownNameError(
             f"algorithm {name!r} has no hyper-parameter {', '.join(sorted(unknown))}; it has: {', '.join(defaults) or 'none'}"
         )
-    return {**defaults, **params}
+    return cls.check_hyperparameters({**defaults, **params}, name)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import NasLabError
+
 DATA_ENV = "NASBENCH_LAB_DATA"
 CACHE_ENV = "NASBENCH_LAB_CACHE"
 IMAGES_ENV = "NASBENCH_LAB_IMAGES"
@@ -66,7 +68,9 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
-        """The inverse of ``as_dict`` (e.g. a results directory's ``config.json``)."""
+        """The inverse of ``as_dict`` (e.g. a results directory's ``config.json``); a part of
+        the wrong shape is a ``NasLabError`` naming it."""
+        _check_shape(data)
         kwargs: dict[str, Any] = {}
         if data.get("cache_dir"):
             kwargs["cache_dir"] = Path(data["cache_dir"])
@@ -77,3 +81,17 @@ class Settings:
             image_dir=Path(data["image_dir"]) if data.get("image_dir") else None,
             **kwargs,
         )
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse settings read from a file (``config.json``) whose parts have the wrong JSON type."""
+    if not isinstance(data, dict):
+        raise NasLabError(f"settings must be a JSON object, got {type(data).__name__}")
+    for key in ("data_dir", "cache_dir", "image_dir"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise NasLabError(f"settings.{key} must be a path (a string), got {data[key]!r}")
+    files, options = data.get("files") or {}, data.get("options") or {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise NasLabError(f"settings.files must map benchmark names to paths, got {files!r}")
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise NasLabError(f"settings.options must map benchmark names to {{option: value}} objects, got {options!r}")

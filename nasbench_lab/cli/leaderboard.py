@@ -5,12 +5,12 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
 from .args import (
-    DEFAULT_BENCHMARKS, add_common, json_safe, parse_params, parse_seeds, resolve_benchmarks, settings_from,
+    DEFAULT_BENCHMARKS, add_common, check_jobs, json_safe, output_dir, parse_names, parse_params, parse_seeds,
+    resolve_benchmarks, settings_from,
 )
 
 DEFAULT_ALGORITHMS = "random,re,sa"
@@ -41,11 +41,12 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.budget < 1:
         raise NasLabError(f"--budget must be at least 1 query, got {args.budget}")
+    check_jobs(args.jobs)
     if args.time_budget is not None and not args.time_budget > 0:
         raise NasLabError(f"--time-budget must be a number of seconds > 0, got {args.time_budget}")
     config = RunConfig(
         benchmarks=resolve_benchmarks(args.benchmark, args.dataset),  # type: ignore[arg-type]
-        algorithms=[a for a in args.algorithms.split(",") if a],
+        algorithms=parse_names(args.algorithms, "--algorithms"),
         budget=args.budget,
         seeds=parse_seeds(args.seeds),
         params=parse_params(args.param or []),
@@ -63,7 +64,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if args.resume and not args.out:
         raise NasLabError("--resume needs the --out of the results to finish")
     config.resolve()  # every name and hyper-parameter checked before any old result is touched
-    out = Path(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
+    out = output_dir(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
     with ResultsStore(out) as store:
         store.prepare(config, overwrite=args.overwrite, resume=args.resume)
         runs = _run(config, store, args)
