@@ -33,11 +33,11 @@ _MEMORY: dict[tuple[str, int, int], str] = {}
 
 def lab_version() -> str:
     """nasbench-lab's version from the installed package's metadata; from a source tree that is
-    not installed, the version written in ``nasbench_lab.__version__``."""
+    not installed, the version written in the source (``nasbench_lab.version``)."""
     try:
         return importlib.metadata.version("nasbench-lab")
     except importlib.metadata.PackageNotFoundError:
-        from . import __version__
+        from .version import __version__
 
         return __version__
 
