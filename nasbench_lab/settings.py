@@ -15,6 +15,9 @@ FILE_ENVS = {
     "nats-sss": "NASBENCH_LAB_NATS_SSS",
     "dynamicnet/cifar10": "NASBENCH_LAB_CIFAR10",
 }
+#: Benchmarks whose files the official APIs unpickle in full (code can run): such a path is taken
+#: only from the command line or the environment, never from a results folder's ``config.json``.
+FULLY_UNPICKLED = ("nb201-official", "nats-tss", "nats-sss")
 
 
 def absolute(path: str | os.PathLike) -> Path:

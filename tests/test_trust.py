@@ -146,6 +146,27 @@ def test_the_analog_wheel_still_loads():
     assert np.isfinite(bench.values("analog_drift_60")).all()
 
 
+def test_a_results_folder_never_names_an_official_file_to_unpickle(tmp_path, monkeypatch):
+    from nasbench_lab.reports.report import run_settings
+    from nasbench_lab.settings import FILE_ENVS
+
+    sentinel = tmp_path / "sentinel"
+    evil = tmp_path / "NAS-Bench-201-evil.pth"  # torch.load's full unpickler would run os.system
+    evil.write_bytes(pickle.dumps(_RunsCommand(f"touch {sentinel}")))
+    for var in FILE_ENVS.values():
+        monkeypatch.delenv(var, raising=False)
+    analog_file = tmp_path / "data.anb"
+    config = {"settings": {"files": {"nb201-official": str(evil), "nats-tss": str(evil), "nb201-analog": str(analog_file)},
+                           "cache_dir": str(tmp_path / "cache")}}
+    settings = run_settings(config, Settings.from_env())
+    assert settings.files == {"nb201-analog": analog_file}  # restricted unpickler: kept
+    with pytest.raises(BenchmarkFileError, match="--benchmark-file nb201-official=PATH"):
+        load_benchmark("nb201-official", "cifar10", settings)
+    assert not sentinel.exists()
+    monkeypatch.setenv(FILE_ENVS["nb201-official"], str(tmp_path / "mine.pth"))  # given now: used
+    assert run_settings(config, Settings.from_env()).files["nb201-official"] == tmp_path / "mine.pth"
+
+
 #: Every place the code unpickles, and why it is allowed (README "Trust").
 UNPICKLERS = {
     "nasbench_lab/image_batches.py": "restricted: containers and numpy arrays only",
