@@ -97,7 +97,7 @@ def constant_costs(dataset: str) -> dict[str, np.ndarray]:
     return {"params_m": np.full(15625, 2.5)}
 
 
-def test_a_plugin_cost_function_from_an_entry_point(tmp_path, data_dir, monkeypatch):
+def test_a_plugin_cost_function_from_an_entry_point(tmp_path, data_dir, monkeypatch, capsys):
     eps = [importlib.metadata.EntryPoint("constant", "test_trust:constant_costs", COST_FUNCTION_GROUP),
            importlib.metadata.EntryPoint("not-callable", "builtins:__name__", COST_FUNCTION_GROUP)]
     monkeypatch.setattr(registry, "entry_points", lambda group: eps if group == COST_FUNCTION_GROUP else [])
@@ -105,6 +105,9 @@ def test_a_plugin_cost_function_from_an_entry_point(tmp_path, data_dir, monkeypa
     monkeypatch.setattr(COST_FUNCTIONS, "_plugins", {})
     with pytest.warns(registry.PluginWarning, match="not-callable"):
         assert COST_FUNCTIONS.names() == ["nb201", "constant"]
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cost_functions"] == ["nb201", "constant"]
     bench = spec_from_declaration(declaration(tmp_path, data_dir, "constant")).build("cifar10", Settings())
     assert bench.cost_names == ("params_m",) and bench.costs(bench.space.arch_at(7)) == {"params_m": 2.5}
 
