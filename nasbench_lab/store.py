@@ -177,9 +177,8 @@ class ResultsStore:
             self._layout(self.out, meta)
             return
         if resume:
-            self._check_resumable(meta)
-            self._clean_temporaries()
-            self._write_manifest(complete=False)
+            self._check_resumable(meta)  # same configuration, so the manifest stays as it is:
+            self._clean_temporaries()  # a complete store stays complete while it is re-exported
             return
         if not overwrite:
             raise NasLabError(f"{self.out} already exists and holds results: choose another --out, "
@@ -272,8 +271,15 @@ class ResultsStore:
         frame = pd.read_csv(io.StringIO(header + "\n" + "".join(body)), keep_default_na=False, na_values=[""])
         frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
         write_atomic(self.runs, frame.to_csv(index=False))
+        self._record_rows(frame)
         self._write_manifest(complete=True)
         return frame
+
+    def _record_rows(self, frame: pd.DataFrame) -> None:
+        """Note each run's query count in its manifest entry: ``report`` checks ``runs.csv`` against it."""
+        sizes = {(str(b), str(d), str(a), int(s)): int(n) for (b, d, a, s), n in frame.groupby(RUN_KEYS).size().items()}
+        for entry in self.entries:
+            entry["rows"] = sizes[(str(entry["benchmark"]), str(entry["dataset"]), str(entry["algorithm"]), int(entry["seed"]))]
 
     def load(self) -> pd.DataFrame:
         return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
@@ -309,3 +315,28 @@ def check_results(results: Path, runs: pd.DataFrame | None = None) -> None:
         if extra:
             what.append(f"{len(extra)} runs not in the manifest")
         raise NasLabError(f"{results / 'runs.csv'} does not match {path}: {'; '.join(what)}")
+    _check_run_rows(results, runs, entries, _stored_budget(results))
+
+
+def _stored_budget(results: Path) -> int | None:
+    try:
+        return int(json.loads((results / "config.json").read_text())["budget"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_run_rows(results: Path, runs: pd.DataFrame, entries: list[dict], budget: int | None) -> None:
+    """Every run holds queries 1..n, n at most the budget and, when the manifest recorded it
+    at export, exactly the n it recorded."""
+    recorded = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])): e.get("rows")
+                for e in entries}
+    for key, group in runs.groupby(RUN_KEYS, sort=False):
+        key = (str(key[0]), str(key[1]), str(key[2]), int(key[3]))
+        queries = group["query"].to_numpy()
+        n = len(queries)
+        expected = recorded.get(key)
+        if (not np.array_equal(np.sort(queries), np.arange(1, n + 1))
+                or (budget is not None and n > budget) or (expected is not None and n != expected)):
+            want = f"{expected} queries" if expected is not None else f"queries 1..n, n <= budget {budget}"
+            raise NasLabError(f"{results / 'runs.csv'}: run {'/'.join(key[:2])} {key[2]} seed {key[3]} holds "
+                              f"{n} rows, not {want}: the file was altered; rerun or restore it")
