@@ -11,7 +11,7 @@ Declaration::
          "search_name": "...", "report_name": "...",       # optional (default: the columns)
          "metrics": {"<name>": "<alias>:<column>"},          # optional extra metrics
          "costs": {"<name>": "<alias>:<column>"}}}}           # optional costs
-     "computed_costs": "module:function"   # optional: function(dataset) -> {cost: array by arch index}
+     "computed_costs": "<name>"   # optional: a registered cost function, dataset -> {cost: array by arch index}
 
 A cost or metric entry may hold ``{}`` in both name and column: it then expands to every column
 that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). Every
@@ -21,6 +21,11 @@ Cost names (declared, expanded and computed) must be in the vocabulary of ``nasb
 (``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``): a declaration is checked
 when it is read (a ``{}`` pattern stands for a device name), expanded and computed names when
 the benchmark is built; an ``UnknownNameError`` names the bad one.
+
+``computed_costs`` names a function of ``nasbench_lab.registry.COST_FUNCTIONS`` (built-in: ``nb201``,
+the NB201 network's parameters and FLOPs; plug-ins: the ``nasbench_lab.cost_functions`` entry
+points). It is never an import path: a value with ``:`` or an unknown name is refused when the
+declaration is read, before anything runs.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
 from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
-from nasbench_lab.registry import import_object
+from nasbench_lab.registry import COST_FUNCTIONS, import_object
 
 from .table_declaration import check_declaration
 
@@ -56,7 +61,18 @@ def read_declaration(path: Path) -> dict[str, Any]:
         for name in entry.get("costs", {}):
             if not is_cost(name.replace("{}", "device")):  # a pattern stands for a device name
                 check_cost(name, f"table declaration {path}, dataset {dataset!r}")
+    if decl.get("computed_costs"):
+        check_cost_function(decl["computed_costs"], f"table declaration {path}")
     return decl
+
+
+def check_cost_function(name: Any, where: str) -> str:
+    """``name`` if it is a registered cost function; else a ``TableError`` listing the registered
+    names (an import path such as ``"os:system"`` is refused without importing anything)."""
+    if not isinstance(name, str) or ":" in name or name not in COST_FUNCTIONS:
+        raise TableError(f"{where}: computed_costs {name!r} is not a registered cost function "
+                         f"(import paths are not accepted); choose from: {', '.join(COST_FUNCTIONS.names())}")
+    return name
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
@@ -112,6 +128,7 @@ class _Resolver:
     def __init__(self, decl: dict[str, Any], root: Path | None, label: str) -> None:
         self.decl, self.root, self.label = decl, root, label
         self.space = make_space(decl["space"])
+        self.files: dict[Path, None] = {}  # every file read, in order (``data_files()``)
 
     def path(self, alias: str) -> tuple[Path, str]:
         files = self.decl["files"]
@@ -126,6 +143,7 @@ class _Resolver:
                     "pass --data-dir or set NASBENCH_LAB_DATA"
                 )
             path = self.root / path
+        self.files[path] = None
         return path, entry["arch_column"]
 
     def column(self, ref: str) -> np.ndarray:
@@ -170,8 +188,9 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
     metrics.update(res.expand(entry.get("metrics", {})))
     costs = res.expand(entry.get("costs", {}))
     arrays = {name: res.column(ref) for name, ref in {**metrics, **costs}.items()}
-    if decl.get("computed_costs"):  # "module:function", dataset -> {cost name: array by space index}
-        computed = {k: v for k, v in import_object(decl["computed_costs"])(dataset).items() if k not in arrays}
+    if decl.get("computed_costs"):  # a registered name: dataset -> {cost name: array by space index}
+        function = COST_FUNCTIONS.get(check_cost_function(decl["computed_costs"], f"benchmark {label!r}"))
+        computed = {k: v for k, v in function(dataset).items() if k not in arrays}
         arrays.update(computed)
         costs = {**costs, **dict.fromkeys(computed, "")}
     check_costs(costs, f"benchmark {label!r}/{dataset}")
@@ -184,6 +203,7 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
         report_metric=report_name,
         costs=tuple(costs),
         note=decl.get("note", ""),
+        files=list(res.files),
     )
 
 

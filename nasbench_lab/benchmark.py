@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -64,6 +65,11 @@ class Benchmark(ABC):
     def costs(self, arch: Arch) -> dict[str, float]:
         return {}
 
+    def data_files(self) -> list[Path]:
+        """The files this benchmark's numbers were read from (checksummed into a results
+        directory's ``config.json``); none by default."""
+        return []
+
     @property
     def best_report(self) -> float:
         """The best report metric in the benchmark: the reference for regret."""
@@ -75,7 +81,8 @@ class Benchmark(ABC):
 
 
 class TabularBenchmark(Benchmark):
-    """A dense table: one array per metric, indexed by the finite space's architecture index."""
+    """A dense table: one array per metric, indexed by the finite space's architecture index;
+    ``files``: the data files the arrays were read from (``data_files()``)."""
 
     def __init__(
         self,
@@ -88,8 +95,10 @@ class TabularBenchmark(Benchmark):
         report_metric: str,
         costs: Sequence[str] = (),
         note: str = "",
+        files: Sequence[Path | str] = (),
     ) -> None:
         self.name, self.dataset, self.space, self.note = name, dataset, space, note
+        self._files = [Path(f) for f in files]
         self._metrics: dict[str, np.ndarray] = {}
         for metric, values in metrics.items():
             self._metrics[metric] = self._checked(metric, values)
@@ -117,6 +126,9 @@ class TabularBenchmark(Benchmark):
             raise TableError(f"{where} has {bad.size} NaN/inf entries (first at architecture {first})")
         arr.setflags(write=False)
         return arr
+
+    def data_files(self) -> list[Path]:
+        return list(self._files)
 
     @property
     def metric_names(self) -> tuple[str, ...]:

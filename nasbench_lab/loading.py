@@ -6,9 +6,22 @@ from functools import lru_cache
 from typing import Any
 
 from .benchmark import Benchmark, BenchmarkSpec
-from .settings import Settings
+from .settings import Settings, absolute
 from .errors import UnknownNameError
 from .registry import ALGORITHMS, BENCHMARKS
+
+
+#: Parameterised benchmark names whose argument is a file path (``table:<declaration>``).
+PATH_PREFIXES = ("table:",)
+
+
+def canonical_benchmark(name: str) -> str:
+    """``name`` as a results directory records it: a ``table:<path>`` with its path made absolute,
+    so that ``report`` finds the declaration from any working directory."""
+    for prefix in PATH_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return prefix + str(absolute(name[len(prefix):]))
+    return name
 
 
 def benchmark_spec(name: str) -> BenchmarkSpec:

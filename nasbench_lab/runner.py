@@ -11,7 +11,7 @@ import pandas as pd
 from .settings import Settings
 from .context import RunContext
 from .errors import BudgetExhausted, NasLabError
-from .loading import load_benchmark, resolve_algorithm
+from .loading import canonical_benchmark, load_benchmark, resolve_algorithm
 from .oracle import Oracle
 from .parallel import parallel_map
 from .registry import ALGORITHMS
@@ -56,8 +56,9 @@ class RunConfig:
 
     def resolve(self) -> None:
         """Check every name and load every benchmark (in this process, before any run starts);
-        canonicalise dataset names and fill in default hyper-parameters."""
-        self.benchmarks = [(b, load_benchmark(b, d, self.settings).dataset) for b, d in self.benchmarks]
+        canonicalise benchmark names (a ``table:`` path made absolute) and dataset names, and fill in
+        default hyper-parameters."""
+        self.benchmarks = [(canonical_benchmark(b), load_benchmark(b, d, self.settings).dataset) for b, d in self.benchmarks]
         if len(set(self.benchmarks)) != len(self.benchmarks):
             raise NasLabError("the same benchmark and dataset are listed twice")
         for a in self.algorithms:

@@ -38,7 +38,9 @@ from .trajectory import COLUMNS
 RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
 SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
-VOLATILE = ("command", "created", "python", "numpy")  # config.json fields not compared by --resume
+# config.json fields not compared by --resume: the command line, the date, and the package
+# versions (recorded, not enforced; ``data_files`` checksums are compared: a changed file is refused)
+VOLATILE = ("command", "created", "python", "numpy", "versions")
 MANIFEST_FORMAT = 1
 
 
@@ -166,14 +168,16 @@ class ResultsStore:
             raise
 
     def _prepare(self, config: Any, overwrite: bool, resume: bool) -> None:
+        from .provenance import record  # versions and data-file checksums
+
         meta = {**config.to_dict(), "command": sys.argv, "python": platform.python_version(),
-                "numpy": np.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "numpy": np.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **record(config)}
         self.entries = [run_entry(t) for t in config.tasks()]
         if not self.holds_results():
             self._layout(self.out, meta)
             return
         if resume:
-            self._check_resumable(config)  # same configuration, so the manifest stays as it is:
+            self._check_resumable(meta)  # same configuration, so the manifest stays as it is:
             self._clean_temporaries()  # a complete store stays complete while it is re-exported
             return
         if not overwrite:
@@ -186,7 +190,7 @@ class ResultsStore:
         write_atomic(directory / "config.json", json.dumps(meta, indent=2, default=str) + "\n")
         self._write_manifest(complete=False, directory=directory)
 
-    def _check_resumable(self, config: Any) -> None:
+    def _check_resumable(self, meta: dict) -> None:
         if not self.manifest_path.is_file() or not (self.out / "config.json").is_file():
             raise NasLabError(f"{self.out} was not written by a resumable store (no manifest.json): "
                               "choose another --out or pass --overwrite")
@@ -194,7 +198,12 @@ class ResultsStore:
             stored = json.loads((self.out / "config.json").read_text())
         except (OSError, ValueError) as exc:
             raise NasLabError(f"cannot read {self.out / 'config.json'}: {exc}") from None
-        diff = config_differences(stored, config.to_dict())
+        diff = config_differences(stored, meta)
+        files = [k.partition(".")[2] for k in diff if k.startswith("data_files.")]
+        if files and len(files) == len(diff):  # same options, other data: name the file
+            more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+            raise NasLabError(f"cannot --resume {self.out}: data file {files[0]}{more} differs from the one its "
+                              "runs read (SHA-256 in config.json); restore it, or use another --out or --overwrite")
         if diff:
             shown = ", ".join(diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
             raise NasLabError(f"cannot --resume {self.out}: the configuration differs from the stored one "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasbench_lab.settings import CACHE_ENV, Settings
+from nasbench_lab.settings import CACHE_ENV, FULLY_UNPICKLED, Settings
 from nasbench_lab.errors import NasLabError
 
 #: Costs drawn against the report metric, when the benchmark has them: FLOPs, parameters, and one
@@ -67,12 +67,15 @@ def run_settings(config: dict, here: Settings) -> Settings:
     """The settings a run was made with (``config.json``), so that a report evaluates its
     benchmarks exactly as the run did (a live benchmark's recipe options included). Where the
     report is made now may differ: a data directory, files, image directory or options given
-    now (``here``) win, and so does ``$NASBENCH_LAB_CACHE``."""
+    now (``here``) win, and so does ``$NASBENCH_LAB_CACHE``. The official files that are
+    unpickled in full (``FULLY_UNPICKLED``) come only from ``here``: a results folder someone
+    sent you never chooses a file to unpickle."""
     recorded = Settings.from_dict(config.get("settings") or {})
+    files = {k: v for k, v in recorded.files.items() if k not in FULLY_UNPICKLED}
     return dataclasses.replace(
         recorded,
         data_dir=here.data_dir or recorded.data_dir,
-        files={**recorded.files, **here.files},
+        files={**files, **here.files},
         options={**recorded.options, **{k: {**recorded.options.get(k, {}), **v} for k, v in here.options.items()}},
         image_dir=here.image_dir or recorded.image_dir,
         cache_dir=here.cache_dir if os.environ.get(CACHE_ENV) else recorded.cache_dir,

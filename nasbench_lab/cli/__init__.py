@@ -35,7 +35,10 @@ def one_line(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nasbench_lab.provenance import lab_version
+
     parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
+    parser.add_argument("--version", action="version", version=f"nasbench-lab {lab_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{module}").register(sub, add_common)

@@ -9,9 +9,9 @@ from .args import add_common, settings_from, split_benchmark
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from nasbench_lab.registry import ALGORITHMS, BENCHMARKS
+    from nasbench_lab.registry import ALGORITHMS, BENCHMARKS, COST_FUNCTIONS
 
-    info: dict[str, Any] = {"benchmarks": [], "algorithms": []}
+    info: dict[str, Any] = {"benchmarks": [], "algorithms": [], "cost_functions": COST_FUNCTIONS.names()}
     for name in BENCHMARKS.names():
         if name.endswith(":"):
             continue
@@ -38,6 +38,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if b["needs"]:
             print(f"      needs: {b['needs']}")
     print("  table:<declaration.json>: any CSV/Parquet table mapped by a JSON declaration")
+    print(f"      computed_costs (registered cost functions): {', '.join(info['cost_functions'])}")
     print("\nAlgorithms (use --algorithms a,b,c; --param NAME.HYPERPARAMETER=VALUE):")
     for a in info["algorithms"]:
         print(f"  {a['name']}: {a['summary']}")
