@@ -106,11 +106,9 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
     except BudgetExhausted:
         if not oracle.out_of_time:
             raise
-    frame = trajectory(oracle.history, bench)
-    frame["compute_seconds"] = oracle.compute_seconds  # compute outside queries (proxies, supernets)
-    for col, value in (("seed", task.seed), ("algorithm", task.algorithm), ("dataset", bench.dataset), ("benchmark", task.benchmark)):
-        frame.insert(0, col, value)
-    return frame
+    run = {"benchmark": task.benchmark, "dataset": bench.dataset, "algorithm": task.algorithm, "seed": task.seed}
+    # compute_seconds: compute outside queries (proxies, supernets)
+    return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds})
 
 
 def execute(
