@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -36,6 +38,23 @@ def one_thread_worker() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+def import_in_background(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a daemon thread (e.g. the report's matplotlib and scipy while
+    worker processes search); a later ``import`` waits for it or finds them loaded, and an
+    import that fails here fails again there, with its error. Start it only once the worker
+    processes exist: a process forked in the middle of an import could hang on its lock."""
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the caller's own import reports it
+                return
+
+    thread = threading.Thread(target=run, name="import-in-background", daemon=True)
+    thread.start()
+    return thread
 
 
 def default_jobs() -> int:
