@@ -15,10 +15,10 @@ from .loading import load_benchmark, resolve_algorithm
 from .oracle import Oracle
 from .parallel import parallel_map
 from .registry import ALGORITHMS
-from .store import ResultsStore
+from .store import ResultsStore, run_file_text
 from .trajectory import trajectory
 
-__all__ = ["RunConfig", "Task", "execute", "run_task"]
+__all__ = ["RunConfig", "Task", "execute", "run_for_store", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,12 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
     return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds})
 
 
+def run_for_store(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> str:
+    """Run one task and give its run file's text: formatting it where the run ran (e.g. a
+    worker process) leaves the process that commits runs only the writing."""
+    return run_file_text(run_task(task, settings, on_query))
+
+
 def execute(
     config: RunConfig,
     store: ResultsStore,
@@ -123,9 +129,9 @@ def execute(
     ``on_query`` (called after each new query) is used with ``jobs=1`` only."""
     tasks = store.missing(config.tasks())
     if jobs <= 1:
-        work = partial(run_task, settings=config.settings, on_query=on_query)
+        work = partial(run_for_store, settings=config.settings, on_query=on_query)
     else:
-        work = partial(run_task, settings=config.settings)
-    for k, frame in parallel_map(work, tasks, jobs, initializer=None, progress=progress):
-        store.commit(tasks[k], frame)
+        work = partial(run_for_store, settings=config.settings)
+    for k, text in parallel_map(work, tasks, jobs, initializer=None, progress=progress):
+        store.commit_text(tasks[k], text)
     return store.finish()

@@ -97,6 +97,11 @@ def config_differences(stored: dict, new: dict) -> list[str]:
     return [k for k in list(b) + [k for k in a if k not in b] if a.get(k, KeyError) != b.get(k, KeyError)]
 
 
+def run_file_text(frame: pd.DataFrame) -> str:
+    """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them."""
+    return frame_csv(frame, RUN_COLUMNS)
+
+
 def _has_rows(path: Path) -> bool:
     """A run file is there and not empty (an empty one is a run lost in a power cut)."""
     try:
@@ -253,12 +258,16 @@ class ResultsStore:
         return [t for t in tasks if not self.is_done(t)]
 
     def commit(self, task: Any, frame: pd.DataFrame) -> None:
-        """Store one finished run atomically: its rows as ``to_csv`` writes them, into a
-        temporary file renamed into place. Not flushed to disk one by one (that would cost
-        milliseconds per run): a killed process loses nothing, and ``finish`` flushes the
-        whole export; after a power cut a run file may be lost or empty, and ``--resume``
-        reruns it."""
-        write_atomic(self._path(task), frame_csv(frame, RUN_COLUMNS), durable=False)
+        """Store one finished run atomically (see ``commit_text``)."""
+        self.commit_text(task, run_file_text(frame))
+
+    def commit_text(self, task: Any, text: str) -> None:
+        """Store one finished run atomically, given its ``run_file_text`` (which a worker
+        process can make): written to a temporary file renamed into place. Not flushed to
+        disk one by one (that would cost milliseconds per run): a killed process loses
+        nothing, and ``finish`` flushes the whole export; after a power cut a run file may be
+        lost or empty, and ``--resume`` reruns it."""
+        write_atomic(self._path(task), text, durable=False)
 
     def finish(self) -> pd.DataFrame:
         """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
