@@ -28,10 +28,9 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
@@ -39,6 +38,9 @@ from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
 from nasbench_lab.registry import import_object
 from nasbench_lab.table_cache import cached_tabular
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHIPPED = Path(__file__).parent / "tables"
 
@@ -61,6 +63,8 @@ def read_declaration(path: Path) -> dict[str, Any]:
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: a load from the converted cache needs no pandas
+
     if not path.is_file():
         raise BenchmarkFileError(f"table file not found: {path}")
     try:
@@ -130,6 +134,8 @@ class _Resolver:
         return path, entry["arch_column"]
 
     def column(self, ref: str) -> np.ndarray:
+        import pandas as pd
+
         alias, _, column = ref.partition(":")
         path, arch_column = self.path(alias)
         index, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
