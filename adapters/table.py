@@ -33,18 +33,21 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
 from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
 from nasbench_lab.registry import COST_FUNCTIONS, import_object
+from nasbench_lab.table_cache import cached_tabular
 
 from .table_declaration import check_declaration
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHIPPED = Path(__file__).parent / "tables"
 
@@ -76,6 +79,8 @@ def check_cost_function(name: Any, where: str) -> str:
 
 
 def _read_frame(path: Path) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: a load from the converted cache needs no pandas
+
     if not path.is_file():
         raise BenchmarkFileError(f"table file not found: {path}")
     try:
@@ -147,6 +152,8 @@ class _Resolver:
         return path, entry["arch_column"]
 
     def column(self, ref: str) -> np.ndarray:
+        import pandas as pd
+
         alias, _, column = ref.partition(":")
         path, arch_column = self.path(alias)
         index, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
@@ -207,6 +214,27 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
     )
 
 
+def source_paths(decl: dict[str, Any], settings: Settings, decl_dir: Path | None) -> list[Path]:
+    """Every file a declaration reads, resolved (``OSError`` when a relative path has no base)."""
+    root = settings.data_dir if decl.get("base", "declaration") == "data_dir" else decl_dir
+    paths = [Path(entry["path"]) for entry in decl["files"].values()]
+    if root is None and not all(p.is_absolute() for p in paths):
+        raise FileNotFoundError("no base directory for the declaration's relative paths")
+    return [p if p.is_absolute() else Path(root) / p for p in paths]
+
+
+def load_cached(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path | None) -> TabularBenchmark:
+    """``build``, converted once into ``nasbench_lab.table_cache`` (keyed by the declaration and
+    its files), so later loads read one ``.npz``: no CSV parsing, no computed-cost import."""
+    try:
+        sources = source_paths(decl, settings, decl_dir)
+    except (OSError, KeyError, TypeError, AttributeError):
+        return build(decl, dataset, settings, decl_dir)  # build names what is wrong
+    return cached_tabular(lambda: build(decl, dataset, settings, decl_dir), name=decl["name"], dataset=dataset,
+                          space=make_space(decl["space"]), sources=sources, recipe=decl,
+                          cache_dir=settings.cache_dir)
+
+
 def spec_from_declaration(path: str | Path, name: str | None = None) -> BenchmarkSpec:
     """A benchmark spec for a declaration file (``--benchmark table:<path>``)."""
     path = Path(path)
@@ -216,7 +244,7 @@ def spec_from_declaration(path: str | Path, name: str | None = None) -> Benchmar
         name=name or decl["name"],
         description=decl.get("description", f"table declared in {path}"),
         datasets=tuple(decl["datasets"]),
-        load=lambda dataset, settings: build(decl, dataset, settings, path.parent),
+        load=lambda dataset, settings: load_cached(decl, dataset, settings, path.parent),
         search_metric=first.get("search_name", first["search"]),
         report_metric=first.get("report_name", first["report"]),
         costs=tuple(first.get("costs", {})),

@@ -70,6 +70,10 @@ class Benchmark(ABC):
         directory's ``config.json``); none by default."""
         return []
 
+    def report_metrics(self, archs: Sequence[Arch]) -> np.ndarray:
+        """The report metric of each of ``archs`` (one float array)."""
+        return np.array([self.report_metric(a) for a in archs], dtype=float)
+
     @property
     def best_report(self) -> float:
         """The best report metric in the benchmark: the reference for regret."""
@@ -148,6 +152,11 @@ class TabularBenchmark(Benchmark):
 
     def report_metric(self, arch: Arch) -> float:
         return float(self._metrics[self.report_metric_name][self.space.index(arch)])
+
+    def report_metrics(self, archs: Sequence[Arch]) -> np.ndarray:
+        index = self.space.index
+        rows = np.fromiter((index(a) for a in archs), dtype=np.int64, count=len(archs))
+        return self._metrics[self.report_metric_name][rows]
 
     def costs(self, arch: Arch) -> dict[str, float]:
         i = self.space.index(arch)

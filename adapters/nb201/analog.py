@@ -22,6 +22,7 @@ import numpy as np
 from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError
+from nasbench_lab.table_cache import cached_tabular
 
 from .space import EDGES, OPS, NB201Space
 
@@ -90,10 +91,18 @@ def load_arrays(path: str) -> dict[str, np.ndarray]:
 
 
 def load(dataset: str, settings: Settings) -> TabularBenchmark:
+    """The benchmark from its converted cache (``nasbench_lab.table_cache``), else built."""
+    path = Path(settings.files.get("nb201-analog", default_path()))
+    return cached_tabular(lambda: build(dataset, path), name="nb201-analog", dataset=dataset,
+                          space=NB201Space(), sources=[path], recipe="analog-nasbench data.anb + NB201 costs",
+                          cache_dir=settings.cache_dir)
+
+
+def build(dataset: str, path: Path) -> TabularBenchmark:
+    """Read the wheel's pickle and compute the costs (imports torch for the cost network)."""
     from .costs import cost_arrays  # params_m, flops_m computed from the NB201 network
 
     costs = cost_arrays(dataset)
-    path = settings.files.get("nb201-analog") or default_path()
     arrays = {**load_arrays(str(path)), **costs}
     return TabularBenchmark(
         name="nb201-analog",
