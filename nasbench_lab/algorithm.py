@@ -11,6 +11,7 @@ from .context import RunContext
 from .errors import NasLabError
 from .hyperparams import Range, check_values
 from .introspect import first_doc_line, keyword_defaults
+from .objectives import Problem
 from .oracle import Oracle
 from .space import Arch, FiniteSpace, SearchSpace
 
@@ -48,6 +49,12 @@ class Algorithm(ABC):
         run, so an impossible pairing fails at once). The default checks ``requires``."""
         if "finite" in cls.requires and not isinstance(space, FiniteSpace):
             raise NasLabError(f"{cls.__name__} needs an enumerable search space; {space.name!r} is not")
+
+    @classmethod
+    def check_problem(cls, problem: Problem) -> None:
+        """Raise ``NasLabError`` if the algorithm cannot search ``problem`` (objectives and
+        constraints; called before any run). The default accepts any: a single-objective
+        method maximises the search metric and the incumbent is the best feasible architecture."""
 
     @classmethod
     def hyperparameters(cls) -> dict[str, Any]:

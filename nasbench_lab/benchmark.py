@@ -65,6 +65,12 @@ class Benchmark(ABC):
     def costs(self, arch: Arch) -> dict[str, float]:
         return {}
 
+    def cost_fn(self, names: Sequence[str]) -> Callable[[Arch], dict[str, float]]:
+        """A cost model for the oracle: ``arch -> {name: cost}`` for ``names``, free of the query
+        budget (a table lookup, or a measurement without training). It must reach no report
+        metric. Tables and live benchmarks with costs override it."""
+        raise TableError(f"{self.name}/{self.dataset} has no cost model: it cannot serve costs to a search")
+
     def data_files(self) -> list[Path]:
         """The files this benchmark's numbers were read from (checksummed into a results
         directory's ``config.json``); none by default."""
@@ -165,6 +171,17 @@ class TabularBenchmark(Benchmark):
     @property
     def best_report(self) -> float:
         return float(self._metrics[self.report_metric_name].max())
+
+    def cost_fn(self, names: Sequence[str]) -> Callable[[Arch], dict[str, float]]:
+        """Table lookups of the costs ``names`` (holds those columns and the index, nothing else)."""
+        columns = {n: self.values(n) for n in names}
+        index = self.space.index
+
+        def costs(arch: Arch) -> dict[str, float]:
+            i = index(arch)
+            return {n: float(col[i]) for n, col in columns.items()}
+
+        return costs
 
     def search_metric_fn(self) -> Callable[[Arch], float]:
         values = self._metrics[self.search_metric_name]

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
-from .errors import BudgetError, BudgetExhausted
+from .errors import BudgetError, BudgetExhausted, NasLabError
+from .objectives import Problem
 from .space import Arch, SearchSpace
 
 
@@ -18,6 +19,7 @@ class Query:
     arch: Arch
     search_metric: float
     seconds: float
+    costs: Mapping[str, float] = field(default_factory=dict)  # the problem's costs, if any
 
 
 class Oracle:
@@ -29,6 +31,11 @@ class Oracle:
     query past the budget raises ``BudgetExhausted``. With ``max_seconds`` (a wall-clock budget,
     e.g. for live benchmarks) a new query is also refused once that many seconds have passed
     since the oracle was created; a query started in time runs to its end.
+
+    Hardware-aware runs give a ``problem`` (objectives and constraints) and ``costs``, a cost
+    model returning the problem's costs of an architecture (a table lookup, or a measurement
+    that needs no training). Costs are not secret: ``costs(arch)`` is free (counted in
+    ``cost_lookups``), and each query records them beside the search metric.
     """
 
     def __init__(
@@ -38,6 +45,9 @@ class Oracle:
         budget: int,
         clock: Callable[[], float] = time.perf_counter,
         max_seconds: float | None = None,
+        *,
+        problem: Problem | None = None,
+        costs: Callable[[Arch], Mapping[str, float]] | None = None,
     ) -> None:
         if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
             raise BudgetError(f"budget must be a whole number of queries >= 1, got {budget!r}")
@@ -52,10 +62,20 @@ class Oracle:
         self._cache: dict[Arch, float] = {}
         self._history: list[Query] = []
         self.compute_seconds = 0.0
+        self.problem = problem or Problem()
+        if self.problem.costs and costs is None:
+            raise NasLabError(f"the problem names costs ({', '.join(self.problem.costs)}) but the oracle has no cost model")
+        self._cost_model = costs
+        self._costs: dict[Arch, dict[str, float]] = {}
+        self.cost_lookups = 0
 
     @classmethod
-    def for_benchmark(cls, benchmark, budget: int, max_seconds: float | None = None) -> "Oracle":
-        return cls(benchmark.space, benchmark.search_metric_fn(), budget, max_seconds=max_seconds)
+    def for_benchmark(cls, benchmark, budget: int, max_seconds: float | None = None,
+                      problem: Problem | None = None) -> "Oracle":
+        problem = problem or Problem()
+        model = benchmark.cost_fn(problem.costs) if problem.costs else None
+        return cls(benchmark.space, benchmark.search_metric_fn(), budget, max_seconds=max_seconds,
+                   problem=problem, costs=model)
 
     @property
     def used(self) -> int:
@@ -90,9 +110,28 @@ class Oracle:
         if self.out_of_time:
             raise BudgetExhausted(f"wall-clock budget of {self.max_seconds:g} s is spent")
         value = float(self._lookup(arch))
+        costs = self.costs(arch) if self.problem.costs else {}
         self._cache[arch] = value
-        self._history.append(Query(len(self._history) + 1, arch, value, self._clock() - self._start))
+        self._history.append(Query(len(self._history) + 1, arch, value, self._clock() - self._start, costs))
         return value
+
+    def costs(self, arch: Arch) -> dict[str, float]:
+        """The problem's costs of ``arch`` from the cost model (free: no query is charged)."""
+        found = self._costs.get(arch)
+        if found is None:
+            if self._cost_model is None:
+                raise NasLabError("this run has no objectives or constraints on costs: the oracle serves no costs")
+            model = self._cost_model(arch)
+            found = self._costs[arch] = {c: float(model[c]) for c in self.problem.costs}
+            self.cost_lookups += 1
+        return dict(found)
+
+    def violation(self, arch: Arch) -> float:
+        """Total relative excess of ``arch`` over the problem's cost limits (0: feasible; free)."""
+        return self.problem.violation(self.costs(arch)) if self.problem.constraints else 0.0
+
+    def feasible(self, arch: Arch) -> bool:
+        return self.violation(arch) <= 0
 
     def add_compute(self, seconds: float) -> None:
         """Record compute spent outside queries (e.g. supernet training), reported beside them."""

@@ -12,6 +12,7 @@ from .settings import Settings
 from .context import RunContext
 from .errors import BudgetExhausted, NasLabError
 from .loading import canonical_benchmark, load_benchmark, resolve_algorithm
+from .objectives import Problem
 from .oracle import Oracle
 from .parallel import parallel_map
 from .registry import ALGORITHMS
@@ -32,6 +33,7 @@ class Task:
     seed: int
     budget: int
     max_seconds: float | None = None  # optional wall-clock budget per run
+    problem: Problem | None = None  # objectives and cost constraints (hardware-aware search)
 
 
 @dataclass
@@ -45,10 +47,12 @@ class RunConfig:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
     max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
+    problem: Problem | None = None  # --objectives / --constraint (None: the search metric alone)
 
     def tasks(self) -> list[Task]:
+        problem = self.problem if self.problem is not None and self.problem.active else None
         return [
-            Task(b, d, a, tuple(sorted(self.params.get(a, {}).items())), s, self.budget, self.max_seconds)
+            Task(b, d, a, tuple(sorted(self.params.get(a, {}).items())), s, self.budget, self.max_seconds, problem)
             for b, d in self.benchmarks
             for a in self.algorithms
             for s in self.seeds
@@ -71,6 +75,8 @@ class RunConfig:
                     raise NasLabError(f"algorithm {a!r} cannot run on {b}/{d}: {exc}") from None
         if self.budget < 1 or not self.seeds:
             raise NasLabError("need a budget >= 1 and at least one seed")
+        if self.problem is not None and self.problem.active:
+            check_problem(self.problem, self.algorithms, [load_benchmark(b, d, self.settings) for b, d in self.benchmarks])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,7 +86,26 @@ class RunConfig:
             "seeds": list(self.seeds),
             "time_budget_seconds": self.max_seconds,
             "settings": self.settings.as_dict(),
+            # recorded only when set, so stores made without them resume unchanged
+            **({"problem": self.problem.to_dict()} if self.problem is not None and self.problem.active else {}),
         }
+
+
+def check_problem(problem: Problem, algorithms: list[str], benchmarks: list) -> None:
+    """Refuse, before any run, a problem an algorithm cannot search or a benchmark cannot serve
+    (a cost it lacks, no cost model, no architecture within the limits)."""
+    from .trajectory import feasible_best_report
+
+    for a in algorithms:
+        try:
+            ALGORITHMS.get(a).check_problem(problem)
+        except NasLabError as exc:
+            raise NasLabError(f"algorithm {a!r}: {exc}") from None
+    for bench in benchmarks:
+        where = f"{bench.name}/{bench.dataset}"
+        problem.check(bench.cost_names, where)
+        bench.cost_fn(problem.costs)
+        feasible_best_report(bench, problem)
 
 
 def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> pd.DataFrame:
@@ -99,7 +124,9 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
             on_query()
             return value
 
-    oracle = Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds)
+    problem = task.problem or Problem()
+    oracle = Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds, problem=problem,
+                    costs=bench.cost_fn(problem.costs) if problem.costs else None)
     context = RunContext(benchmark=task.benchmark, dataset=bench.dataset, seed=task.seed,
                          settings=settings, record_compute=oracle.add_compute)
     try:
@@ -109,7 +136,8 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
             raise
     run = {"benchmark": task.benchmark, "dataset": bench.dataset, "algorithm": task.algorithm, "seed": task.seed}
     # compute_seconds: compute outside queries (proxies, supernets)
-    return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds})
+    return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds},
+                      problem=task.problem)
 
 
 def run_for_store(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> str:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable, Hashable, Iterator
+from typing import Any, Callable, Hashable, Iterator
 
 import numpy as np
 
+from .errors import ArchError
 from .graph import ArchGraph
 
 Arch = Hashable
@@ -105,3 +106,31 @@ def sample_unseen(
             if not seen(arch):
                 return arch
     return None
+
+
+def crossover(space: SearchSpace, a: Arch, b: Arch, rng: np.random.Generator) -> Arch | None:
+    """Uniform crossover of two architectures that are (nested) tuples of the same shape: every
+    leaf comes from ``a`` or ``b`` with equal probability. The child is canonicalised when the
+    space can (``space.canonicalise``) and returned only if it is a member of the space."""
+
+    def mix(x, y):
+        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
+            return tuple(mix(p, q) for p, q in zip(x, y))
+        return x if rng.random() < 0.5 else y
+
+    return valid_member(space, mix(a, b))
+
+
+def valid_member(space: SearchSpace, arch: Any) -> Arch | None:
+    """``arch`` (canonicalised if the space can) if it belongs to the space, else None."""
+    try:
+        canonicalise: Callable | None = getattr(space, "canonicalise", None)
+        if canonicalise is not None:
+            arch = canonicalise(arch)
+        if isinstance(space, FiniteSpace):
+            space.index(arch)
+        else:
+            space.encode(arch)
+        return arch
+    except (ArchError, ValueError, TypeError, IndexError, KeyError):
+        return None

@@ -111,8 +111,9 @@ def config_differences(stored: dict, new: dict) -> list[str]:
 
 
 def run_file_text(frame: pd.DataFrame) -> str:
-    """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them."""
-    return frame_csv(frame, RUN_COLUMNS)
+    """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them,
+    then any further columns (a hardware-aware run's costs and constraint violation)."""
+    return frame_csv(frame, RUN_COLUMNS + [c for c in frame.columns if c not in RUN_COLUMNS])
 
 
 def _has_rows(path: Path) -> bool:

@@ -84,11 +84,21 @@ def table_points(bench, objectives: tuple[Objective, Objective]) -> np.ndarray:
     return np.column_stack([bench.values(o.metric) for o in objectives])
 
 
+def default_reference(xy: np.ndarray, maxi: tuple[bool, bool], true_mask: np.ndarray) -> tuple[float, float]:
+    """The hypervolume reference point: the median architecture on a maximised axis (accuracy),
+    the largest value on the true front on a minimised one (cost). The worst architecture of
+    the table (chance accuracy, largest cost) would let almost any set score near 1."""
+    return tuple(float(np.median(xy[:, k])) if maxi[k] else float(xy[true_mask, k].max()) for k in range(2))
+
+
 def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
                   found: dict[str, list[np.ndarray]] | None = None,
-                  formats: tuple[str, ...] = ("png", "pdf")) -> tuple[list[Path], dict[str, tuple[float, float]]]:
+                  formats: tuple[str, ...] = ("png", "pdf"), feasible: float | None = None,
+                  reference: tuple[float, float] | None = None) -> tuple[list[Path], dict[str, tuple[float, float]]]:
     """Draw the table, its true front and, per algorithm, the non-dominated set found (pooled over
     seeds). ``found[algo]`` is a list (one per seed) of arrays of architecture indices.
+    ``feasible``: a limit on the cost axis, whose feasible side is shaded; ``reference``: the
+    hypervolume reference point in the order of ``objectives`` (default: ``default_reference``).
     Returns the files and, per algorithm, the mean and std over seeds of the relative hypervolume."""
     plt = pyplot()
     pts = table_points(bench, objectives)
@@ -96,10 +106,13 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
     xi, yi = (1, 0) if objectives[0].maximize and not objectives[1].maximize else (0, 1)
     maxi = (objectives[xi].maximize, objectives[yi].maximize)
     xy = pts[:, [xi, yi]]
-    worst = tuple(xy[:, k].min() if maxi[k] else xy[:, k].max() for k in range(2))
     true_mask = pareto_mask(xy, maxi)
+    worst = default_reference(xy, maxi, true_mask) if reference is None else (reference[xi], reference[yi])
     true_hv = hypervolume(xy[true_mask], worst, maxi)
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.8))
+    if feasible is not None:
+        ax.axvspan(xy[:, 0].min() if not maxi[0] else feasible, feasible if not maxi[0] else xy[:, 0].max(),
+                   color="#009E73", alpha=0.08, lw=0, label=f"feasible ({objectives[xi].metric} <= {feasible:g})")
     ax.scatter(xy[:, 0], xy[:, 1], s=2, c="#BBBBBB", lw=0, label=f"all {len(xy):,} architectures", rasterized=True)
     front = xy[true_mask][np.argsort(xy[true_mask][:, 0])]
     line = front

@@ -8,6 +8,7 @@ import time
 
 from nasbench_lab.errors import NasLabError
 
+from .hardware import add_problem_options, problem_from
 from .args import (
     DEFAULT_BENCHMARKS, add_common, check_jobs, json_safe, output_dir, parse_names, parse_params, parse_seeds,
     resolve_benchmarks, settings_from,
@@ -53,6 +54,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         params=parse_params(args.param or []),
         settings=settings_from(args),
         max_seconds=args.time_budget,
+        problem=problem_from(args),
     )
     unknown = set(config.params) - set(config.algorithms)
     if unknown:
@@ -75,6 +77,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
         summary, markdown, _ = write_leaderboard(runs, out, notes)
         regret_figure(runs, out / "regret", formats=("png",))
+        if config.problem.active:
+            from nasbench_lab.reports.hardware import write_hardware_tables
+
+            markdown += write_hardware_tables(runs, out, config.problem, config.settings)
     if not args.json:
         print(markdown)
         print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
@@ -143,5 +149,6 @@ def register(sub, common=add_common) -> None:
     lb.add_argument("--no-progress", action="store_true", help="no progress bar")
     lb.add_argument("--time-budget", type=float, metavar="SECONDS",
                     help="wall-clock budget per run besides --budget (no new query after SECONDS)")
+    add_problem_options(lb)
     common(lb)
     lb.set_defaults(func=cmd_leaderboard)

@@ -8,16 +8,15 @@ and predicting, so a run depends only on its seed.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.context import RunContext
-from nasbench_lab.errors import ArchError
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.parallel import torch_threads
-from nasbench_lab.space import Arch, FiniteSpace, SearchSpace, sample_unseen
+from nasbench_lab.space import Arch, SearchSpace, crossover, sample_unseen, valid_member  # noqa: F401 (re-exported)
 
 from .gin import GINPredictor
 
@@ -76,34 +75,6 @@ class GINSurrogate:
         preds = np.stack([m.predict_scores(graphs) for m in self.models])
         self.seconds += time.perf_counter() - start
         return preds.mean(0), preds.std(0)
-
-
-def crossover(space: SearchSpace, a: Arch, b: Arch, rng: np.random.Generator) -> Arch | None:
-    """Uniform crossover of two architectures that are (nested) tuples of the same shape: every
-    leaf comes from ``a`` or ``b`` with equal probability. The child is canonicalised when the
-    space can (``space.canonicalise``) and returned only if it is a member of the space."""
-
-    def mix(x, y):
-        if isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y):
-            return tuple(mix(p, q) for p, q in zip(x, y))
-        return x if rng.random() < 0.5 else y
-
-    return valid_member(space, mix(a, b))
-
-
-def valid_member(space: SearchSpace, arch: Any) -> Arch | None:
-    """``arch`` (canonicalised if the space can) if it belongs to the space, else None."""
-    try:
-        canonicalise: Callable | None = getattr(space, "canonicalise", None)
-        if canonicalise is not None:
-            arch = canonicalise(arch)
-        if isinstance(space, FiniteSpace):
-            space.index(arch)
-        else:
-            space.encode(arch)
-        return arch
-    except (ArchError, ValueError, TypeError, IndexError, KeyError):
-        return None
 
 
 def random_unseen(space: SearchSpace, oracle: Oracle, rng: np.random.Generator, exclude=()) -> Arch | None:

@@ -1,0 +1,75 @@
+"""Simulated annealing under cost limits: feasibility-first acceptance."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nasbench_lab.context import RunContext
+from nasbench_lab.hyperparams import boolean, number
+from nasbench_lab.objectives import Problem
+from nasbench_lab.oracle import Oracle
+from nasbench_lab.space import Arch, SearchSpace
+
+from .constrained_evolution import needs_constraint
+from .simulated_annealing import SimulatedAnnealing
+
+
+class ConstrainedAnnealing(SimulatedAnnealing):
+    """Simulated annealing, feasibility first: never moves from a feasible state to an infeasible one."""
+
+    hyperparameter_ranges = {**SimulatedAnnealing.hyperparameter_ranges, "screen": boolean()}
+
+    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, initial_temperature: float = 1.0,
+                 cooling: float = 0.95, min_temperature: float = 1e-3, screen: bool = True) -> None:
+        """As ``sa``, with feasibility-first acceptance: a feasible neighbour of an infeasible
+        state is always accepted, an infeasible neighbour of a feasible state never; between
+        feasible states Metropolis on the search metric, between infeasible ones on the
+        violation (relative excess, in units of the temperature). ``screen``: prefer the
+        unvisited neighbours the cost model (free) says are feasible, when there are any."""
+        super().__init__(space, rng, initial_temperature=initial_temperature, cooling=cooling,
+                         min_temperature=min_temperature)
+        self.screen = screen
+        self.current_violation = math.inf
+        self.oracle: Oracle | None = None
+
+    @classmethod
+    def check_problem(cls, problem: Problem) -> None:
+        needs_constraint(problem)
+
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        self.oracle = oracle
+        super().run(oracle, context)
+
+    def ask(self) -> Arch:
+        oracle = self.oracle
+        if self.current is None or oracle is None or not self.screen:
+            return super().ask()
+        unvisited = [a for a in self.space.neighbours(self.current) if a not in self._visited]
+        feasible = [a for a in unvisited if oracle.feasible(a)]
+        if feasible:
+            return feasible[int(self.rng.integers(len(feasible)))]
+        return super().ask()
+
+    def accepts(self, value: float, violation: float) -> bool:
+        """Feasibility-first Metropolis acceptance of a move to a state (value, violation)."""
+        if self.current is None:
+            return True
+        if violation <= 0 < self.current_violation:
+            return True
+        if violation > 0 and self.current_violation <= 0:
+            return False
+        delta = value - self.current_value if violation <= 0 else self.current_violation - violation
+        return delta >= 0 or self.rng.random() < math.exp(delta / self.temperature)
+
+    def tell(self, arch: Arch, value: float) -> None:
+        violation = self.oracle.violation(arch) if self.oracle is not None else 0.0
+        self._visited.add(arch)
+        if arch == self._restart:
+            self._restart = None
+            self.current, self.current_value, self.current_violation = arch, value, violation
+            self.temperature = self.initial_temperature
+            return
+        if self.accepts(value, violation):
+            self.current, self.current_value, self.current_violation = arch, value, violation
+        self.temperature = max(self.min_temperature, self.temperature * self.cooling)

@@ -1,0 +1,75 @@
+"""Regularized evolution under cost limits: feasibility-first tournaments."""
+from __future__ import annotations
+
+import numpy as np
+
+from nasbench_lab.context import RunContext
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.fronts import feasibility_key
+from nasbench_lab.hyperparams import integer
+from nasbench_lab.objectives import Problem
+from nasbench_lab.oracle import Oracle
+from nasbench_lab.space import Arch, SearchSpace, draw_unseen
+
+from .regularized_evolution import RegularizedEvolution
+
+
+def needs_constraint(problem: Problem) -> None:
+    """Refuse a problem without cost limits (shared by the constrained methods)."""
+    if not problem.constraints:
+        raise NasLabError("needs a cost limit: pass --constraint COST<=LIMIT (e.g. latency:pixel3<=5)")
+
+
+class ConstrainedEvolution(RegularizedEvolution):
+    """Regularized evolution, feasibility first: a feasible member beats an infeasible one."""
+
+    hyperparameter_ranges = {**RegularizedEvolution.hyperparameter_ranges, "screen_tries": integer(0)}
+
+    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, population_size: int = 10,
+                 sample_size: int = 3, max_mutation_tries: int = 100, screen_tries: int = 20) -> None:
+        """As ``re``; a tournament's winner is the best member by ``feasibility_key`` (feasible
+        before infeasible, infeasible ones by violation, feasible ones by search metric).
+        ``screen_tries``: a proposal the cost model (free: costs are not secret) puts over a
+        limit is redrawn up to that many times (0: no screening, only selection handles
+        constraints)."""
+        super().__init__(space, rng, population_size=population_size, sample_size=sample_size,
+                         max_mutation_tries=max_mutation_tries)
+        self.screen_tries = screen_tries
+        self.violations: dict[Arch, float] = {}
+        self.oracle: Oracle | None = None
+
+    @classmethod
+    def check_problem(cls, problem: Problem) -> None:
+        needs_constraint(problem)
+
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        self.oracle = oracle
+        super().run(oracle, context)
+
+    def _fresh(self, make) -> Arch:
+        oracle = self.oracle
+        if oracle is None or not self.screen_tries:
+            return super()._fresh(make)
+
+        def draw() -> Arch:
+            return draw_unseen(make, self._proposed.__contains__, self.max_mutation_tries)[0]
+
+        arch, _ = draw_unseen(draw, lambda a: a in self._proposed or not oracle.feasible(a), self.screen_tries)
+        self._proposed.add(arch)
+        return arch
+
+    def key(self, member) -> tuple:
+        return feasibility_key(member.value, self.violations.get(member.arch, 0.0))
+
+    def ask(self) -> Arch:
+        if len(self._proposed) < self.population_size:
+            return self._fresh(lambda: self.space.sample(self.rng))
+        members = list(self.population)
+        picks = self.rng.choice(len(members), size=min(self.sample_size, len(members)), replace=False)
+        parent = max((members[i] for i in sorted(picks)), key=self.key)
+        return self._fresh(lambda: self.space.mutate(parent.arch, self.rng))
+
+    def tell(self, arch: Arch, value: float) -> None:
+        if self.oracle is not None:
+            self.violations[arch] = self.oracle.violation(arch)
+        super().tell(arch, value)
