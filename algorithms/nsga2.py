@@ -9,7 +9,7 @@ from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.context import RunContext
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.fronts import constrained_fronts, crowding_distance
-from nasbench_lab.hyperparams import integer, number
+from nasbench_lab.hyperparams import boolean, integer, number
 from nasbench_lab.objectives import Problem
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.space import Arch, SearchSpace, crossover, draw_unseen, sample_unseen
@@ -34,22 +34,28 @@ class NSGA2(Algorithm):
     hyperparameter_ranges = {
         "population_size": integer(2),
         "crossover_rate": number(0, 1),
+        "mutation_rate": number(0, 1),
         "max_mutations": integer(1),
         "max_tries": integer(0),
+        "screen": boolean(),
     }
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator, *, population_size: int = 20,
-                 crossover_rate: float = 0.5, max_mutations: int = 2, max_tries: int = 100) -> None:
+                 crossover_rate: float = 0.9, mutation_rate: float = 0.5, max_mutations: int = 1,
+                 max_tries: int = 100, screen: bool = True) -> None:
         """``population_size`` random members to start; each generation breeds as many children
         (parents by binary tournament on front rank, then crowding distance; a uniform crossover
-        with probability ``crossover_rate``, then 1..``max_mutations`` one-change mutations,
-        each extra one with half the probability; an already queried child is re-bred up to
+        with probability ``crossover_rate``, then, with probability ``mutation_rate`` (always
+        when there was no crossover), 1..``max_mutations`` one-change mutations, each extra one
+        with half the probability; an already queried child is re-bred up to
         ``max_tries`` times, then a random unqueried architecture is used) and keeps the best
         ``population_size`` of parents and children by constrained non-dominated sorting
-        (feasible first, infeasible by violation) and crowding distance."""
+        (feasible first, infeasible by violation) and crowding distance. ``screen``: under
+        constraints, random members and children the cost model (free) puts over a limit are
+        redrawn like already queried ones."""
         super().__init__(space, rng)
-        self.population_size, self.crossover_rate = population_size, crossover_rate
-        self.max_mutations, self.max_tries = max_mutations, max_tries
+        self.population_size, self.crossover_rate, self.mutation_rate = population_size, crossover_rate, mutation_rate
+        self.max_mutations, self.max_tries, self.screen = max_mutations, max_tries, screen
         self.population: list[Member] = []
 
     @classmethod
@@ -74,10 +80,13 @@ class NSGA2(Algorithm):
         return self.population[better]
 
     def _child(self, rank: np.ndarray, crowd: np.ndarray) -> Arch:
-        a = self._parent(rank, crowd).arch
+        child = self._parent(rank, crowd).arch
         if self.rng.random() < self.crossover_rate:
-            a = crossover(self.space, a, self._parent(rank, crowd).arch, self.rng) or a
-        child = self.space.mutate(a, self.rng)
+            mixed = crossover(self.space, child, self._parent(rank, crowd).arch, self.rng)
+            if mixed is not None and mixed != child and self.rng.random() >= self.mutation_rate:
+                return mixed
+            child = mixed or child
+        child = self.space.mutate(child, self.rng)
         mutations = 1
         while mutations < self.max_mutations and self.rng.random() < 0.5:
             child, mutations = self.space.mutate(child, self.rng), mutations + 1
@@ -89,8 +98,17 @@ class NSGA2(Algorithm):
         return [members[int(i)] for i in order[: self.population_size]]
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        screening = self.screen and bool(oracle.problem.constraints)
+
+        def blocked(arch: Arch) -> bool:
+            return oracle.seen(arch) or (screening and not oracle.feasible(arch))
+
+        def fresh(draw) -> Arch | None:
+            arch, ok = draw_unseen(draw, blocked, self.max_tries)
+            return arch if ok else sample_unseen(self.space, self.rng, oracle.seen)
+
         while len(self.population) < self.population_size and not oracle.exhausted:
-            arch = sample_unseen(self.space, self.rng, oracle.seen)
+            arch = fresh(lambda: self.space.sample(self.rng))
             if arch is None:
                 return
             self.population.append(self._evaluate(oracle, arch))
@@ -100,10 +118,8 @@ class NSGA2(Algorithm):
             for _ in range(self.population_size):
                 if oracle.exhausted:
                     break
-                arch, fresh = draw_unseen(lambda: self._child(rank, crowd), oracle.seen, self.max_tries)
-                if not fresh:
-                    arch = sample_unseen(self.space, self.rng, oracle.seen)
-                    if arch is None:
-                        return
+                arch = fresh(lambda: self._child(rank, crowd))
+                if arch is None:
+                    return
                 children.append(self._evaluate(oracle, arch))
             self.population = self._select(self.population + children)

@@ -145,7 +145,8 @@ def constrained_summary(runs: pd.DataFrame, within: float = 0.3) -> pd.DataFrame
     final = grouped.tail(1).copy()
     final["infeasible_share"] = grouped["violation"].apply(lambda v: float((v > 0).mean())).to_numpy()
     final["found"] = final["best_report_metric"].notna().astype(float)
-    final["within"] = (final["regret"] <= within + 1e-9).astype(float)
+    final["within"] = np.where(final["regret"].isna() & final["found"].astype(bool), np.nan,
+                               (final["regret"] <= within + 1e-9).astype(float))  # n/a without a table
     out = describe(final, ["benchmark", "dataset", "algorithm"],
                    ["found", "within", "best_report_metric", "regret", "infeasible_share"])
     return out.sort_values(["benchmark", "dataset", "within_mean", "best_report_metric_mean"],
@@ -175,7 +176,8 @@ def hardware_markdown(problem: Problem, fronts: pd.DataFrame | None, constrained
                   "best feasible report metric | regret | infeasible queries |",
                   "| --- | ---: | ---: | ---: | ---: | ---: |"]
         for r in part.itertuples(index=False):
-            lines.append(f"| {r.algorithm} | {r.found_mean:.0%} | {r.within_mean:.0%} | "
+            near = "n/a" if pd.isna(r.within_mean) else f"{r.within_mean:.0%}"
+            lines.append(f"| {r.algorithm} | {r.found_mean:.0%} | {near} | "
                          f"{_pm(r.best_report_metric_mean, r.best_report_metric_std, 2)} | "
                          f"{_pm(r.regret_mean, r.regret_std, 2)} | {r.infeasible_share_mean:.0%} |")
         lines.append("")

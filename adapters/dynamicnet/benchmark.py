@@ -50,6 +50,7 @@ from nasbench_lab.live import (
     measure_latency,
     split_options,
 )
+from nasbench_lab.live.costs import MeasuredCosts, cost_key
 from nasbench_lab.parallel import torch_threads
 
 from .data import ClassificationData, cifar10_data, digits_data, from_arrays, tensors_data
@@ -104,6 +105,19 @@ class _Scorer:
                 return FAILED_VALUE
 
 
+class _CostMeasure:
+    """Builds an architecture (untrained) and measures its costs."""
+
+    def __init__(self, space: DynamicNetSpace, sample, threads: int | None, repeats: int) -> None:
+        self.space, self.sample, self.threads, self.repeats = space, sample, threads, repeats
+
+    def __call__(self, arch) -> dict[str, float]:
+        with torch_threads(self.threads):
+            net = self.space.build(arch, seed=0)
+            return {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6,
+                    "latency_ms": measure_latency(net, self.sample, self.repeats)}
+
+
 class DynamicNetBenchmark(LiveBenchmark):
     """Live training of DynamicNet architectures on one classification dataset."""
 
@@ -124,6 +138,8 @@ class DynamicNetBenchmark(LiveBenchmark):
             raise NasLabError(f"the space expects inputs {space.input_shape} and {space.num_classes} classes; "
                               f"the data has {data.input_shape} and {data.num_classes}")
         self.data_name = data.name
+        self._sample, self._threads, self._latency_repeats = data.val_x[:1], threads if threads > 0 else None, latency_repeats
+        self.cache_path = Path(cache_dir) / "live" / f"{name}.sqlite" if cache_dir is not None else None
         torch_n = threads if threads > 0 else None  # threads <= 0: leave torch's thread count alone
         super().__init__(
             name=name,
@@ -139,6 +155,24 @@ class DynamicNetBenchmark(LiveBenchmark):
             costs=COSTS,
             note=f"live training, {recipe.describe()}; accuracies in %; regret n/a (no known best)",
         )
+
+    def cost_fn(self, names):
+        """The cost model: the network built (not trained) and measured, ``params_m``,
+        ``flops_m`` and ``latency_ms`` (median of ``latency_repeats`` forward passes, batch 1,
+        this CPU), cached in ``<cache_dir>/live/<name>-costs.sqlite``; holds no test data."""
+        measure = _CostMeasure(self.space, self._sample, self._threads, self._latency_repeats)
+        path = self.cache_path.with_name(f"{self.name}-costs.sqlite") if self.cache_path is not None else None
+        # locals only: the function must not reach the benchmark (and through it the test data)
+        name, space, shape = self.name, self.space, tuple(self._sample.shape)
+        threads, repeats = self._threads, self._latency_repeats
+
+        def key(arch) -> str:
+            return cost_key(benchmark=name, arch=space.canonical(arch), input=shape, classes=space.num_classes,
+                            threads=threads, repeats=repeats)
+
+        costs = MeasuredCosts(measure, key, space.format, path)
+        wanted = tuple(names)
+        return lambda arch: {n: v for n, v in costs(arch).items() if n in wanted}
 
     @classmethod
     def from_arrays(cls, name: str, x_train, y_train, x_val, y_val, x_test, y_test, **kwargs) -> "DynamicNetBenchmark":

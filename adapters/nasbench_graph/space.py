@@ -124,6 +124,21 @@ class NasBenchGraphSpace(FiniteSpace):
             raise ArchError(f"{self.name} index {i} out of range 0..{self.size - 1}")
         return self._archs[i]
 
+    def categorical(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The space as named categorical choices (the link pattern, then each layer's
+        operation), for samplers such as Optuna's; ``from_categorical`` gives the canonical
+        member (``ArchError`` for the excluded all-``skip`` architecture)."""
+        return [("link", tuple(",".join(map(str, link)) for link in LINKS))] + \
+            [(f"op{k}", self.ops) for k in range(LAYERS)]
+
+    def from_categorical(self, values) -> Arch:
+        link, *ops = values
+        return self.canonicalise((tuple(int(p) for p in link.split(",")), tuple(ops)))
+
+    def to_categorical(self, arch: Arch) -> list[str]:
+        link, ops = arch
+        return [",".join(map(str, link)), *ops]
+
     # -- canonical form ---------------------------------------------------------------------
     def canonicalise(self, arch: Arch) -> Arch:
         """The member equivalent to any valid ``(link, ops)`` pair (layers in any numbering)."""

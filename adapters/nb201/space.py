@@ -81,6 +81,17 @@ class NB201Space(FiniteSpace):
             digits.append(d)
         return tuple(reversed(digits))  # type: ignore[return-value]
 
+    def categorical(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The space as named categorical choices (one per edge: its operation), for samplers
+        such as Optuna's; ``from_categorical`` maps chosen values back to a cell."""
+        return [(f"edge{k}", tuple(self.ops)) for k in range(len(EDGES))]
+
+    def from_categorical(self, values) -> Cell:
+        return tuple(self.ops.index(v) for v in values)  # type: ignore[return-value]
+
+    def to_categorical(self, arch: Cell) -> list[str]:
+        return [self.ops[i] for i in arch]
+
     def neighbours(self, arch: Cell) -> list[Cell]:
         self.index(arch)
         return [arch[:e] + (op,) + arch[e + 1 :] for e in range(6) for op in range(5) if op != arch[e]]  # type: ignore[misc]
