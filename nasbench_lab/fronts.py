@@ -25,11 +25,18 @@ def dominance_matrix(points) -> np.ndarray:
 
 
 def pareto_mask(points) -> np.ndarray:
-    """The non-dominated points (equal copies of a front point are all kept)."""
+    """The non-dominated points (equal copies of a front point are all kept). Sweeps the points
+    in lexicographic order: the first one left is non-dominated and removes those it dominates,
+    so the cost is (points x front size), not points squared."""
     p = _points(points)
-    if len(p) == 0:
-        return np.zeros(0, dtype=bool)
-    return ~dominance_matrix(p).any(0)
+    keep = np.zeros(len(p), dtype=bool)
+    remaining = np.lexsort(p.T[::-1]) if len(p) else np.zeros(0, dtype=int)
+    while remaining.size:
+        first, rest = remaining[0], remaining[1:]
+        keep[first] = True
+        q = p[rest]
+        remaining = rest[~((q >= p[first]).all(1) & (q > p[first]).any(1))]
+    return keep
 
 
 def nondominated_sort(points) -> list[np.ndarray]:

@@ -25,6 +25,10 @@ def front_curves_figure(scores: pd.DataFrame, stem: Path, *, formats: tuple[str,
                 table = runs.pivot_table(index="query", columns="seed", values=value).sort_index().ffill()
                 table = table.replace(np.inf, np.nan)
                 centre, lo, hi = _band(table, "ci")
+                if value == "hypervolume":  # clipped to what the quantity can be (few seeds: wide t-bands)
+                    lo, hi = lo.clip(0, 1), hi.clip(0, 1)
+                else:
+                    lo = lo.clip(lower=float(np.nanmin(table.to_numpy())) if table.notna().any().any() else 0)
                 ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
                 ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
             ax.set_xlabel("queries (architectures evaluated)")

@@ -310,6 +310,23 @@ CASES = [
          r"--predictors lists mlp more than once$"),
     Case("predictor-unknown", ["predictor", "--benchmark", "nb201-analog", "--predictors", "gim", "--out", "{tmp}/p"],
          r"unknown predictor 'gim'"),
+    # hardware-aware search: objectives and constraints are checked before any run
+    Case("hw-cost-not-in-benchmark", lb("--objectives", "search,latency:pixel3"),
+         r"objective cost 'latency_ms:pixel3' is not a cost of nb201-analog/cifar10 \(its costs: params_m, flops_m\)"),
+    Case("hw-report-objective", lb("--objectives", "test_acc,params"), r"'test_acc' is the report metric, hidden from search"),
+    Case("hw-constraint-direction", lb("--constraint", "params>=0.5"), r"--constraint expects COST<=LIMIT"),
+    Case("hw-constraint-unknown-cost", lb("--constraint", "sped<=3"), r"unknown cost name 'sped' in --constraint"),
+    Case("hw-infeasible", lb("--constraint", "params<=0.01"),
+         r"no architecture of nb201-analog/cifar10 satisfies params_m<=0.01 \(the smallest params_m is 0.07"),
+    Case("hw-nsga2-one-objective", lb("--algorithms", "nsga2", "--constraint", "params<=0.5"),
+         r"algorithm 'nsga2': needs two or more objectives: pass --objectives search,COST"),
+    Case("hw-constrained-without-limit", lb("--algorithms", "re-constrained", "--objectives", "search,params"),
+         r"algorithm 're-constrained': needs a cost limit: pass --constraint COST<=LIMIT"),
+    Case("hw-reference-length", lb("--objectives", "search,params", "--hv-reference", "90"),
+         r"--hv-reference needs 2 values"),
+    Case("hw-optuna-space", ["leaderboard", "--benchmark", "dynamicnet/digits", "--algorithms", "optuna-nsga2",
+                             "--objectives", "search,latency", "--budget", "1", "--seeds", "1", "--out", "{tmp}/out"],
+         r"OptunaNSGA2 needs a space given as categorical choices"),
 ]
 
 

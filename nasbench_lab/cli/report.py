@@ -19,8 +19,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     results = Path(args.results)
     runs, config = read_results(results)
     out = output_dir(args.out if args.out else results / "report")
-    summary, files, skipped = write_report(
-        runs, run_settings(config, settings_from(args)), out, band=args.band, log=not args.linear, formats=formats)
+    settings = run_settings(config, settings_from(args))
+    summary, files, skipped = write_report(runs, settings, out, band=args.band, log=not args.linear, formats=formats)
+    files += _hardware_report(runs, config, settings, out, args, formats)
     if args.json:
         print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
                           "leaderboard": summary.round(4).to_dict(orient="records")}))
@@ -30,6 +31,33 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"skipped Pareto/cells for {s}", file=sys.stderr)
         print(f"wrote {len(files)} files to {out}/")
     return 0
+
+
+def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Namespace, formats) -> list[Path]:
+    """For a hardware-aware store: ``hardware.md`` (IGD+ / hypervolume, constraint satisfaction),
+    the score curves and, on tables, the fronts found beside the true one."""
+    import dataclasses
+
+    from nasbench_lab.objectives import Problem, parse_reference
+
+    problem = Problem.from_dict(config.get("problem"))
+    if not problem.active:
+        if args.hv_reference:
+            raise NasLabError(f"--hv-reference: {args.results} holds no multi-objective runs")
+        return []
+    if args.hv_reference:
+        problem = dataclasses.replace(problem, reference=parse_reference(args.hv_reference))
+    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.reports.hardware import write_hardware_tables
+    from nasbench_lab.reports.hardware_figures import hardware_pareto_figures
+
+    write_hardware_tables(runs, out, problem, settings, figures=formats)
+    files = sorted(p for p in out.iterdir() if p.name.startswith(("hardware", "front_scores")))
+    for (name, dataset), part in runs.groupby(["benchmark", "dataset"], sort=True):
+        bench = load_benchmark(name, dataset, settings)
+        if hasattr(bench, "values"):
+            files += hardware_pareto_figures(part, bench, problem, out, formats)
+    return files
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
@@ -64,6 +92,8 @@ def register(sub, common=add_common) -> None:
     rp.add_argument("--band", choices=("ci", "iqr"), default="ci", help="mean with 95%% CI, or median with IQR")
     rp.add_argument("--linear", action="store_true", help="linear axes for regret curves (default: log)")
     rp.add_argument("--formats", default="png,pdf", help="figure formats (default: png,pdf)")
+    rp.add_argument("--hv-reference", metavar="ACC,COST[,COST]",
+                    help="hypervolume reference point for a multi-objective store (default: the one it was run with)")
     common(rp)
     rp.set_defaults(func=cmd_report)
 
