@@ -11,6 +11,7 @@ REGISTRY = {
     "re-constrained": "nasbench_lab.algorithms.constrained_evolution:ConstrainedEvolution",
     "sa-constrained": "nasbench_lab.algorithms.constrained_annealing:ConstrainedAnnealing",
     "weighted": "nasbench_lab.algorithms.weighted_evolution:WeightedEvolution",
+    "gin-constrained": "nasbench_lab.algorithms.gin_constrained:GINConstrained",
     "gin-pareto": "nasbench_lab.algorithms.gin_pareto:GINPareto",
     "optuna-nsga2": "nasbench_lab.algorithms.optuna_nsga2:OptunaNSGA2",
     "optuna-tpe": "nasbench_lab.algorithms.optuna_tpe:OptunaTPE",

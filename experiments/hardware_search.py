@@ -8,7 +8,9 @@ latency limit (issue 16's "Done when" figures).
    Wilcoxon tests, Holm-corrected over the comparisons listed in ``PARETO_TESTS``.
 2. Constrained: Pixel 3 latency <= the median over all 15,625 cells, budget 100; per method the
    share of seeds whose best feasible cell (by search metric) is within 0.3 points (report metric)
-   of the best feasible cell in the table, and the share of queries spent on infeasible cells.
+   of the best feasible cell in the table, the same for the best feasible cell queried chosen in
+   hindsight by report metric, the share of queries spent on infeasible cells, and the ceiling:
+   the regret of the feasible cells with the best search metric.
 Results directories go under ``--out``; the figures of ``nasbench-lab report`` can be made from them.
 """
 from __future__ import annotations
@@ -35,7 +37,8 @@ PARETO_TESTS = [("nsga2", "random"), ("gin-pareto", "random"), ("nsga2", "optuna
 CONSTRAINED_RUNS = [
     ("random", "random", []), ("re", "re", []), ("re-constrained", "re-constrained", []),
     ("re-constrained (no screening)", "re-constrained", ["re-constrained.screen_tries=0"]),
-    ("sa-constrained", "sa-constrained", []), ("optuna-tpe-constrained", "optuna-tpe-constrained", []),
+    ("sa-constrained", "sa-constrained", []), ("gin-constrained", "gin-constrained", []),
+    ("optuna-tpe-constrained", "optuna-tpe-constrained", []),
 ]
 
 
@@ -72,13 +75,20 @@ def constrained(args, settings: Settings) -> dict:
     bench = load_benchmark("nb201", "cifar10", settings)
     median = float(np.median(bench.values("latency_ms:pixel3")))
     limit = f"latency:pixel3<={median!r}"
-    out = {"limit_ms": median}
+    # The ceiling of the protocol: the feasible cells with the best search metric (12-epoch
+    # validation) and their distance to the best feasible report metric (200-epoch test).
+    ok = bench.values("latency_ms:pixel3") <= median
+    search, report = bench.values(bench.search_metric_name), bench.values(bench.report_metric_name)
+    top = np.argsort(-np.where(ok, search, -np.inf))[:10]
+    out = {"limit_ms": median, "best_feasible_in_table": float(report[ok].max()),
+           "regret_of_top10_feasible_by_search_metric": [round(float(report[ok].max() - report[i]), 3) for i in top]}
     for label, algo, params in CONSTRAINED_RUNS:
         folder = Path(args.out) / ("constrained-" + label.replace(" ", "-").replace("(", "").replace(")", ""))
         extra = ["--constraint", limit] + [x for p in params for x in ("--param", p)]
         runs = leaderboard(folder, algo, 100, args.seeds, args.jobs, args.data_dir, extra)
         row = constrained_summary(runs, within=0.3).iloc[0]
-        out[label] = {"within_0.3": float(row.within_mean), "found": float(row.found_mean),
+        out[label] = {"within_0.3": float(row.within_mean), "within_0.3_hindsight": float(row.hindsight_mean),
+                      "found": float(row.found_mean),
                       "best_feasible": float(row.best_report_metric_mean), "regret": float(row.regret_mean),
                       "regret_std": float(row.regret_std), "infeasible_share": float(row.infeasible_share_mean)}
     return out

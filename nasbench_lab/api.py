@@ -19,6 +19,7 @@ import pandas as pd
 from .algorithm import Algorithm
 from .settings import Settings
 from .errors import NasLabError
+from .objectives import Problem
 from .parallel import parallel_map
 from .registry import ALGORITHMS, BENCHMARKS
 from .runner import RunConfig, Task, run_task
@@ -125,6 +126,7 @@ def run(
     params: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
     jobs: int = 1,
+    problem: Problem | None = None,
 ) -> pd.DataFrame:
     """Run ``algorithm`` on ``benchmark`` for every seed and return all queries (``RUN_COLUMNS``,
     sorted by ``SORT_KEYS``): the rows ``nasbench-lab leaderboard`` writes to ``runs.csv``.
@@ -135,7 +137,9 @@ def run(
     ``budget``: queries per run. ``seeds``: a count (``20`` = seeds 0..19) or a list of seeds.
     ``params``: the algorithm's hyper-parameters, e.g. ``{"population_size": 20}``.
     ``settings``: data paths (default: ``Settings.from_env()``). ``jobs``: worker processes
-    (the rows do not depend on it). Raises ``NasLabError`` for bad input.
+    (the rows do not depend on it). ``problem``: objectives and cost constraints
+    (``nasbench_lab.objectives.problem_from_options("search,latency:pixel3", ["params<=0.5"], None)``);
+    the rows then also hold the costs and ``violation``. Raises ``NasLabError`` for bad input.
     """
     budget = _budget(budget)
     seed_list = _seeds(seeds)
@@ -164,7 +168,7 @@ def run(
     try:
         config = RunConfig(
             benchmarks=[bench], algorithms=[name], budget=budget, seeds=seed_list,
-            params={name: dict(params)}, settings=settings,
+            params={name: dict(params)}, settings=settings, problem=problem,
         )
         config.resolve()
         tasks = config.tasks()
@@ -176,4 +180,5 @@ def run(
         if temporary is not None:
             ALGORITHMS.unregister(name)
     runs = pd.concat(frames, ignore_index=True)
-    return runs.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)[RUN_COLUMNS]
+    columns = RUN_COLUMNS + [c for c in runs.columns if c not in RUN_COLUMNS]  # a problem's costs, violation
+    return runs.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)[columns]

@@ -144,11 +144,17 @@ def constrained_summary(runs: pd.DataFrame, within: float = 0.3) -> pd.DataFrame
     grouped = runs.groupby(RUN, sort=True)
     final = grouped.tail(1).copy()
     final["infeasible_share"] = grouped["violation"].apply(lambda v: float((v > 0).mean())).to_numpy()
+    # in hindsight: the best report metric among the feasible queries (selected with test labels:
+    # not what a search can return, but what it evaluated)
+    table_best = (runs["regret"] + runs["best_report_metric"]).groupby([runs.benchmark, runs.dataset]).transform("max")
+    table_best = table_best.loc[final.index].to_numpy()
+    seen_best = grouped.apply(lambda g: g["report_metric"].where(g["violation"] <= 0).max(), include_groups=False)
+    final["hindsight"] = np.where(np.isnan(table_best), np.nan, (table_best - seen_best.to_numpy() <= within + 1e-9).astype(float))
     final["found"] = final["best_report_metric"].notna().astype(float)
     final["within"] = np.where(final["regret"].isna() & final["found"].astype(bool), np.nan,
                                (final["regret"] <= within + 1e-9).astype(float))  # n/a without a table
     out = describe(final, ["benchmark", "dataset", "algorithm"],
-                   ["found", "within", "best_report_metric", "regret", "infeasible_share"])
+                   ["found", "within", "hindsight", "best_report_metric", "regret", "infeasible_share"])
     return out.sort_values(["benchmark", "dataset", "within_mean", "best_report_metric_mean"],
                            ascending=[True, True, False, False]).reset_index(drop=True)
 
@@ -173,19 +179,21 @@ def hardware_markdown(problem: Problem, fronts: pd.DataFrame | None, constrained
                                    if constrained is not None else []):
         lines += [f"## {bench} / {dataset}: constrained", "",
                   f"| algorithm | seeds with a feasible find | within {within:g} of the best feasible | "
-                  "best feasible report metric | regret | infeasible queries |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                  "in hindsight | best feasible report metric | regret | infeasible queries |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in part.itertuples(index=False):
             near = "n/a" if pd.isna(r.within_mean) else f"{r.within_mean:.0%}"
-            lines.append(f"| {r.algorithm} | {r.found_mean:.0%} | {near} | "
+            later = "n/a" if pd.isna(r.hindsight_mean) else f"{r.hindsight_mean:.0%}"
+            lines.append(f"| {r.algorithm} | {r.found_mean:.0%} | {near} | {later} | "
                          f"{_pm(r.best_report_metric_mean, r.best_report_metric_std, 2)} | "
                          f"{_pm(r.regret_mean, r.regret_std, 2)} | {r.infeasible_share_mean:.0%} |")
         lines.append("")
     lines.append("Pareto scores: the feasible non-dominated set (by search metric and costs) each run returns, "
                  "scored by report metric and costs against the true feasible front, normalised over that front; "
                  "final values mean ± std over seeds; p: two-sided Wilcoxon signed-rank test against the best, "
-                 "Holm-corrected. Constrained: the incumbent is the best feasible architecture; regret against the "
-                 "best feasible architecture of the table.")
+                 "Holm-corrected. Constrained: the incumbent is the best feasible architecture by search metric; "
+                 "regret against the best feasible architecture of the table; 'in hindsight': the best report metric "
+                 "among the feasible architectures queried (chosen with test labels, so not a search outcome).")
     return "\n".join(lines) + "\n"
 
 

@@ -9,11 +9,11 @@ from nasbench_lab.errors import NasLabError
 COLUMN_WIDTH = 3.5  # inches, a single column of a two-column paper
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
            "#8C564B", "#7F7F7F", "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-           "#882255", "#AA4499"]
+           "#882255", "#AA4499", "#661100"]
 #: Registered algorithms keep these colours in every figure; others get a stable hashed colour.
 KNOWN = ["random", "re", "sa", "gin-evolution", "gin-sa", "synflow-rank", "darts", "ofa",
          "nsga2", "re-constrained", "sa-constrained", "weighted", "gin-pareto", "optuna-nsga2", "optuna-tpe",
-         "optuna-tpe-constrained"]
+         "optuna-tpe-constrained", "gin-constrained"]
 
 
 def colour(algorithm: str) -> str:

@@ -29,7 +29,7 @@ def trade_off_bench() -> TabularBenchmark:
 
 
 BENCH = trade_off_bench()
-FAST = {"gin-pareto": {"epochs": 5, "refit_epochs": 2, "candidates": 30, "hidden": 8}}
+FAST = {g: {"epochs": 5, "refit_epochs": 2, "candidates": 30, "hidden": 8} for g in ("gin-pareto", "gin-constrained")}
 
 
 def run(name, seed, problem, budget=40, **params):
@@ -40,7 +40,7 @@ def run(name, seed, problem, budget=40, **params):
 
 
 CASES = [("nsga2", LIMITED), ("weighted", PARETO), ("gin-pareto", LIMITED), ("re-constrained", CONSTRAINED),
-         ("sa-constrained", CONSTRAINED), ("optuna-nsga2", LIMITED), ("optuna-tpe", PARETO),
+         ("sa-constrained", CONSTRAINED), ("gin-constrained", CONSTRAINED), ("optuna-nsga2", LIMITED), ("optuna-tpe", PARETO),
          ("optuna-tpe-constrained", CONSTRAINED)]
 
 
@@ -52,10 +52,13 @@ def test_spends_the_budget_and_same_seed_same_run(name, problem):
     assert [q.arch for q in run(name, 4, problem).history] != [q.arch for q in a.history]
 
 
-@pytest.mark.parametrize("name, problem", [("re-constrained", CONSTRAINED), ("nsga2", LIMITED)])
-def test_screening_keeps_queries_feasible(name, problem):
+@pytest.mark.parametrize("name, problem, most", [("re-constrained", CONSTRAINED, 2), ("nsga2", LIMITED, 2),
+                                                 ("gin-constrained", CONSTRAINED, 10)])  # its 10 random starts are not screened
+def test_screening_keeps_queries_feasible(name, problem, most):
     oracle = run(name, 1, problem, budget=60)
-    assert sum(oracle.violation(q.arch) > 0 for q in oracle.history) <= 3
+    assert sum(oracle.violation(q.arch) > 0 for q in oracle.history) <= most
+    unscreened = run("re", 1, problem, budget=60)
+    assert sum(unscreened.violation(q.arch) > 0 for q in unscreened.history) > most
 
 
 def test_constrained_selection_never_prefers_an_infeasible_member():
