@@ -65,6 +65,7 @@ class FillStats:
     wall_seconds: float = 0.0
 
     def add(self, other: "FillStats") -> "FillStats":
+        """The sum of two calls' counts and seconds (wall time: the longer)."""
         return FillStats(self.computed + other.computed, self.computed_seconds + other.computed_seconds,
                          self.reused + other.reused, self.waited_seconds + other.waited_seconds,
                          max(self.wall_seconds, other.wall_seconds))
@@ -174,11 +175,12 @@ class ScoreCache:
         return [int(i) for i in taken], missing
 
     def fill(self, config: str, indices: Sequence[int], compute: Compute, *, chunk: int | None = None,
-             on_stored: Callable[[int], None] | None = None) -> tuple[dict[int, tuple[float, float]], FillStats]:
+             wait: bool = True, on_stored: Callable[[int], None] | None = None,
+             ) -> tuple[dict[int, tuple[float, float]], FillStats]:
         """Scores of ``indices``: those in the cache are read, the others claimed ``chunk`` at a
-        time, computed with ``compute`` and stored (``on_stored(n)`` after each chunk); cells
-        another process is computing are waited for. Returns ``index -> (raw, seconds)`` and
-        what this call did (``chunk`` default: ``CHUNK``)."""
+        time (default ``CHUNK``), computed with ``compute`` and stored (``on_stored(n)`` after
+        each chunk); cells another process is computing are waited for (with ``wait``; else
+        left out of the answer). Returns ``index -> (raw, seconds)`` and what this call did."""
         chunk = chunk or CHUNK
         start = time.perf_counter()
         wanted = list(dict.fromkeys(int(i) for i in indices))
@@ -204,11 +206,13 @@ class ScoreCache:
                 if on_stored is not None:
                     on_stored(len(results))
             elif missing:  # every missing cell is being computed elsewhere
+                if not wait:
+                    break
                 pause = pause or claims.waiter()
                 stats.waited_seconds += next(pause)
-        stats.reused = len(wanted) - stats.computed
+        stats.reused = len(wanted) - stats.computed - len(missing)
         stats.wall_seconds = time.perf_counter() - start
-        return {i: known[i] for i in wanted}, stats
+        return {i: known[i] for i in wanted if i in known}, stats
 
 
 __all__ = ["CHUNK", "FillStats", "ScoreCache", "cache_file"]

@@ -23,17 +23,15 @@ Rows of a ``.partial.csv`` left by earlier versions are moved into the cache.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -254,42 +252,30 @@ def _finalise(config: TableConfig, cache_dir: Path, rows: dict[int, tuple[float,
 # --------------------------------------------------------------------- computing
 
 
-def _fill_worker(config: TableConfig, path: Path, todo: list[int], worker: int) -> FillStats:
-    """One of several processes filling the cache together (the claims share out the cells)."""
-    return ScoreCache(path).fill(config.stem(), todo, functools.partial(score_indices, config))[1]
-
-
-@contextlib.contextmanager
-def _watch(cache: ScoreCache, key: str, todo: list[int], bar) -> Iterator[None]:
-    """Moves ``bar`` along with the cells of ``todo`` scored, while other processes score them."""
-    stop = threading.Event()
-
-    def poll() -> None:
-        while not stop.wait(0.5):
-            bar.update(cache.count(key, todo) - bar.n)
-
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-        bar.update(cache.count(key, todo) - bar.n)
+def _fill_chunk(config: TableConfig, path: Path, cells: list[int]) -> FillStats:
+    """Scores one chunk into the cache in a worker process; cells another process is computing
+    are left to it (not waited for)."""
+    return ScoreCache(path).fill(config.stem(), cells, functools.partial(score_indices, config), wait=False)[1]
 
 
 def _fill(config: TableConfig, cache: ScoreCache, todo: list[int], jobs: int, bar) -> FillStats:
-    """Scores ``todo`` into the cache, in this process or over ``jobs`` processes."""
-    key = config.stem()
+    """Scores ``todo`` into the cache, in this process or over ``jobs`` processes (a chunk per
+    task), then waits for the cells other processes were computing."""
+    start = time.perf_counter()
     compute = functools.partial(score_indices, config)
-    if jobs <= 1 or len(todo) <= score_cache.CHUNK:
-        return cache.fill(key, todo, compute, on_stored=bar.update if bar is not None else None)[1]
-    workers = min(jobs, -(-len(todo) // score_cache.CHUNK))
+    update = bar.update if bar is not None else None
     stats = FillStats()
-    watch = _watch(cache, key, todo, bar) if bar is not None else contextlib.nullcontext()
-    with watch:
-        for _, done in parallel_map(functools.partial(_fill_worker, config, cache.path, todo), range(workers), workers):
+    if jobs > 1 and len(todo) > score_cache.CHUNK:
+        chunks = [todo[k:k + score_cache.CHUNK] for k in range(0, len(todo), score_cache.CHUNK)]
+        for k, done in parallel_map(functools.partial(_fill_chunk, config, cache.path), chunks, jobs):
             stats = stats.add(done)
+            if update is not None:
+                update(done.computed)
+    rest = cache.fill(config.stem(), todo, compute, on_stored=update)[1]
+    stats = stats.add(rest)
+    if bar is not None:  # cells other processes scored meanwhile
+        bar.update(bar.total - bar.n)
+    stats.wall_seconds = time.perf_counter() - start
     return stats
 
 
