@@ -8,9 +8,10 @@ The protocol (used by the proxy-score cache and the live-training cache):
 2. It computes the claimed items, then, in one transaction, stores their results and drops its
    claims (``release``). A result is visible whole or not at all (SQLite transactions, WAL).
 3. Items claimed by another live owner are waited for (poll the results table). A claim is
-   *stale*, and taken over by the next worker that asks for the item, when its owner is dead
-   (same host and the pid is gone or a zombie) or its time is older than ``stale_after``
-   seconds (owners on another host, a reused pid).
+   *stale*, and taken over by the next worker that asks for the item, when its owner on this
+   host is dead (the pid is gone or a zombie), or when its owner is on another host (whose
+   processes cannot be checked) and the claim is older than ``stale_after`` seconds. A claim
+   of a live process on this host is never taken over, however long it computes.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from typing import Iterator, Sequence
 
 from .errors import NasLabError
 
-#: A claim older than this (seconds) is stale whoever holds it.
+#: A claim of another host older than this (seconds) is stale.
 STALE_AFTER = 600.0
 BUSY_TIMEOUT_MS = 120_000
 
@@ -83,10 +84,11 @@ def process_alive(pid: int) -> bool:
 
 
 def is_stale(host: str, pid: int, claimed: float, *, now: float, stale_after: float = STALE_AFTER) -> bool:
-    """Whether a claim may be taken over: its owner died on this host, or it is too old."""
-    if now - claimed > stale_after:
-        return True
-    return host == socket.gethostname() and not process_alive(pid)
+    """Whether a claim may be taken over: its owner died on this host, or it is another
+    host's and older than ``stale_after`` seconds."""
+    if host == current_owner().host:
+        return not process_alive(pid)
+    return now - claimed > stale_after
 
 
 def open_database(path: Path, what: str) -> sqlite3.Connection:

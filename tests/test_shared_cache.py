@@ -103,18 +103,21 @@ def test_a_claim_left_by_a_killed_process_is_taken_over(tmp_path):
     assert cache._db().execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
 
 
-def test_claims_of_live_owners_are_waited_for_and_old_ones_taken_over(tmp_path):
+def test_claims_of_live_owners_are_waited_for_and_old_remote_ones_taken_over(tmp_path):
     conn = claims.open_database(tmp_path / "c.sqlite", "test cache")
-    other = claims.Owner(claims.current_owner().host, os.getppid(), "someone-else")  # a live process
+    here = claims.Owner(claims.current_owner().host, os.getppid(), "someone-else")  # a live process
+    remote = claims.Owner("another-host", 1, "remote")
     with claims.transaction(conn):
-        assert claims.claim(conn, "s", ["a", "b"], owner=other) == (["a", "b"], [])
+        assert claims.claim(conn, "s", ["a", "b"], owner=here) == (["a", "b"], [])
+        assert claims.claim(conn, "s", ["c"], owner=remote) == (["c"], [])
     with claims.transaction(conn):
-        assert claims.claim(conn, "s", ["a", "b", "c"], limit=1) == (["c"], ["a", "b"])
+        assert claims.claim(conn, "s", ["a", "b", "c", "d"], limit=1) == (["d"], ["a", "b", "c"])
     time.sleep(0.05)
+    with claims.transaction(conn):  # a live local owner is waited for however old its claim
+        assert claims.claim(conn, "s", ["a", "b", "c"], stale_after=0.01) == (["c"], ["a", "b"])
     with claims.transaction(conn):
-        assert claims.claim(conn, "s", ["a", "b"], stale_after=0.01) == (["a", "b"], [])
-    with claims.transaction(conn):
-        claims.release(conn, "s", ["a", "b", "c"])
+        claims.release(conn, "s", ["a", "b", "c", "d"])
+        claims.release(conn, "s", ["a", "b"], owner=here)
     assert conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
 
 
