@@ -14,6 +14,7 @@ result as it arrives, in the driver process).
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from .errors import NasLabError
@@ -35,6 +36,8 @@ class Executor(Protocol):
     #: True when ``fn`` runs in the calling process (callbacks such as progress hooks work).
     in_process: bool
 
+    def start(self) -> None: ...
+
     def map(self, fn: Callable[[T], R], items: Sequence[T], *,
             progress: Callable[..., Iterable[Any]] | None = None) -> Iterator[tuple[int, R]]: ...
 
@@ -54,6 +57,9 @@ class LocalExecutor:
     @property
     def in_process(self) -> bool:
         return self.jobs <= 1
+
+    def start(self) -> None:
+        """Nothing to start: the pool lives for one ``map``."""
 
     def map(self, fn, items, *, progress=None):
         return parallel_map(fn, items, self.jobs, initializer=self.initializer, progress=progress)
@@ -78,6 +84,20 @@ def import_ray() -> Any:
     except ImportError:
         raise NasLabError(f"--executor ray needs Ray, which is not installed: {RAY_INSTALL}") from None
     return ray
+
+
+def check_address(address: str, timeout: float = 10.0) -> None:
+    """A ``HOST:PORT`` that nothing answers on gives a one-line error here (Ray itself would keep
+    retrying for minutes). ``auto``, ``local`` and ``ray://`` addresses are left to Ray."""
+    if address in ("auto", "local") or "://" in address:
+        return
+    host, sep, port = address.rpartition(":")
+    if not (sep and host and port.isdigit()):
+        raise NasLabError(f"--address must be auto or HOST:PORT (e.g. 10.0.0.1:6379), got {address!r}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise NasLabError(f"cannot reach a Ray cluster at {address}: {exc.strerror or exc}") from None
 
 
 def _call(fn: Callable[[T], R], item: T, initializer: Callable[[], None] | None) -> R:
@@ -122,6 +142,7 @@ class RayExecutor:
         if self.address is None:  # "local": never attach to a cluster found on this machine
             kwargs.update(address="local", num_cpus=self.num_cpus)
         else:
+            check_address(self.address)
             kwargs.update(address=self.address)
         try:
             ray.init(**kwargs)

@@ -79,6 +79,18 @@ def test_address_without_ray_executor_is_refused(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == "nasbench-lab: error: --address is for --executor ray (a Ray cluster to join)"
 
 
+@pytest.mark.parametrize("address, message", [
+    ("127.0.0.1:1", "cannot reach a Ray cluster at 127.0.0.1:1: "),
+    ("head-node", "--address must be auto or HOST:PORT"),
+])
+def test_unreachable_ray_address_is_one_line_and_writes_nothing(tmp_path, capsys, address, message):
+    pytest.importorskip("ray", reason="ray is not installed (pip install 'nasbench-lab[ray]')")
+    assert leaderboard(tmp_path / "r", *SMALL, "--executor", "ray", "--address", address) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"nasbench-lab: error: {message}") and err.count("\n") == 1
+    assert not (tmp_path / "r").exists()
+
+
 # -- Ray -------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -66,7 +66,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     executor = make_executor(args.executor, args.jobs, args.address)  # Ray installed? (not started yet)
     config.resolve()  # every name and hyper-parameter checked before any old result is touched
     out = Path(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
-    with ResultsStore(out) as store, executor:
+    executor.start()  # join (or start) Ray before anything is written
+    with executor, ResultsStore(out) as store:
         store.prepare(config, overwrite=args.overwrite, resume=args.resume)
         runs = _run(config, store, args, executor)
         notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
