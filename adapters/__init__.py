@@ -19,3 +19,9 @@ REGISTRY = {
     "dynamicnet": "nasbench_lab.adapters.dynamicnet.benchmark:SPEC",
     "table:": "nasbench_lab.adapters.table:spec_from_declaration",
 }
+
+#: Cost functions by name (``dataset -> {cost: array by architecture index}``), for a table
+#: declaration's ``"computed_costs"``.
+COST_FUNCTIONS = {
+    "nb201": "nasbench_lab.adapters.nb201.costs:cost_arrays",
+}

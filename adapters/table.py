@@ -11,7 +11,7 @@ Declaration::
          "search_name": "...", "report_name": "...",       # optional (default: the columns)
          "metrics": {"<name>": "<alias>:<column>"},          # optional extra metrics
          "costs": {"<name>": "<alias>:<column>"}}}}           # optional costs
-     "computed_costs": "module:function"   # optional: function(dataset) -> {cost: array by arch index}
+     "computed_costs": "<name>"   # optional: a registered cost function, dataset -> {cost: array by arch index}
 
 A cost or metric entry may hold ``{}`` in both name and column: it then expands to every column
 that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). Every
@@ -21,6 +21,11 @@ Cost names (declared, expanded and computed) must be in the vocabulary of ``nasb
 (``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``): a declaration is checked
 when it is read (a ``{}`` pattern stands for a device name), expanded and computed names when
 the benchmark is built; an ``UnknownNameError`` names the bad one.
+
+``computed_costs`` names a function of ``nasbench_lab.registry.COST_FUNCTIONS`` (built-in: ``nb201``,
+the NB201 network's parameters and FLOPs; plug-ins: the ``nasbench_lab.cost_functions`` entry
+points). It is never an import path: a value with ``:`` or an unknown name is refused when the
+declaration is read, before anything runs.
 """
 from __future__ import annotations
 
@@ -28,16 +33,21 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
 from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
-from nasbench_lab.registry import import_object
+from nasbench_lab.registry import COST_FUNCTIONS, import_object
+from nasbench_lab.table_cache import cached_tabular
+
+from .table_declaration import check_declaration
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHIPPED = Path(__file__).parent / "tables"
 
@@ -49,17 +59,28 @@ def read_declaration(path: Path) -> dict[str, Any]:
         raise BenchmarkFileError(f"table declaration not found: {path}") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise BenchmarkFileError(f"cannot read table declaration {path}: {exc}") from None
-    for key in ("name", "space", "files", "datasets"):
-        if key not in decl:
-            raise BenchmarkFileError(f"table declaration {path} lacks the key {key!r}")
+    check_declaration(decl, str(path))
     for dataset, entry in decl["datasets"].items():
         for name in entry.get("costs", {}):
             if not is_cost(name.replace("{}", "device")):  # a pattern stands for a device name
                 check_cost(name, f"table declaration {path}, dataset {dataset!r}")
+    if decl.get("computed_costs"):
+        check_cost_function(decl["computed_costs"], f"table declaration {path}")
     return decl
 
 
+def check_cost_function(name: Any, where: str) -> str:
+    """``name`` if it is a registered cost function; else a ``TableError`` listing the registered
+    names (an import path such as ``"os:system"`` is refused without importing anything)."""
+    if not isinstance(name, str) or ":" in name or name not in COST_FUNCTIONS:
+        raise TableError(f"{where}: computed_costs {name!r} is not a registered cost function "
+                         f"(import paths are not accepted); choose from: {', '.join(COST_FUNCTIONS.names())}")
+    return name
+
+
 def _read_frame(path: Path) -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: a load from the converted cache needs no pandas
+
     if not path.is_file():
         raise BenchmarkFileError(f"table file not found: {path}")
     try:
@@ -112,6 +133,7 @@ class _Resolver:
     def __init__(self, decl: dict[str, Any], root: Path | None, label: str) -> None:
         self.decl, self.root, self.label = decl, root, label
         self.space = make_space(decl["space"])
+        self.files: dict[Path, None] = {}  # every file read, in order (``data_files()``)
 
     def path(self, alias: str) -> tuple[Path, str]:
         files = self.decl["files"]
@@ -126,9 +148,12 @@ class _Resolver:
                     "pass --data-dir or set NASBENCH_LAB_DATA"
                 )
             path = self.root / path
+        self.files[path] = None
         return path, entry["arch_column"]
 
     def column(self, ref: str) -> np.ndarray:
+        import pandas as pd
+
         alias, _, column = ref.partition(":")
         path, arch_column = self.path(alias)
         index, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
@@ -170,8 +195,9 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
     metrics.update(res.expand(entry.get("metrics", {})))
     costs = res.expand(entry.get("costs", {}))
     arrays = {name: res.column(ref) for name, ref in {**metrics, **costs}.items()}
-    if decl.get("computed_costs"):  # "module:function", dataset -> {cost name: array by space index}
-        computed = {k: v for k, v in import_object(decl["computed_costs"])(dataset).items() if k not in arrays}
+    if decl.get("computed_costs"):  # a registered name: dataset -> {cost name: array by space index}
+        function = COST_FUNCTIONS.get(check_cost_function(decl["computed_costs"], f"benchmark {label!r}"))
+        computed = {k: v for k, v in function(dataset).items() if k not in arrays}
         arrays.update(computed)
         costs = {**costs, **dict.fromkeys(computed, "")}
     check_costs(costs, f"benchmark {label!r}/{dataset}")
@@ -184,7 +210,29 @@ def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path
         report_metric=report_name,
         costs=tuple(costs),
         note=decl.get("note", ""),
+        files=list(res.files),
     )
+
+
+def source_paths(decl: dict[str, Any], settings: Settings, decl_dir: Path | None) -> list[Path]:
+    """Every file a declaration reads, resolved (``OSError`` when a relative path has no base)."""
+    root = settings.data_dir if decl.get("base", "declaration") == "data_dir" else decl_dir
+    paths = [Path(entry["path"]) for entry in decl["files"].values()]
+    if root is None and not all(p.is_absolute() for p in paths):
+        raise FileNotFoundError("no base directory for the declaration's relative paths")
+    return [p if p.is_absolute() else Path(root) / p for p in paths]
+
+
+def load_cached(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path | None) -> TabularBenchmark:
+    """``build``, converted once into ``nasbench_lab.table_cache`` (keyed by the declaration and
+    its files), so later loads read one ``.npz``: no CSV parsing, no computed-cost import."""
+    try:
+        sources = source_paths(decl, settings, decl_dir)
+    except (OSError, KeyError, TypeError, AttributeError):
+        return build(decl, dataset, settings, decl_dir)  # build names what is wrong
+    return cached_tabular(lambda: build(decl, dataset, settings, decl_dir), name=decl["name"], dataset=dataset,
+                          space=make_space(decl["space"]), sources=sources, recipe=decl,
+                          cache_dir=settings.cache_dir)
 
 
 def spec_from_declaration(path: str | Path, name: str | None = None) -> BenchmarkSpec:
@@ -196,7 +244,7 @@ def spec_from_declaration(path: str | Path, name: str | None = None) -> Benchmar
         name=name or decl["name"],
         description=decl.get("description", f"table declared in {path}"),
         datasets=tuple(decl["datasets"]),
-        load=lambda dataset, settings: build(decl, dataset, settings, path.parent),
+        load=lambda dataset, settings: load_cached(decl, dataset, settings, path.parent),
         search_metric=first.get("search_name", first["search"]),
         report_metric=first.get("report_name", first["report"]),
         costs=tuple(first.get("costs", {})),

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from nasbench_lab.hyperparams import integer, number, one_of
 from nasbench_lab.oracle import Oracle
+from nasbench_lab.predictors import LOSSES
 from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch, crossover, top_queried
 from nasbench_lab.space import Arch, SearchSpace
 
 
 class GINEvolution(SurrogateSearch):
     """GIN-guided evolution: mutate/cross the best, rank children with a GIN, query the top few."""
+
+    hyperparameter_ranges = {
+        "initial_samples": integer(2),
+        "queries_per_round": integer(1),
+        "parents": integer(1),
+        "candidates": integer(1),
+        "random_candidates": number(0, 1),
+        "crossover_rate": number(0, 1),
+        "max_mutations": integer(1),
+        "members": integer(1),
+        "epochs": integer(1),
+        "refit_epochs": integer(0),
+        "hidden": integer(1),
+        "layers": integer(1),
+        "loss": one_of(*LOSSES),
+    }
 
     def __init__(
         self,

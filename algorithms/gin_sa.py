@@ -6,13 +6,30 @@ import math
 
 import numpy as np
 
+from nasbench_lab.hyperparams import integer, number, one_of
 from nasbench_lab.oracle import Oracle
+from nasbench_lab.predictors import LOSSES
 from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch, top_queried
 from nasbench_lab.space import Arch, SearchSpace
 
 
 class GINSimulatedAnnealing(SurrogateSearch):
     """GIN-guided simulated annealing: anneal on predicted accuracy, query the best states seen."""
+
+    hyperparameter_ranges = {
+        "initial_samples": integer(2),
+        "queries_per_round": integer(1),
+        "chains": integer(1),
+        "steps": integer(1),
+        "initial_temperature": number(0, open_low=True),
+        "final_temperature": number(0, "initial_temperature", open_low=True),
+        "members": integer(1),
+        "epochs": integer(1),
+        "refit_epochs": integer(0),
+        "hidden": integer(1),
+        "layers": integer(1),
+        "loss": one_of(*LOSSES),
+    }
 
     def __init__(
         self,

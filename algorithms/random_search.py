@@ -4,11 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
+from nasbench_lab.hyperparams import integer
 from nasbench_lab.space import Arch, SearchSpace, draw_unseen
 
 
 class RandomSearch(AskTellAlgorithm):
     """Random search: uniform samples, never the same architecture twice."""
+
+    hyperparameter_ranges = {"max_tries": integer(0)}
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator, *, max_tries: int = 1000) -> None:
         """``max_tries``: extra samples drawn to find an architecture not proposed before."""

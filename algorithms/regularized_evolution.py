@@ -8,6 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
+from nasbench_lab.hyperparams import integer
 from nasbench_lab.space import Arch, SearchSpace, draw_unseen
 
 
@@ -19,6 +20,12 @@ class Member:
 
 class RegularizedEvolution(AskTellAlgorithm):
     """Regularized evolution: tournament selection, one-change mutation, oldest member dies."""
+
+    hyperparameter_ranges = {
+        "population_size": integer(2),
+        "sample_size": integer(1, "population_size"),
+        "max_mutation_tries": integer(0),
+    }
 
     def __init__(
         self,

@@ -6,11 +6,18 @@ import math
 import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
+from nasbench_lab.hyperparams import number
 from nasbench_lab.space import Arch, SearchSpace, draw_unseen
 
 
 class SimulatedAnnealing(AskTellAlgorithm):
     """Simulated annealing: random neighbour moves, Metropolis acceptance, geometric cooling."""
+
+    hyperparameter_ranges = {
+        "initial_temperature": number(0, open_low=True),
+        "cooling": number(0, 1, open_low=True),
+        "min_temperature": number(0, open_low=True),
+    }
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ import numpy as np
 from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.context import RunContext
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.hyperparams import boolean, integer, one_of, text
 from nasbench_lab.oracle import Oracle
 from nasbench_lab.space import SearchSpace, sample_unseen
 
@@ -24,10 +25,27 @@ def _complete_table(config, cache_dir: str, mtime_ns: int):
     return cached_complete_table(config, Path(cache_dir))
 
 
+def _proxy_names() -> tuple[str, ...]:
+    from nasbench_lab.proxies import PROXIES
+
+    return tuple(PROXIES)
+
+
 class SynflowRank(Algorithm):
     """SynFlow ranking: proxy-score a pool (no queries; compute time recorded), query the top-k, then RE warm-started from them."""
 
     requires = ("finite",)
+    hyperparameter_ranges = {
+        "pool_size": integer(1),
+        "top_k": integer(1),
+        "evolve": boolean(),
+        "population_size": integer(2),
+        "sample_size": integer(1, "population_size"),
+        "proxy": one_of(_proxy_names),
+        "proxy_seed": integer(0),
+        "dataset": text(),
+        "use_cache": boolean(),
+    }
 
     def __init__(
         self,

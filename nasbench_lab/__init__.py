@@ -6,8 +6,7 @@ from .errors import NasLabError
 from .graph import ArchGraph
 from .oracle import Oracle, Query
 from .space import FiniteSpace, SearchSpace
-
-__version__ = "0.1.0"
+from .version import __version__
 __all__ = [
     "Algorithm", "AskTellAlgorithm", "OneShotAlgorithm", "ArchGraph", "Benchmark", "BenchmarkSpec",
     "TabularBenchmark", "FiniteSpace", "NasLabError", "Oracle", "Query", "SearchSpace", "Settings", "run",

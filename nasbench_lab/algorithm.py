@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
 from .context import RunContext
 from .errors import NasLabError
+from .hyperparams import Range, check_values
 from .introspect import first_doc_line, keyword_defaults
 from .oracle import Oracle
 from .space import Arch, FiniteSpace, SearchSpace
@@ -22,6 +23,11 @@ class Algorithm(ABC):
 
     #: Search-space capabilities the algorithm needs ("finite" for index-based methods).
     requires: ClassVar[tuple[str, ...]] = ()
+
+    #: Valid values of the keyword-only hyper-parameters (``nasbench_lab.hyperparams``:
+    #: ``integer``, ``number``, ``one_of``, ``boolean``, ``text``); an undeclared one must have
+    #: its default's type.
+    hyperparameter_ranges: ClassVar[Mapping[str, Range]] = {}
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator) -> None:
         self.space = space
@@ -47,6 +53,23 @@ class Algorithm(ABC):
     def hyperparameters(cls) -> dict[str, Any]:
         """Keyword-only constructor arguments and their defaults."""
         return keyword_defaults(cls)
+
+    @classmethod
+    def ranges(cls) -> dict[str, Range]:
+        """Each hyper-parameter's range: declared, else the type of its default."""
+        defaults = cls.hyperparameters()
+        stray = sorted(set(cls.hyperparameter_ranges) - set(defaults))
+        if stray:
+            raise NasLabError(f"{cls.__name__} declares ranges for {', '.join(stray)}, which are not "
+                              "keyword-only arguments of its constructor")
+        return {k: cls.hyperparameter_ranges.get(k) or Range.like(d) for k, d in defaults.items()}
+
+    @classmethod
+    def check_hyperparameters(cls, values: Mapping[str, Any], name: str | None = None) -> dict[str, Any]:
+        """``values`` (every hyper-parameter) checked against ``ranges()`` and converted (an
+        integer given for a number becomes a float); a ``HyperparameterError`` names the
+        algorithm (``name``, else the class), the parameter, the bad value and the valid range."""
+        return check_values(f"algorithm {name or cls.__name__!r}", cls.ranges(), values)
 
     @classmethod
     def summary(cls) -> str:

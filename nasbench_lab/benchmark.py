@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -64,6 +65,15 @@ class Benchmark(ABC):
     def costs(self, arch: Arch) -> dict[str, float]:
         return {}
 
+    def data_files(self) -> list[Path]:
+        """The files this benchmark's numbers were read from (checksummed into a results
+        directory's ``config.json``); none by default."""
+        return []
+
+    def report_metrics(self, archs: Sequence[Arch]) -> np.ndarray:
+        """The report metric of each of ``archs`` (one float array)."""
+        return np.array([self.report_metric(a) for a in archs], dtype=float)
+
     @property
     def best_report(self) -> float:
         """The best report metric in the benchmark: the reference for regret."""
@@ -75,7 +85,8 @@ class Benchmark(ABC):
 
 
 class TabularBenchmark(Benchmark):
-    """A dense table: one array per metric, indexed by the finite space's architecture index."""
+    """A dense table: one array per metric, indexed by the finite space's architecture index;
+    ``files``: the data files the arrays were read from (``data_files()``)."""
 
     def __init__(
         self,
@@ -88,8 +99,10 @@ class TabularBenchmark(Benchmark):
         report_metric: str,
         costs: Sequence[str] = (),
         note: str = "",
+        files: Sequence[Path | str] = (),
     ) -> None:
         self.name, self.dataset, self.space, self.note = name, dataset, space, note
+        self._files = [Path(f) for f in files]
         self._metrics: dict[str, np.ndarray] = {}
         for metric, values in metrics.items():
             self._metrics[metric] = self._checked(metric, values)
@@ -118,6 +131,9 @@ class TabularBenchmark(Benchmark):
         arr.setflags(write=False)
         return arr
 
+    def data_files(self) -> list[Path]:
+        return list(self._files)
+
     @property
     def metric_names(self) -> tuple[str, ...]:
         return tuple(self._metrics)
@@ -136,6 +152,11 @@ class TabularBenchmark(Benchmark):
 
     def report_metric(self, arch: Arch) -> float:
         return float(self._metrics[self.report_metric_name][self.space.index(arch)])
+
+    def report_metrics(self, archs: Sequence[Arch]) -> np.ndarray:
+        index = self.space.index
+        rows = np.fromiter((index(a) for a in archs), dtype=np.int64, count=len(archs))
+        return self._metrics[self.report_metric_name][rows]
 
     def costs(self, arch: Arch) -> dict[str, float]:
         i = self.space.index(arch)
@@ -157,7 +178,9 @@ class TabularBenchmark(Benchmark):
 
 @dataclass(frozen=True)
 class BenchmarkSpec:
-    """What ``nasbench-lab list`` shows about a benchmark, and how to load it."""
+    """What ``nasbench-lab list`` shows about a benchmark, and how to load it. ``options``: the
+    names it reads from ``Settings.options`` (``--benchmark-option NAME.OPTION=VALUE``); any
+    other option given for it is refused before it is loaded."""
 
     name: str
     description: str
@@ -168,6 +191,16 @@ class BenchmarkSpec:
     costs: tuple[str, ...] = ()
     note: str = ""
     needs: str = ""
+    options: tuple[str, ...] = ()
+
+    def check_options(self, given: Mapping[str, object], name: str | None = None) -> None:
+        """Refuse (``UnknownNameError``) options this benchmark does not take, listing those it does."""
+        unknown = sorted(set(given) - set(self.options))
+        if not unknown:
+            return
+        label = name or self.name
+        takes = f"it takes: {', '.join(sorted(self.options))}" if self.options else "it takes none"
+        raise UnknownNameError(f"benchmark {label!r} has no option {', '.join(unknown)} (--benchmark-option); {takes}")
 
     def resolve(self, dataset: str | None) -> str:
         return self.datasets[0] if dataset is None else resolve_dataset(dataset, self.datasets, self.name)

@@ -6,9 +6,22 @@ from functools import lru_cache
 from typing import Any
 
 from .benchmark import Benchmark, BenchmarkSpec
-from .settings import Settings
+from .settings import Settings, absolute
 from .errors import UnknownNameError
 from .registry import ALGORITHMS, BENCHMARKS
+
+
+#: Parameterised benchmark names whose argument is a file path (``table:<declaration>``).
+PATH_PREFIXES = ("table:",)
+
+
+def canonical_benchmark(name: str) -> str:
+    """``name`` as a results directory records it: a ``table:<path>`` with its path made absolute,
+    so that ``report`` finds the declaration from any working directory."""
+    for prefix in PATH_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return prefix + str(absolute(name[len(prefix):]))
+    return name
 
 
 def benchmark_spec(name: str) -> BenchmarkSpec:
@@ -25,17 +38,21 @@ def _load(name: str, dataset: str, settings_json: str) -> Benchmark:
 
 
 def load_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchmark:
-    """Load (once per process) a benchmark by name and dataset (aliases accepted)."""
+    """Load (once per process) a benchmark by name and dataset (aliases accepted), after
+    refusing options (``settings.options[name]``) it does not take."""
     spec = benchmark_spec(name)
+    spec.check_options(settings.options.get(name) or {}, name)
     return _load(name, spec.resolve(dataset), json.dumps(settings.as_dict(), sort_keys=True))
 
 
 def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Check the algorithm and its hyper-parameters; return the full resolved set."""
-    defaults = ALGORITHMS.get(name).hyperparameters()
+    """Check the algorithm and every hyper-parameter value (type and declared range); return
+    the full resolved set."""
+    cls = ALGORITHMS.get(name)
+    defaults = cls.hyperparameters()
     unknown = set(params) - set(defaults)
     if unknown:
         raise UnknownNameError(
             f"algorithm {name!r} has no hyper-parameter {', '.join(sorted(unknown))}; it has: {', '.join(defaults) or 'none'}"
         )
-    return {**defaults, **params}
+    return cls.check_hyperparameters({**defaults, **params}, name)

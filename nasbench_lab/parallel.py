@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import threading
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -36,9 +40,70 @@ def one_thread_worker() -> None:
     torch.set_num_threads(1)
 
 
+def import_in_background(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a daemon thread (e.g. the report's matplotlib and scipy while
+    worker processes search); a later ``import`` waits for it or finds them loaded, and an
+    import that fails here fails again there, with its error. Start it only once the worker
+    processes exist: a process forked in the middle of an import could hang on its lock."""
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the caller's own import reports it
+                return
+
+    thread = threading.Thread(target=run, name="import-in-background", daemon=True)
+    thread.start()
+    return thread
+
+
 def default_jobs() -> int:
     """Worker processes to use when the user does not say: the cores, at most 4."""
     return max(1, min(4, os.cpu_count() or 1))
+
+
+#: Seconds of work a batch of items sent to one worker aims at: long enough that the messages
+#: between the driver and the workers cost little, short enough that a finished item reaches
+#: the caller (e.g. the results store) soon after it finishes.
+BATCH_SECONDS = 0.2
+
+
+def _run_batch(fn: Callable[[T], R], batch: Sequence[T]) -> tuple[list[R], BaseException | None, float]:
+    """In a worker: apply ``fn`` to each item of ``batch`` until one fails; the results so far,
+    the failure (its worker traceback attached as a note) and the seconds spent."""
+    start = time.perf_counter()
+    results: list[R] = []
+    try:
+        for item in batch:
+            results.append(fn(item))
+    except Exception as exc:  # handed to the driver, raised there after the results before it
+        exc.add_note("in a worker process:\n" + traceback.format_exc().rstrip())
+        return results, exc, time.perf_counter() - start
+    return results, None, time.perf_counter() - start
+
+
+class _Batches:
+    """Consecutive batches of item positions, sized from the seconds per item measured so far:
+    one item each until a first batch returns, then about ``BATCH_SECONDS`` of work each, and
+    never more than an even share of what remains, so no worker idles at the end."""
+
+    def __init__(self, n: int, jobs: int) -> None:
+        self.next, self.n, self.jobs = 0, n, jobs
+        self.items_done, self.seconds = 0, 0.0
+
+    def record(self, items: int, seconds: float) -> None:
+        self.items_done += items
+        self.seconds += seconds
+
+    def take(self) -> list[int]:
+        size = 1
+        if self.items_done:
+            per_item = self.seconds / self.items_done
+            size = int(BATCH_SECONDS / per_item) if per_item > 0 else self.n
+            size = max(1, min(size, (self.n - self.next) // (2 * self.jobs)))
+        batch = list(range(self.next, min(self.n, self.next + size)))
+        self.next += len(batch)
+        return batch
 
 
 def parallel_map(
@@ -53,21 +118,46 @@ def parallel_map(
 
     ``jobs <= 1`` runs in this process, in order (``initializer`` is not called: the caller's
     thread settings stay). Otherwise a process pool of ``jobs`` workers, each started with
-    ``initializer``; ``fn`` and the items must be picklable. ``progress`` wraps the stream of
+    ``initializer``; ``fn`` and the items must be picklable. Items travel to the workers in
+    batches sized to about ``BATCH_SECONDS`` of work (one item at a time for slow items), so
+    that many quick items do not cost one message each. ``progress`` wraps the stream of
     finished items (e.g. ``tqdm``) and is called with ``total=len(items)``. An exception in
-    ``fn`` is raised here, after the pool is shut down.
+    ``fn`` is raised here once the items finished before it are yielded and the pool is shut down.
     """
     wrap = progress or (lambda it, **_: it)
     if jobs <= 1:
         for k in wrap(range(len(items)), total=len(items)):
             yield k, fn(items[k])
         return
+    yield from wrap(_pooled(fn, items, jobs, initializer), total=len(items))
+
+
+def _pooled(fn: Callable[[T], R], items: Sequence[T], jobs: int,
+            initializer: Callable[[], None] | None) -> Iterator[tuple[int, R]]:
+    batches = _Batches(len(items), jobs)
     with ProcessPoolExecutor(max_workers=jobs, initializer=initializer) as pool:
-        futures = {pool.submit(fn, item): k for k, item in enumerate(items)}
+        running: dict[Future, list[int]] = {}
+
+        def submit() -> None:
+            while len(running) < 2 * jobs and batches.next < batches.n:
+                positions = batches.take()
+                running[pool.submit(_run_batch, fn, [items[k] for k in positions])] = positions
+
         try:
-            for fut in wrap(as_completed(futures), total=len(futures)):
-                yield futures[fut], fut.result()
+            submit()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                errors = []
+                for fut in done:
+                    positions = running.pop(fut)
+                    results, error, seconds = fut.result()
+                    batches.record(len(results) + (error is not None), seconds)
+                    yield from zip(positions, results)
+                    errors += [error] if error is not None else []
+                if errors:
+                    raise errors[0]
+                submit()
         except BaseException:
-            for fut in futures:
+            for fut in running:
                 fut.cancel()
             raise

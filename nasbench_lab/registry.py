@@ -4,8 +4,9 @@ The core never imports a plugin at import time: a registry knows the dotted path
 (``"nasbench_lab.algorithms:REGISTRY"``) whose values are ``"module:attribute"`` strings, and imports an
 entry only when it is asked for. Adding an algorithm is one file plus one line in that mapping.
 
-Third-party packages add entries through the entry-point groups ``nasbench_lab.algorithms`` and
-``nasbench_lab.benchmarks`` (entry-point name = registry name, value = ``"module:attribute"``).
+Third-party packages add entries through the entry-point groups ``nasbench_lab.algorithms``,
+``nasbench_lab.benchmarks`` and ``nasbench_lab.cost_functions`` (entry-point name = registry name,
+value = ``"module:attribute"``).
 They are discovered and imported once, the first time a registry is used; a built-in name wins
 over a plug-in of the same name, and a plug-in that fails to import (or is not an algorithm /
 a benchmark) is skipped, with a ``PluginWarning`` naming it in both cases.
@@ -22,9 +23,10 @@ from .errors import UnknownNameError
 
 T = TypeVar("T")
 
-#: Entry-point groups read by ``ALGORITHMS`` and ``BENCHMARKS``.
+#: Entry-point groups read by ``ALGORITHMS``, ``BENCHMARKS`` and ``COST_FUNCTIONS``.
 ALGORITHM_GROUP = "nasbench_lab.algorithms"
 BENCHMARK_GROUP = "nasbench_lab.benchmarks"
+COST_FUNCTION_GROUP = "nasbench_lab.cost_functions"
 
 
 class PluginWarning(UserWarning):
@@ -32,7 +34,8 @@ class PluginWarning(UserWarning):
 
 
 def import_object(path: str) -> Any:
-    """Import ``"package.module:attribute"``."""
+    """Import ``"package.module:attribute"``: only for paths written in this code base (the
+    built-in tables); never for a string read from a data file, a declaration or a results folder."""
     module, _, attr = path.partition(":")
     obj = importlib.import_module(module)
     return getattr(obj, attr) if attr else obj
@@ -183,5 +186,13 @@ def _check_benchmark(name: str, obj: Any) -> str | None:
     return None
 
 
+def _check_cost_function(name: str, obj: Any) -> str | None:
+    return None if callable(obj) else f"{obj!r} is not callable (dataset -> {{cost: array by architecture index}})"
+
+
 ALGORITHMS: Registry[Any] = Registry("algorithm", "nasbench_lab.algorithms:REGISTRY", ALGORITHM_GROUP, _check_algorithm)
 BENCHMARKS: Registry[Any] = Registry("benchmark", "nasbench_lab.adapters:REGISTRY", BENCHMARK_GROUP, _check_benchmark)
+#: Functions ``dataset -> {cost name: array by architecture index}`` that a table declaration may
+#: name in ``"computed_costs"`` (a registered name, never an import path).
+COST_FUNCTIONS: Registry[Any] = Registry("cost function", "nasbench_lab.adapters:COST_FUNCTIONS", COST_FUNCTION_GROUP,
+                                         _check_cost_function)

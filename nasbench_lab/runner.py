@@ -11,14 +11,14 @@ import pandas as pd
 from .settings import Settings
 from .context import RunContext
 from .errors import BudgetExhausted, NasLabError
-from .loading import load_benchmark, resolve_algorithm
+from .loading import canonical_benchmark, load_benchmark, resolve_algorithm
 from .oracle import Oracle
 from .executors import Executor, LocalExecutor
 from .registry import ALGORITHMS
-from .store import ResultsStore
+from .store import ResultsStore, run_file_text
 from .trajectory import trajectory
 
-__all__ = ["RunConfig", "Task", "execute", "run_task"]
+__all__ = ["RunConfig", "Task", "execute", "run_for_store", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,9 @@ class RunConfig:
 
     def resolve(self) -> None:
         """Check every name and load every benchmark (in this process, before any run starts);
-        canonicalise dataset names and fill in default hyper-parameters."""
-        self.benchmarks = [(b, load_benchmark(b, d, self.settings).dataset) for b, d in self.benchmarks]
+        canonicalise benchmark names (a ``table:`` path made absolute) and dataset names, and fill in
+        default hyper-parameters."""
+        self.benchmarks = [(canonical_benchmark(b), load_benchmark(b, d, self.settings).dataset) for b, d in self.benchmarks]
         if len(set(self.benchmarks)) != len(self.benchmarks):
             raise NasLabError("the same benchmark and dataset are listed twice")
         for a in self.algorithms:
@@ -106,11 +107,15 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
     except BudgetExhausted:
         if not oracle.out_of_time:
             raise
-    frame = trajectory(oracle.history, bench)
-    frame["compute_seconds"] = oracle.compute_seconds  # compute outside queries (proxies, supernets)
-    for col, value in (("seed", task.seed), ("algorithm", task.algorithm), ("dataset", bench.dataset), ("benchmark", task.benchmark)):
-        frame.insert(0, col, value)
-    return frame
+    run = {"benchmark": task.benchmark, "dataset": bench.dataset, "algorithm": task.algorithm, "seed": task.seed}
+    # compute_seconds: compute outside queries (proxies, supernets)
+    return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds})
+
+
+def run_for_store(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> str:
+    """Run one task and give its run file's text: formatting it where the run ran (e.g. a
+    worker process) leaves the process that commits runs only the writing."""
+    return run_file_text(run_task(task, settings, on_query))
 
 
 def execute(
@@ -130,9 +135,9 @@ def execute(
     if executor is None:
         executor = LocalExecutor(jobs)
     if executor.in_process:
-        work = partial(run_task, settings=config.settings, on_query=on_query)
+        work = partial(run_for_store, settings=config.settings, on_query=on_query)
     else:
-        work = partial(run_task, settings=config.settings)
-    for k, frame in executor.map(work, tasks, progress=progress):
-        store.commit(tasks[k], frame)
+        work = partial(run_for_store, settings=config.settings)
+    for k, text in executor.map(work, tasks, progress=progress):
+        store.commit_text(tasks[k], text)
     return store.finish()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import NasLabError
+
 DATA_ENV = "NASBENCH_LAB_DATA"
 CACHE_ENV = "NASBENCH_LAB_CACHE"
 IMAGES_ENV = "NASBENCH_LAB_IMAGES"
@@ -15,6 +17,15 @@ FILE_ENVS = {
     "nats-sss": "NASBENCH_LAB_NATS_SSS",
     "dynamicnet/cifar10": "NASBENCH_LAB_CIFAR10",
 }
+#: Benchmarks whose files the official APIs unpickle in full (code can run): such a path is taken
+#: only from the command line or the environment, never from a results folder's ``config.json``.
+FULLY_UNPICKLED = ("nb201-official", "nats-tss", "nats-sss")
+
+
+def absolute(path: str | os.PathLike) -> Path:
+    """``path`` with ``~`` expanded, relative to the working directory made absolute (symbolic
+    links kept as given); an empty path stays empty (the loader says what is missing)."""
+    return Path(os.path.abspath(Path(path).expanduser())) if str(path) else Path(path)
 
 
 @dataclass(frozen=True)
@@ -44,15 +55,16 @@ class Settings:
         options: dict[str, dict[str, Any]] | None = None,
         image_dir: str | os.PathLike | None = None,
     ) -> "Settings":
-        """Settings from arguments, falling back on the environment variables."""
+        """Settings from arguments, falling back on the environment variables. Paths are made
+        absolute, so that ``config.json`` (``as_dict``) names them from any working directory."""
         data = data_dir or os.environ.get(DATA_ENV)
         cache = os.environ.get(CACHE_ENV)
         images = image_dir or os.environ.get(IMAGES_ENV)
-        found = {name: Path(os.environ[var]) for name, var in FILE_ENVS.items() if os.environ.get(var)}
-        found.update({k: Path(v) for k, v in (files or {}).items()})
-        kwargs = {"cache_dir": Path(cache)} if cache else {}
-        return cls(data_dir=Path(data) if data else None, files=found, options=dict(options or {}),
-                   image_dir=Path(images) if images else None, **kwargs)
+        found = {name: absolute(os.environ[var]) for name, var in FILE_ENVS.items() if os.environ.get(var)}
+        found.update({k: absolute(v) for k, v in (files or {}).items()})
+        kwargs = {"cache_dir": absolute(cache)} if cache else {}
+        return cls(data_dir=absolute(data) if data else None, files=found, options=dict(options or {}),
+                   image_dir=absolute(images) if images else None, **kwargs)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form; ``from_dict`` reads it back (options included)."""
@@ -66,7 +78,9 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
-        """The inverse of ``as_dict`` (e.g. a results directory's ``config.json``)."""
+        """The inverse of ``as_dict`` (e.g. a results directory's ``config.json``); a part of
+        the wrong shape is a ``NasLabError`` naming it."""
+        _check_shape(data)
         kwargs: dict[str, Any] = {}
         if data.get("cache_dir"):
             kwargs["cache_dir"] = Path(data["cache_dir"])
@@ -77,3 +91,17 @@ class Settings:
             image_dir=Path(data["image_dir"]) if data.get("image_dir") else None,
             **kwargs,
         )
+
+
+def _check_shape(data: Any) -> None:
+    """Refuse settings read from a file (``config.json``) whose parts have the wrong JSON type."""
+    if not isinstance(data, dict):
+        raise NasLabError(f"settings must be a JSON object, got {type(data).__name__}")
+    for key in ("data_dir", "cache_dir", "image_dir"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise NasLabError(f"settings.{key} must be a path (a string), got {data[key]!r}")
+    files, options = data.get("files") or {}, data.get("options") or {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise NasLabError(f"settings.files must map benchmark names to paths, got {files!r}")
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise NasLabError(f"settings.options must map benchmark names to {{option: value}} objects, got {options!r}")

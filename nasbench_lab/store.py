@@ -32,13 +32,16 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .csv_text import frame_csv
 from .errors import NasLabError
 from .trajectory import COLUMNS
 
 RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
 SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
-VOLATILE = ("command", "created", "python", "numpy")  # config.json fields not compared by --resume
+# config.json fields not compared by --resume: the command line, the date, and the package
+# versions (recorded, not enforced; ``data_files`` checksums are compared: a changed file is refused)
+VOLATILE = ("command", "created", "python", "numpy", "versions")
 MANIFEST_FORMAT = 1
 
 
@@ -47,19 +50,32 @@ def _json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def write_atomic(path: Path, text: str) -> None:
+def sync_directory(directory: Path) -> None:
+    """Flush a directory's entries (renames, new files) to disk."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same directory and a rename:
-    a reader (or a process killed meanwhile) sees the old file or the new one, never a part."""
+    a reader (or a process killed meanwhile) sees the old file or the new one, never a part.
+    ``durable``: flush the file, then the rename, to disk (survives a power cut too)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", newline="") as fh:
             fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if durable:
+        sync_directory(path.parent)
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -92,6 +108,19 @@ def config_differences(stored: dict, new: dict) -> list[str]:
     a = _flat({k: v for k, v in _json(stored).items() if k not in VOLATILE})
     b = _flat({k: v for k, v in _json(new).items() if k not in VOLATILE})
     return [k for k in list(b) + [k for k in a if k not in b] if a.get(k, KeyError) != b.get(k, KeyError)]
+
+
+def run_file_text(frame: pd.DataFrame) -> str:
+    """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them."""
+    return frame_csv(frame, RUN_COLUMNS)
+
+
+def _has_rows(path: Path) -> bool:
+    """A run file is there and not empty (an empty one is a run lost in a power cut)."""
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _describe(entry: dict) -> str:
@@ -166,16 +195,17 @@ class ResultsStore:
             raise
 
     def _prepare(self, config: Any, overwrite: bool, resume: bool) -> None:
+        from .provenance import record  # versions and data-file checksums
+
         meta = {**config.to_dict(), "command": sys.argv, "python": platform.python_version(),
-                "numpy": np.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "numpy": np.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **record(config)}
         self.entries = [run_entry(t) for t in config.tasks()]
         if not self.holds_results():
             self._layout(self.out, meta)
             return
         if resume:
-            self._check_resumable(config)
-            self._clean_temporaries()
-            self._write_manifest(complete=False)
+            self._check_resumable(meta)  # same configuration, so the manifest stays as it is:
+            self._clean_temporaries()  # a complete store stays complete while it is re-exported
             return
         if not overwrite:
             raise NasLabError(f"{self.out} already exists and holds results: choose another --out, "
@@ -187,7 +217,7 @@ class ResultsStore:
         write_atomic(directory / "config.json", json.dumps(meta, indent=2, default=str) + "\n")
         self._write_manifest(complete=False, directory=directory)
 
-    def _check_resumable(self, config: Any) -> None:
+    def _check_resumable(self, meta: dict) -> None:
         if not self.manifest_path.is_file() or not (self.out / "config.json").is_file():
             raise NasLabError(f"{self.out} was not written by a resumable store (no manifest.json): "
                               "choose another --out or pass --overwrite")
@@ -195,7 +225,12 @@ class ResultsStore:
             stored = json.loads((self.out / "config.json").read_text())
         except (OSError, ValueError) as exc:
             raise NasLabError(f"cannot read {self.out / 'config.json'}: {exc}") from None
-        diff = config_differences(stored, config.to_dict())
+        diff = config_differences(stored, meta)
+        files = [k.partition(".")[2] for k in diff if k.startswith("data_files.")]
+        if files and len(files) == len(diff):  # same options, other data: name the file
+            more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+            raise NasLabError(f"cannot --resume {self.out}: data file {files[0]}{more} differs from the one its "
+                              "runs read (SHA-256 in config.json); restore it, or use another --out or --overwrite")
         if diff:
             shown = ", ".join(diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
             raise NasLabError(f"cannot --resume {self.out}: the configuration differs from the stored one "
@@ -236,35 +271,58 @@ class ResultsStore:
         return self.run_dir / run_entry(task)["file"]
 
     def is_done(self, task: Any) -> bool:
-        return self._path(task).is_file()
+        return _has_rows(self._path(task))
 
     def missing(self, tasks: Iterable[Any]) -> list[Any]:
         return [t for t in tasks if not self.is_done(t)]
 
     def commit(self, task: Any, frame: pd.DataFrame) -> None:
-        """Store one finished run atomically."""
-        write_atomic(self._path(task), frame[RUN_COLUMNS].to_csv(index=False))
+        """Store one finished run atomically (see ``commit_text``)."""
+        self.commit_text(task, run_file_text(frame))
+
+    def commit_text(self, task: Any, text: str) -> None:
+        """Store one finished run atomically, given its ``run_file_text`` (which a worker
+        process can make): written to a temporary file renamed into place. Not flushed to
+        disk one by one (that would cost milliseconds per run): a killed process loses
+        nothing, and ``finish`` flushes the whole export; after a power cut a run file may be
+        lost or empty, and ``--resume`` reruns it."""
+        write_atomic(self._path(task), text, durable=False)
 
     def finish(self) -> pd.DataFrame:
-        """Export every expected run as ``runs.csv`` in a fixed order, then mark the store
-        complete. The rows are those the run files hold, parsed once as one table."""
-        absent = [e for e in self.entries if not (self.run_dir / e["file"]).is_file()]
+        """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
+        the store complete; return the rows. Each run file holds one run in query order, so
+        the export is the run files' rows joined in run order, parsed once for the caller."""
+        absent = [e for e in self.entries if not _has_rows(self.run_dir / e["file"])]
         if absent:
             raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
+        os.sync()  # run files are committed without a flush each: one flush for all before "complete"
+        keys = [(e["benchmark"], e["dataset"], e["algorithm"], int(e["seed"])) for e in self.entries]
+        unique = len(set(keys)) == len(keys)
+        order = sorted(range(len(keys)), key=keys.__getitem__) if unique else range(len(keys))
         header, body = None, []
-        for entry in self.entries:
-            text = (self.run_dir / entry["file"]).read_text()
-            first, _, rest = text.partition("\n")
+        for k in order:
+            path = self.run_dir / self.entries[k]["file"]
+            first, _, rest = path.read_text().partition("\n")
             if header is None:
                 header = first
             elif first != header:
-                raise NasLabError(f"{self.run_dir / entry['file']} has other columns than the other runs")
+                raise NasLabError(f"{path} has other columns than the other runs")
             body.append(rest)
-        frame = pd.read_csv(io.StringIO(header + "\n" + "".join(body)), keep_default_na=False, na_values=[""])
-        frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
-        write_atomic(self.runs, frame.to_csv(index=False))
+        text = (header or "") + "\n" + "".join(body)
+        frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+        if not unique:  # two runs share a key: sort their rows together, as pandas orders them
+            frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+            text = frame.to_csv(index=False)
+        write_atomic(self.runs, text)
+        self._record_rows(frame)
         self._write_manifest(complete=True)
         return frame
+
+    def _record_rows(self, frame: pd.DataFrame) -> None:
+        """Note each run's query count in its manifest entry: ``report`` checks ``runs.csv`` against it."""
+        sizes = {(str(b), str(d), str(a), int(s)): int(n) for (b, d, a, s), n in frame.groupby(RUN_KEYS).size().items()}
+        for entry in self.entries:
+            entry["rows"] = sizes[(str(entry["benchmark"]), str(entry["dataset"]), str(entry["algorithm"]), int(entry["seed"]))]
 
     def load(self) -> pd.DataFrame:
         return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
@@ -300,3 +358,28 @@ def check_results(results: Path, runs: pd.DataFrame | None = None) -> None:
         if extra:
             what.append(f"{len(extra)} runs not in the manifest")
         raise NasLabError(f"{results / 'runs.csv'} does not match {path}: {'; '.join(what)}")
+    _check_run_rows(results, runs, entries, _stored_budget(results))
+
+
+def _stored_budget(results: Path) -> int | None:
+    try:
+        return int(json.loads((results / "config.json").read_text())["budget"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_run_rows(results: Path, runs: pd.DataFrame, entries: list[dict], budget: int | None) -> None:
+    """Every run holds queries 1..n, n at most the budget and, when the manifest recorded it
+    at export, exactly the n it recorded."""
+    recorded = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])): e.get("rows")
+                for e in entries}
+    for key, group in runs.groupby(RUN_KEYS, sort=False):
+        key = (str(key[0]), str(key[1]), str(key[2]), int(key[3]))
+        queries = group["query"].to_numpy()
+        n = len(queries)
+        expected = recorded.get(key)
+        if (not np.array_equal(np.sort(queries), np.arange(1, n + 1))
+                or (budget is not None and n > budget) or (expected is not None and n != expected)):
+            want = f"{expected} queries" if expected is not None else f"queries 1..n, n <= budget {budget}"
+            raise NasLabError(f"{results / 'runs.csv'}: run {'/'.join(key[:2])} {key[2]} seed {key[3]} holds "
+                              f"{n} rows, not {want}: the file was altered; rerun or restore it")

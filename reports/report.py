@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasbench_lab.settings import CACHE_ENV, Settings
+from nasbench_lab.settings import CACHE_ENV, FULLY_UNPICKLED, Settings
 from nasbench_lab.errors import NasLabError
 
 #: Costs drawn against the report metric, when the benchmark has them: FLOPs, parameters, and one
 #: latency (the Pixel 3's where there are several devices, else the benchmark's own).
 DEFAULT_PARETO_COSTS = ("flops_m", "params_m", ("latency_ms:pixel3", "latency_ms"))
+#: Columns of ``runs.csv`` that must hold numbers (NaN allowed, e.g. the regret of a live benchmark).
+NUMERIC_COLUMNS = ("seed", "query", "search_metric", "report_metric", "best_search_metric", "best_report_metric", "regret")
 
 
 def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
@@ -33,23 +35,47 @@ def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
         raise NasLabError(f"{runs_path} lacks columns: {', '.join(sorted(needed - set(runs.columns)))}")
     if runs.empty:
         raise NasLabError(f"{runs_path} holds no runs")
+    for column in NUMERIC_COLUMNS:
+        if column in runs.columns:
+            bad = pd.to_numeric(runs[column], errors="coerce").isna() & runs[column].notna()
+            if bad.any():
+                raise NasLabError(f"{runs_path} line {int(bad.to_numpy().argmax()) + 2}: column {column!r} "
+                                  f"holds {runs[column][bad].iloc[0]!r}, not a number")
     check_results(results, runs)  # exactly the runs the manifest expects
-    config = {}
-    if (results / "config.json").is_file():
-        config = json.loads((results / "config.json").read_text())
-    return runs, config
+    return runs, read_config(results / "config.json")
+
+
+def read_config(path: Path) -> dict:
+    """A results directory's ``config.json`` (``{}`` when there is none); a file that is not
+    JSON, or whose settings have the wrong shape, is a one-line ``NasLabError``."""
+    if not path.is_file():
+        return {}
+    try:
+        config = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise NasLabError(f"cannot read {path}: {exc}") from None
+    if not isinstance(config, dict):
+        raise NasLabError(f"{path} is not a run configuration: expected a JSON object, got {type(config).__name__}")
+    try:
+        Settings.from_dict(config.get("settings") or {})
+    except NasLabError as exc:
+        raise NasLabError(f"invalid {path}: {exc}") from None
+    return config
 
 
 def run_settings(config: dict, here: Settings) -> Settings:
     """The settings a run was made with (``config.json``), so that a report evaluates its
     benchmarks exactly as the run did (a live benchmark's recipe options included). Where the
     report is made now may differ: a data directory, files, image directory or options given
-    now (``here``) win, and so does ``$NASBENCH_LAB_CACHE``."""
+    now (``here``) win, and so does ``$NASBENCH_LAB_CACHE``. The official files that are
+    unpickled in full (``FULLY_UNPICKLED``) come only from ``here``: a results folder someone
+    sent you never chooses a file to unpickle."""
     recorded = Settings.from_dict(config.get("settings") or {})
+    files = {k: v for k, v in recorded.files.items() if k not in FULLY_UNPICKLED}
     return dataclasses.replace(
         recorded,
         data_dir=here.data_dir or recorded.data_dir,
-        files={**recorded.files, **here.files},
+        files={**files, **here.files},
         options={**recorded.options, **{k: {**recorded.options.get(k, {}), **v} for k, v in here.options.items()}},
         image_dir=here.image_dir or recorded.image_dir,
         cache_dir=here.cache_dir if os.environ.get(CACHE_ENV) else recorded.cache_dir,

@@ -4,6 +4,8 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+from nasbench_lab.errors import NasLabError
+
 COLUMN_WIDTH = 3.5  # inches, a single column of a two-column paper
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442",
            "#8C564B", "#7F7F7F"]
@@ -31,6 +33,21 @@ def pyplot():
         "pdf.fonttype": 42,
     })
     return plt
+
+
+def figure_formats(text: str, flag: str = "--formats") -> tuple[str, ...]:
+    """``png,pdf`` -> ("png", "pdf"), each a format matplotlib writes; a typo is a one-line error
+    listing the formats there are."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    known = FigureCanvasBase.get_supported_filetypes()
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    if not formats:
+        raise NasLabError(f"{flag} lists no figure format: {text!r}")
+    for fmt in formats:
+        if fmt not in known:
+            raise NasLabError(f"{flag}: unknown figure format {fmt!r}; choose from: {', '.join(sorted(known))}")
+    return formats
 
 
 def save(fig, stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:

@@ -2,6 +2,8 @@
 context instead of patches, and reports made with the run's own settings."""
 from __future__ import annotations
 
+import sys
+
 import re
 import tomllib
 from pathlib import Path
@@ -124,5 +126,9 @@ def test_experiment_scripts_import(script):
 
     spec = importlib.util.spec_from_file_location(f"experiment_{script[:-3]}", REPO / "experiments" / script)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module  # as when run as a script (dataclasses look their module up)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
     assert callable(getattr(module, "main", None))

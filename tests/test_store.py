@@ -189,3 +189,24 @@ def test_run_file_names_are_safe_for_table_benchmarks():
                                   params=(("population_size", 11),), seed=3))
     assert "/" not in a["file"] and ":" not in a["file"] and " " not in a["file"]
     assert a["file"].startswith("table-data-x-y-decl.json__cifar10__re__seed3__") and a["file"] != b["file"]
+
+
+def test_report_refuses_a_runs_csv_with_rows_cut_from_a_run(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert leaderboard(out, *SMALL) == 0
+    runs = pd.read_csv(out / "runs.csv")
+    cut = runs.drop(index=runs.index[(runs["algorithm"] == "re") & (runs["seed"] == 2) & (runs["query"] > 15)])
+    cut.to_csv(out / "runs.csv", index=False)  # every run still present, one of them short
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "re seed 2 holds 15 rows" in err and "\n" not in err
+
+
+def test_resuming_a_complete_store_keeps_it_complete(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert leaderboard(out, *SMALL) == 0
+    manifest = (out / "manifest.json").read_bytes()
+    assert leaderboard(out, *SMALL, "--resume") == 0
+    assert (out / "manifest.json").read_bytes() == manifest
+    assert json.loads(manifest)["complete"] is True

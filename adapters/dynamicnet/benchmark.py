@@ -176,6 +176,7 @@ SPEC = BenchmarkSpec(
     description="DynamicNet MLPs and small CNNs, trained live on CPU (results cached in SQLite)",
     datasets=DATASETS,
     load=load,
+    options=(*Recipe.fields(), *EXTRA_OPTIONS),
     search_metric="valid_acc",
     report_metric="test_acc",
     costs=COSTS,

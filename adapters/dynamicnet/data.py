@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -137,6 +139,6 @@ def tensors_data(path: str) -> ClassificationData:
             arrays = [f[k] for k in keys]
     except FileNotFoundError:
         raise BenchmarkFileError(f"tensors file not found: {path}") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:  # truncated or not an .npz
         raise BenchmarkFileError(f"cannot read tensors file {path}: {exc}") from None
     return from_arrays("tensors", *arrays)

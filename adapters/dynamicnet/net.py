@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import os
 import zipfile
+import zlib
 from typing import Sequence
 
 import numpy as np
@@ -278,7 +279,7 @@ class DynamicNet(nn.Module):
                 arrays = {k: data[k] for k in ("A", "X", "W", "format_version", "vocab", "params")}
         except FileNotFoundError:
             raise NetFileError(f"DynamicNet file not found: {path}") from None
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
             raise NetFileError(f"cannot read DynamicNet file {path}: {exc}") from None
         version = int(arrays["format_version"])
         if version != FORMAT_VERSION:

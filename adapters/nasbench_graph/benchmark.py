@@ -3,7 +3,8 @@
 Data comes from the PyPI package ``nas-bench-graph`` (module ``nas_bench_graph``): its
 ``light_read(dataset)`` returns ``{valid_hash: {'valid_perf', 'perf', 'latency', 'para'}}``,
 keyed by the canonical table key of ``canonical``. Only ``nas_bench_graph.readbench`` is used
-here; it does not import torch. Every dataset's table covers ``space.space_for(dataset)``
+here; it does not import torch. Trust: ``light_read`` unpickles (plain ``pickle.load``) the data
+files installed with the package (``light/<dataset>.bench``), never a file a user names. Every dataset's table covers ``space.space_for(dataset)``
 (proteins: the 2,021 architectures over ``PROTEINS_OPS``).
 
 Metrics: ``valid_perf`` (search) and ``perf`` (report) are the package's validation and test
@@ -16,6 +17,7 @@ seeds).
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +52,14 @@ def _read_table(dataset: str) -> dict:
     if not isinstance(table, dict):
         raise BenchmarkFileError(f"nas-bench-graph table for {dataset!r} is a {type(table).__name__}, expected a dict")
     return table
+
+
+def table_file(dataset: str) -> Path:
+    """The package's data file that ``light_read(dataset)`` unpickles (for the checksums)."""
+    package()
+    from nas_bench_graph import readbench
+
+    return Path(readbench.__file__).absolute().parent / "light" / f"{dataset}.bench"
 
 
 @lru_cache(maxsize=None)
@@ -96,6 +106,7 @@ def load(dataset: str, settings: Settings) -> TabularBenchmark:
         report_metric="perf",
         costs=COSTS,
         note=NOTE + ("; " + PROTEINS_NOTE if dataset == "proteins" else ""),
+        files=[table_file(dataset)],
     )
 
 

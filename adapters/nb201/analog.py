@@ -2,8 +2,9 @@
 
 The wheel's ``data.anb`` is a pickle of ``{6-tuple: Architecture}``. Its ``__init__`` imports
 ``pkg_resources`` (gone from current setuptools), so the pickle is read here with an unpickler
-that maps the wheel's two classes to plain stand-ins. Its tuples use the operation order
-(skip_connect, none, nor_conv_3x3, nor_conv_1x1, avg_pool_3x3) and the edge order
+that maps the wheel's two classes to plain stand-ins and refuses every other global (the file
+may also be given with ``--benchmark-file nb201-analog=PATH``). Its tuples use the operation
+order (skip_connect, none, nor_conv_3x3, nor_conv_1x1, avg_pool_3x3) and the edge order
 (0->1, 0->2, 0->3, 1->2, 1->3, 2->3).
 
 The table has one accuracy per cell (``baseline_accuracy`` tracks NB201's 200-epoch CIFAR-10
@@ -21,6 +22,7 @@ import numpy as np
 from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError
+from nasbench_lab.table_cache import cached_tabular
 
 from .space import EDGES, OPS, NB201Space
 
@@ -38,12 +40,16 @@ class _Record:
 
 
 class _Unpickler(pickle.Unpickler):
+    """Builds dicts, tuples, numbers, strings and ``_Record``s: the wheel's two classes are its
+    only globals. Any other global (a function such as ``os.system`` or ``builtins.eval``, any
+    other class) is refused, so a data file given with ``--benchmark-file`` runs no code."""
+
+    CLASSES = {("analognasbench.data", "Architecture"), ("analognasbench.data", "DriftMeasurement")}
+
     def find_class(self, module: str, name: str):
-        if module.startswith("analognasbench") and name in ("Architecture", "DriftMeasurement"):
+        if (module, name) in self.CLASSES:
             return _Record
-        if module in ("builtins", "collections", "copyreg", "numpy", "numpy.core.multiarray", "numpy._core.multiarray"):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"unexpected class {module}.{name} in analog-nasbench data")
+        raise pickle.UnpicklingError(f"unexpected object {module}.{name} in analog-nasbench data")
 
 
 def default_path() -> Path:
@@ -85,10 +91,19 @@ def load_arrays(path: str) -> dict[str, np.ndarray]:
 
 
 def load(dataset: str, settings: Settings) -> TabularBenchmark:
+    """The benchmark from its converted cache (``nasbench_lab.table_cache``), else built."""
+    path = Path(settings.files.get("nb201-analog", default_path()))
+    return cached_tabular(lambda: build(dataset, path), name="nb201-analog", dataset=dataset,
+                          space=NB201Space(), sources=[path], recipe="analog-nasbench data.anb + NB201 costs",
+                          cache_dir=settings.cache_dir)
+
+
+def build(dataset: str, path: Path) -> TabularBenchmark:
+    """Read the wheel's pickle and compute the costs (imports torch for the cost network)."""
     from .costs import cost_arrays  # params_m, flops_m computed from the NB201 network
 
     costs = cost_arrays(dataset)
-    arrays = {**load_arrays(str(settings.files.get("nb201-analog", default_path()))), **costs}
+    arrays = {**load_arrays(str(path)), **costs}
     return TabularBenchmark(
         name="nb201-analog",
         dataset=dataset,
@@ -98,6 +113,7 @@ def load(dataset: str, settings: Settings) -> TabularBenchmark:
         report_metric="baseline_accuracy",
         costs=tuple(costs),
         note=NOTE,
+        files=[path],
     )
 
 

@@ -11,17 +11,24 @@ from nasbench_lab.settings import Settings
 from nasbench_lab.errors import TableError
 from nasbench_lab.space import Arch
 
-from .convert import COSTS, DATASETS, PROTOCOL, SEARCH_METRIC, OfficialSource, load_tables
+from .convert import COSTS, DATASETS, PICKLE_EXT, PROTOCOL, SEARCH_METRIC, OfficialSource, cache_path, load_tables
 
 
 class OfficialBenchmark(TabularBenchmark):
     """A ``TabularBenchmark`` converted from an official file; knows the official indices."""
 
-    def __init__(self, *, official_index: np.ndarray, path: Path, **kwargs) -> None:
+    def __init__(self, *, official_index: np.ndarray, path: Path, cache: Path | None = None, **kwargs) -> None:
+        self.path = Path(path)
+        self.cache = Path(cache) if cache is not None else None
         super().__init__(**kwargs)
         self.official_index = np.asarray(official_index, dtype=np.int64)
         self.official_index.setflags(write=False)
-        self.path = Path(path)
+
+    def data_files(self) -> list[Path]:
+        """The official file (for a fast-mode directory its ``meta`` file) and the converted
+        cache the arrays were read from, where they exist."""
+        official = self.path if self.path.is_file() else self.path / f"meta.{PICKLE_EXT}"
+        return [f for f in (official, self.cache) if f is not None and f.is_file()]
 
     def official_index_of(self, arch: Arch) -> int:
         """The index of ``arch`` in the official file (``api.arch(i)``), -1 if it is not listed."""
@@ -64,6 +71,7 @@ def load(source: OfficialSource, dataset: str, settings: Settings) -> OfficialBe
         note=note,
         official_index=table["official_index"],
         path=path,
+        cache=cache_path(source, path, dataset, settings),
     )
 
 

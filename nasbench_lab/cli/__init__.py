@@ -18,8 +18,27 @@ from .args import add_common
 COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor"]
 
 
+class UsageError(NasLabError):
+    """A command line argparse refuses (unknown option, a word where a number belongs)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one-line ``UsageError``s, like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line (a reason quoted from a library may hold line breaks)."""
+    return " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
+    from nasbench_lab.provenance import lab_version
+
+    parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
+    parser.add_argument("--version", action="version", version=f"nasbench-lab {lab_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{module}").register(sub, add_common)
@@ -27,11 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except NasLabError as exc:
-        print(f"nasbench-lab: error: {exc}", file=sys.stderr)
+        print(f"nasbench-lab: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nasbench-lab: interrupted; runs finished so far are kept", file=sys.stderr)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+from pathlib import Path
 from typing import Any, Sequence
 
 from nasbench_lab.settings import IMAGES_ENV, Settings
@@ -24,19 +27,67 @@ def add_common(p: argparse.ArgumentParser) -> None:
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``20`` -> 0..19; ``3,7,9`` -> those seeds; ``100-199`` -> that inclusive range."""
+    """``20`` -> 0..19; ``3,7,9`` -> those seeds; ``100-199`` -> that inclusive range. Seeds are
+    whole numbers >= 0, each listed once; a range runs upwards."""
+    body = text.strip()
+    span = re.fullmatch(r"\s*(-?\d+)\s*-\s*(-?\d+)\s*", body)
     try:
-        if "," in text:
-            return [int(s) for s in text.split(",") if s.strip()]
-        if "-" in text.strip("-"):
-            lo, hi = text.split("-", 1)
-            return list(range(int(lo), int(hi) + 1))
-        n = int(text)
+        if "," in body:
+            seeds = [int(s) for s in body.split(",") if s.strip()]
+        elif span:
+            lo, hi = int(span[1]), int(span[2])
+            if lo > hi:
+                raise NasLabError(f"--seeds range {lo}-{hi} runs backwards: write {hi}-{lo}")
+            seeds = list(range(lo, hi + 1))
+        else:
+            n = int(body)
+            if n < 1:
+                raise NasLabError(f"--seeds must be a count of at least 1, got {n}")
+            return list(range(n))
     except ValueError:
         raise NasLabError(f"--seeds expects a count, a list like 1,2,3 or a range like 0-19; got {text!r}") from None
-    if n < 1:
-        raise NasLabError(f"--seeds must be at least 1, got {n}")
-    return list(range(n))
+    if not seeds:
+        raise NasLabError(f"--seeds lists no seed: {text!r}")
+    negative = [s for s in seeds if s < 0]
+    if negative:
+        raise NasLabError(f"--seeds must be whole numbers >= 0, got {negative[0]} in {text!r}")
+    twice = sorted({s for s in seeds if seeds.count(s) > 1})
+    if twice:
+        raise NasLabError(f"--seeds lists seed {', '.join(map(str, twice))} more than once: {text!r}")
+    return seeds
+
+
+def output_dir(path: str | os.PathLike, flag: str = "--out") -> Path:
+    """Create directory ``path`` (and its parents) to write into, or a one-line error saying
+    why it cannot be: a file in the way, a parent that cannot be created, no write permission."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NasLabError(f"{flag} {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NasLabError(f"cannot create the {flag} directory {path}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise NasLabError(f"{flag} directory {path} is not writable")
+    return path
+
+
+def parse_names(text: str, flag: str) -> list[str]:
+    """``a,b,c`` -> ["a", "b", "c"]; an empty list, or a name listed twice, is a one-line error."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise NasLabError(f"{flag} lists no name: {text!r}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise NasLabError(f"{flag} lists {', '.join(twice)} more than once")
+    return names
+
+
+def check_jobs(jobs: int) -> int:
+    """``--jobs``: at least one worker process."""
+    if jobs < 1:
+        raise NasLabError(f"--jobs must be at least 1, got {jobs}")
+    return jobs
 
 
 def parse_dotted(items: Sequence[str], flag: str, owner: str) -> dict[str, dict[str, Any]]:
@@ -77,7 +128,9 @@ def resolve_benchmarks(items: list[str] | None, dataset: str | None) -> list[tup
     from nasbench_lab.loading import benchmark_spec
 
     if items:
-        names = [split_benchmark(i) for entry in items for i in entry.split(",") if i]
+        names = [split_benchmark(i.strip()) for entry in items for i in entry.split(",") if i.strip()]
+        if not names:
+            raise NasLabError(f"--benchmark lists no benchmark: {','.join(items)!r}")
         return [(b, d or dataset) for b, d in names]
     defaults = [split_benchmark(i) for i in DEFAULT_BENCHMARKS]
     if dataset is None:

@@ -9,9 +9,9 @@ from .args import add_common, settings_from, split_benchmark
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from nasbench_lab.registry import ALGORITHMS, BENCHMARKS
+    from nasbench_lab.registry import ALGORITHMS, BENCHMARKS, COST_FUNCTIONS
 
-    info: dict[str, Any] = {"benchmarks": [], "algorithms": []}
+    info: dict[str, Any] = {"benchmarks": [], "algorithms": [], "cost_functions": COST_FUNCTIONS.names()}
     for name in BENCHMARKS.names():
         if name.endswith(":"):
             continue
@@ -23,7 +23,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         })
     for name in ALGORITHMS.names():
         cls = ALGORITHMS.get(name)
-        info["algorithms"].append({"name": name, "summary": cls.summary(), "hyperparameters": cls.hyperparameters()})
+        info["algorithms"].append({"name": name, "summary": cls.summary(), "hyperparameters": cls.hyperparameters(),
+                                   "ranges": {k: r.describe() for k, r in cls.ranges().items()}})
     if args.json:
         print(json.dumps(info, default=str))
         return 0
@@ -37,10 +38,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         if b["needs"]:
             print(f"      needs: {b['needs']}")
     print("  table:<declaration.json>: any CSV/Parquet table mapped by a JSON declaration")
+    print(f"      computed_costs (registered cost functions): {', '.join(info['cost_functions'])}")
     print("\nAlgorithms (use --algorithms a,b,c; --param NAME.HYPERPARAMETER=VALUE):")
     for a in info["algorithms"]:
-        hp = ", ".join(f"{k}={v!r}" for k, v in a["hyperparameters"].items()) or "none"
-        print(f"  {a['name']}: {a['summary']}\n      {hp}")
+        print(f"  {a['name']}: {a['summary']}")
+        for k, v in a["hyperparameters"].items():
+            print(f"      {k}={v!r}  ({a['ranges'][k]})")
+        if not a["hyperparameters"]:
+            print("      no hyper-parameters")
     return 0
 
 

@@ -5,13 +5,13 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.executors import EXECUTORS, make_executor
 
 from .args import (
-    DEFAULT_BENCHMARKS, add_common, json_safe, parse_params, parse_seeds, resolve_benchmarks, settings_from,
+    DEFAULT_BENCHMARKS, add_common, check_jobs, json_safe, output_dir, parse_names, parse_params, parse_seeds,
+    resolve_benchmarks, settings_from,
 )
 
 DEFAULT_ALGORITHMS = "random,re,sa"
@@ -32,21 +32,23 @@ def _query_bar(config, runs: int, in_process: bool, no_progress: bool):
                 file=sys.stderr, disable=None, leave=False, position=1)
 
 
+REPORT_MODULES = ("nasbench_lab.reports.figures", "nasbench_lab.reports.leaderboard", "matplotlib.pyplot")
+
+
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from nasbench_lab.loading import load_benchmark
-    from nasbench_lab.reports.figures import regret_figure
-    from nasbench_lab.reports.leaderboard import write_leaderboard
     from nasbench_lab.runner import RunConfig
     from nasbench_lab.store import ResultsStore
 
     start = time.perf_counter()
     if args.budget < 1:
         raise NasLabError(f"--budget must be at least 1 query, got {args.budget}")
+    check_jobs(args.jobs)
     if args.time_budget is not None and not args.time_budget > 0:
         raise NasLabError(f"--time-budget must be a number of seconds > 0, got {args.time_budget}")
     config = RunConfig(
         benchmarks=resolve_benchmarks(args.benchmark, args.dataset),  # type: ignore[arg-type]
-        algorithms=[a for a in args.algorithms.split(",") if a],
+        algorithms=parse_names(args.algorithms, "--algorithms"),
         budget=args.budget,
         seeds=parse_seeds(args.seeds),
         params=parse_params(args.param or []),
@@ -65,11 +67,18 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         raise NasLabError("--resume needs the --out of the results to finish")
     executor = make_executor(args.executor, args.jobs, args.address)  # Ray installed? (not started yet)
     config.resolve()  # every name and hyper-parameter checked before any old result is touched
-    out = Path(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
     executor.start()  # join (or start) Ray before anything is written
+    try:
+        out = output_dir(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
+    except BaseException:
+        executor.close()
+        raise
     with executor, ResultsStore(out) as store:
         store.prepare(config, overwrite=args.overwrite, resume=args.resume)
         runs = _run(config, store, args, executor)
+        from nasbench_lab.reports.figures import regret_figure
+        from nasbench_lab.reports.leaderboard import write_leaderboard
+
         notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
         summary, markdown, _ = write_leaderboard(runs, out, notes)
         regret_figure(runs, out / "regret", formats=("png",))
@@ -89,6 +98,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 def _run(config, store, args, executor):
     """Run the tasks the store lacks, with progress bars unless ``--no-progress``."""
+    from nasbench_lab.parallel import import_in_background
     from nasbench_lab.runner import execute
 
     progress = None
@@ -98,6 +108,8 @@ def _run(config, store, args, executor):
         def progress(it, total):
             return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
 
+    if not executor.in_process:  # import the report's modules while the workers search
+        progress = _first_then(progress, lambda: import_in_background(*REPORT_MODULES))
     query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
     try:
         return execute(config, store, executor=executor, progress=progress,
@@ -105,6 +117,18 @@ def _run(config, store, args, executor):
     finally:
         if query_bar is not None:
             query_bar.close()
+
+
+def _first_then(progress, action):
+    """A progress wrapper that calls ``action`` once the first item is in (the worker
+    processes exist by then), then passes the items on (through ``progress`` if given)."""
+    def wrap(it, total):
+        for n, item in enumerate(progress(it, total=total) if progress else it):
+            if n == 0:
+                action()
+            yield item
+
+    return wrap
 
 
 def register(sub, common=add_common) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, parse_dotted, parse_seeds, settings_from, split_benchmark
+from .args import add_common, check_jobs, output_dir, parse_dotted, parse_names, parse_seeds, settings_from, split_benchmark
 
 DEFAULT_PREDICTORS = "gin,mlp,gbdt"
 DEFAULT_SIZES = "20,50,100,200,500,1000"
@@ -30,12 +30,13 @@ def cmd_predictor(args: argparse.Namespace) -> int:
     from nasbench_lab.reports.predictor_study import write_results
 
     start = time.perf_counter()
+    check_jobs(args.jobs)
     name, dataset = split_benchmark(args.benchmark)
     config = StudyConfig(
         benchmark=name,
         dataset=dataset or args.dataset,
         target=args.target,
-        predictors=[p for p in args.predictors.split(",") if p],
+        predictors=parse_names(args.predictors, "--predictors"),
         train_sizes=_ints(args.train_sizes, "--train-sizes"),
         seeds=parse_seeds(args.seeds),
         test_size=args.test_size,
@@ -55,6 +56,7 @@ def cmd_predictor(args: argparse.Namespace) -> int:
     out = Path(args.out or time.strftime("results/predictor-%Y%m%d-%H%M%S"))
     if (out / "runs.csv").exists() and not args.overwrite:
         raise NasLabError(f"{out / 'runs.csv'} already exists: choose another --out or pass --overwrite")
+    output_dir(out)
     runs = run_study(config, jobs=args.jobs, progress=progress)
     result = write_results(out, config, runs, overwrite=True)
     if args.json:

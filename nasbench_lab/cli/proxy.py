@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.parallel import default_jobs
 
-from .args import add_common, settings_from, split_benchmark
+from .args import add_common, check_jobs, output_dir, settings_from, split_benchmark
 
 
 def register(subparsers, common=add_common) -> None:
@@ -40,6 +41,16 @@ def register(subparsers, common=add_common) -> None:
     p.set_defaults(func=cmd_proxy)
 
 
+def _check_figure(path: Path) -> None:
+    """``--figure``: a file name with a figure format matplotlib writes, in a writable directory."""
+    from nasbench_lab.reports.style import figure_formats
+
+    if path.is_dir():
+        raise NasLabError(f"--figure {path} is a directory; give a file name such as {path / 'proxy.png'}")
+    figure_formats(path.suffix.lstrip(".") or "png", "--figure")
+    output_dir(path.parent, "--figure")
+
+
 def cmd_proxy(args: argparse.Namespace) -> int:
     from nasbench_lab.loading import load_benchmark
     from nasbench_lab.proxies import get_proxy
@@ -47,8 +58,11 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     from nasbench_lab.ranking import rank_correlation
 
     spec = get_proxy(args.name)
-    if args.jobs < 1:
-        raise NasLabError(f"--jobs must be at least 1, got {args.jobs}")
+    check_jobs(args.jobs)
+    if args.seed < 0:
+        raise NasLabError(f"--seed must be a whole number >= 0, got {args.seed}")
+    if args.figure:
+        _check_figure(Path(args.figure))
     if args.bootstrap < 0:
         raise NasLabError(f"--bootstrap must be >= 0, got {args.bootstrap}")
     settings = settings_from(args)

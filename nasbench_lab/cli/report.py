@@ -8,18 +8,19 @@ from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, settings_from, split_benchmark
+from .args import add_common, output_dir, settings_from, split_benchmark
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nasbench_lab.reports.report import read_results, run_settings, write_report
+    from nasbench_lab.reports.style import figure_formats
 
+    formats = figure_formats(args.formats)
     results = Path(args.results)
     runs, config = read_results(results)
-    out = Path(args.out) if args.out else results / "report"
+    out = output_dir(args.out if args.out else results / "report")
     summary, files, skipped = write_report(
-        runs, run_settings(config, settings_from(args)), out, band=args.band, log=not args.linear,
-        formats=tuple(f for f in args.formats.split(",") if f))
+        runs, run_settings(config, settings_from(args)), out, band=args.band, log=not args.linear, formats=formats)
     if args.json:
         print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
                           "leaderboard": summary.round(4).to_dict(orient="records")}))
@@ -34,7 +35,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_pareto(args: argparse.Namespace) -> int:
     from nasbench_lab.loading import load_benchmark
     from nasbench_lab.reports.pareto import pareto_figure, pareto_stem, resolve_objective
+    from nasbench_lab.reports.style import figure_formats
 
+    formats = figure_formats(args.formats)
     name, dataset = split_benchmark(args.benchmark)
     bench = load_benchmark(name, dataset or args.dataset, settings_from(args))
     names = [o for o in args.objectives.split(",") if o]
@@ -45,9 +48,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     objectives = (resolve_objective(bench, names[0]), resolve_objective(bench, names[1]))
     if objectives[0].maximize == objectives[1].maximize and objectives[0].metric == objectives[1].metric:
         raise NasLabError("the two objectives must differ")
-    out = Path(args.out)
-    paths, _ = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives),
-                             formats=tuple(f for f in args.formats.split(",") if f))
+    out = output_dir(args.out)
+    paths, _ = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives), formats=formats)
     if args.json:
         print(json.dumps({"files": [str(p) for p in paths]}))
     else:

@@ -96,6 +96,7 @@ class LiveBenchmark(Benchmark):
         self.search_metric_name, self.report_metric_name = search_metric, report_metric
         self.cost_names, self.note = tuple(costs), note
         self.cache = LiveCache(cache_path)
+        self.cache.count()  # open the cache now: a file that is not a usable cache fails before any run
         self._trainer, self._scorer = trainer, scorer
         self._keys = _Keys(name, data_id, space, recipe)
         ledger = SearchLedger(cache_path, self.cache.memory_name)

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     created TEXT NOT NULL
 )
 """
+#: The columns a cache file must have (read off the schema above).
+_COLUMNS = tuple(line.split()[0] for line in _SCHEMA.strip().splitlines()[1:-1])
 #: Connections inherited through fork are never used nor closed in the child (sqlite rule).
 _INHERITED: list[sqlite3.Connection] = []
 
@@ -77,16 +79,23 @@ class SearchLedger:
             self._memory.clear()
         target = f"file:{self.memory_name}?mode=memory&cache=shared"
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             target = self.path.resolve().as_uri()
         try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(target, timeout=120, isolation_level=None, check_same_thread=False, uri=True)
             conn.execute("PRAGMA busy_timeout = 120000")
             if self.path is not None:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise NasLabError(f"live cache {target} is not a usable SQLite database ({exc}); delete it to start afresh") from None
+            missing = [c for c in _COLUMNS if c not in {row[1] for row in conn.execute("PRAGMA table_info(evaluations)")}]
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise NasLabError(f"live cache {self.path or target} is not a usable SQLite database ({exc}); "
+                              "delete it to start afresh") from None
+        if missing:
+            conn.close()
+            raise NasLabError(f"live cache {self.path} has another schema (its evaluations table lacks "
+                              f"{', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}); delete it to start afresh")
         self._conn, self._pid = conn, os.getpid()
         return conn
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab import AskTellAlgorithm, BenchmarkSpec, Settings, TabularBenchmark
+from nasbench_lab.hyperparams import integer
 from nasbench_lab.space import draw_unseen
 
 
 class HillClimb(AskTellAlgorithm):
     """Greedy hill climbing: mutate the best architecture so far; restart after `patience` misses."""
+
+    hyperparameter_ranges = {"patience": integer(1)}
 
     def __init__(self, space, rng: np.random.Generator, *, patience: int = 20) -> None:
         """``patience``: queries without improvement before restarting from a random architecture."""
