@@ -3,8 +3,6 @@ optionally regularized evolution warm-started from them."""
 from __future__ import annotations
 
 import time
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -16,13 +14,6 @@ from nasbench_lab.oracle import Oracle
 from nasbench_lab.space import SearchSpace, sample_unseen
 
 from .regularized_evolution import RegularizedEvolution
-
-
-@lru_cache(maxsize=8)
-def _complete_table(config, cache_dir: str, mtime_ns: int):
-    from nasbench_lab.proxies.table import cached_complete_table
-
-    return cached_complete_table(config, Path(cache_dir))
 
 
 def _proxy_names() -> tuple[str, ...]:
@@ -66,9 +57,11 @@ class SynflowRank(Algorithm):
         initialised from ``proxy_seed``; ``dataset`` "auto" = the benchmark's); the ``top_k``
         best by proxy are queried. With ``evolve`` the remaining budget runs regularized
         evolution (``population_size``, ``sample_size``) whose population starts as the best
-        queried ones; without, queries continue down the proxy ranking. With ``use_cache`` a
-        proxy table already computed in the run's cache directory (``nasbench-lab proxy``)
-        supplies the scores; they are charged the compute time recorded in the table.
+        queried ones; without, queries continue down the proxy ranking. With ``use_cache`` the
+        scores come from the shared score cache of the run's cache directory (cells scored by
+        other runs or ``nasbench-lab proxy`` are read, the others computed and stored); the run
+        is charged the recorded compute time of its pool's scores, whoever computed them, so
+        its compute time is the method's cost whatever ran before it.
         Data-dependent proxies read images from the run's ``image_dir`` setting."""
         super().__init__(space, rng)
         if pool_size < 1 or top_k < 1:
@@ -97,22 +90,15 @@ class SynflowRank(Algorithm):
     def scores(self, pool: np.ndarray, context: RunContext) -> tuple[np.ndarray, float]:
         """Reported proxy values of the pool (space indices) and their compute time."""
         from nasbench_lab.proxies import get_proxy
-        from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores, score_indices, table_paths
+        from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores, score_indices
 
         check_supported(self.space.name)
         spec = get_proxy(self.proxy)
         image_dir = context.settings.image_dir if spec.needs_data else None
         config = TableConfig(spec.name, self.space.name, self._dataset(context), self.proxy_seed,
                              str(image_dir) if image_dir else None)
-        cache_dir = context.settings.cache_dir
-        if self.use_cache:
-            full = table_paths(config, cache_dir)[0]
-            rows = _complete_table(config, str(cache_dir), full.stat().st_mtime_ns) if full.is_file() else None
-            if rows is not None:
-                raw = np.array([rows[int(i)][0] for i in pool])
-                seconds = float(sum(rows[int(i)][1] for i in pool))
-                return np.array([spec.report(r) for r in raw]), seconds
-            result = compute_scores(config, cache_dir, pool, jobs=1, write=False)
+        if self.use_cache:  # the shared score cache: cells other runs scored are read, not recomputed
+            result = compute_scores(config, context.settings.cache_dir, pool, jobs=1, export=False)
             return result.values, float(result.seconds.sum())
         start = time.perf_counter()
         raw = np.array([r for _, r, _ in score_indices(config, [int(i) for i in pool])])

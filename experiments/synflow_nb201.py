@@ -3,8 +3,9 @@
 
     python experiments/synflow_nb201.py --data-dir ../shared/data [--jobs 2] [--fresh]
 
-Scores are cached as proxy tables (``$NASBENCH_LAB_CACHE/proxies``); ``--fresh`` deletes
-them first so that the timing covers the whole computation. Published (Abdelfattah et al.
+Scores are cached in the shared score cache and exported as proxy tables
+(``$NASBENCH_LAB_CACHE/proxies``); ``--fresh`` deletes them first so that the timing covers the
+whole computation. Published (Abdelfattah et al.
 2021, "Zero-Cost Proxies for Lightweight NAS", Table 1, Spearman rho on all NB201 cells):
 CIFAR-10 0.737, CIFAR-100 0.763, ImageNet16-120 0.751.
 """
@@ -19,6 +20,7 @@ import numpy as np
 
 from nasbench_lab.settings import Settings
 from nasbench_lab.parallel import default_jobs
+from nasbench_lab.proxies.cache import ScoreCache
 from nasbench_lab.proxies.table import TableConfig, compute_scores, table_paths
 from nasbench_lab.loading import load_benchmark
 from nasbench_lab.ranking import rank_correlation
@@ -50,6 +52,7 @@ def main() -> None:
         if args.fresh:
             for path in table_paths(config, settings.cache_dir):
                 path.unlink(missing_ok=True)
+            ScoreCache.at(settings.cache_dir).forget(config.stem())
         start = time.perf_counter()
         scores = compute_scores(config, settings.cache_dir, jobs=args.jobs, progress=True)
         wall = time.perf_counter() - start

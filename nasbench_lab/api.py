@@ -19,8 +19,8 @@ import pandas as pd
 from .algorithm import Algorithm
 from .settings import Settings
 from .errors import NasLabError
+from .executors import Executor, LocalExecutor
 from .objectives import Problem
-from .parallel import parallel_map
 from .registry import ALGORITHMS, BENCHMARKS
 from .runner import RunConfig, Task, run_task
 from .store import RUN_COLUMNS, SORT_KEYS
@@ -126,6 +126,7 @@ def run(
     params: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
     jobs: int = 1,
+    executor: Executor | None = None,
     problem: Problem | None = None,
 ) -> pd.DataFrame:
     """Run ``algorithm`` on ``benchmark`` for every seed and return all queries (``RUN_COLUMNS``,
@@ -137,13 +138,21 @@ def run(
     ``budget``: queries per run. ``seeds``: a count (``20`` = seeds 0..19) or a list of seeds.
     ``params``: the algorithm's hyper-parameters, e.g. ``{"population_size": 20}``.
     ``settings``: data paths (default: ``Settings.from_env()``). ``jobs``: worker processes
-    (the rows do not depend on it). ``problem``: objectives and cost constraints
-    (``nasbench_lab.objectives.problem_from_options("search,latency:pixel3", ["params<=0.5"], None)``);
-    the rows then also hold the costs and ``violation``. Raises ``NasLabError`` for bad input.
+    (the rows do not depend on it). ``executor``: where the runs go instead, e.g.
+    ``nasbench_lab.executors.RayExecutor("auto")`` (the caller closes it). ``problem``: objectives
+    and cost constraints (``nasbench_lab.objectives.problem_from_options("search,latency:pixel3",
+    ["params<=0.5"], None)``); the rows then also hold the costs and ``violation``. Raises
+    ``NasLabError`` for bad input.
     """
     budget = _budget(budget)
     seed_list = _seeds(seeds)
     jobs = _jobs(jobs)
+    if executor is None:
+        executor = LocalExecutor(jobs)
+    elif jobs != 1:
+        raise NasLabError("give jobs= or executor=, not both (a LocalExecutor(jobs) is the executor for jobs)")
+    elif not callable(getattr(executor, "map", None)):
+        raise NasLabError(f"executor must be a nasbench_lab.executors executor, got {executor!r}")
     if params is None:
         params = {}
     if not isinstance(params, Mapping) or not all(isinstance(k, str) for k in params):
@@ -154,7 +163,7 @@ def run(
         raise NasLabError(f"settings must be a nasbench_lab.Settings, got {settings!r}")
     bench = _benchmark(benchmark, dataset)
     name, temporary = _algorithm(algorithm)
-    if temporary is not None and jobs > 1:
+    if temporary is not None and not executor.in_process:
         try:
             pickle.dumps(temporary)
         except Exception:
@@ -174,7 +183,7 @@ def run(
         tasks = config.tasks()
         frames: list[pd.DataFrame | None] = [None] * len(tasks)
         items = [(t, settings, temporary) for t in tasks]
-        for k, frame in parallel_map(_run_one, items, jobs):
+        for k, frame in executor.map(_run_one, items):
             frames[k] = frame
     finally:
         if temporary is not None:

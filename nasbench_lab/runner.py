@@ -14,7 +14,7 @@ from .errors import BudgetExhausted, NasLabError
 from .loading import canonical_benchmark, load_benchmark, resolve_algorithm
 from .objectives import Problem
 from .oracle import Oracle
-from .parallel import parallel_map
+from .executors import Executor, LocalExecutor
 from .registry import ALGORITHMS
 from .store import ResultsStore, run_file_text
 from .trajectory import trajectory
@@ -152,15 +152,20 @@ def execute(
     jobs: int = 1,
     progress: Callable[[Iterable], Iterable] | None = None,
     on_query: Callable[[], None] | None = None,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
-    """Run every task the store does not hold yet, committing each finished run to the store;
-    return all rows (``runs.csv``). Call ``config.resolve()`` and ``store.prepare()`` first.
-    ``on_query`` (called after each new query) is used with ``jobs=1`` only."""
+    """Run every task the store does not hold yet, committing each finished run to the store
+    here, as it arrives (workers only compute); return all rows (``runs.csv``). Call
+    ``config.resolve()`` and ``store.prepare()`` first. ``executor`` places the runs (default:
+    ``LocalExecutor(jobs)``); ``on_query`` (called after each new query) is used only when the
+    executor runs tasks in this process."""
     tasks = store.missing(config.tasks())
-    if jobs <= 1:
+    if executor is None:
+        executor = LocalExecutor(jobs)
+    if executor.in_process:
         work = partial(run_for_store, settings=config.settings, on_query=on_query)
     else:
         work = partial(run_for_store, settings=config.settings)
-    for k, text in parallel_map(work, tasks, jobs, initializer=None, progress=progress):
+    for k, text in executor.map(work, tasks, progress=progress):
         store.commit_text(tasks[k], text)
     return store.finish()

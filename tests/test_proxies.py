@@ -144,19 +144,22 @@ def test_tables_are_resumable_and_independent_of_jobs(cache):
     config = TableConfig("synflow", "nb201", "ImageNet16-120", seed=0)
     picks = np.array([5, 77, 1234, 9000, 15624])
     one = compute_scores(config, cache, picks[:3], jobs=1)
-    assert one.computed == 3 and not one.complete and one.path.name.endswith(".partial.csv")
+    assert one.computed == 3 and not one.complete and one.path == cache / "proxies" / "scores.sqlite"
     two = compute_scores(config, cache, picks, jobs=2)
     assert two.computed == 2 and two.reused == 3
     assert np.array_equal(two.raw[:3], one.raw)  # read back exactly
     fresh = compute_scores(config, cache / "other", picks, jobs=2)
     assert np.array_equal(fresh.raw, two.raw)  # same scores whatever the number of processes
     assert fresh.raw[-1] == synflow(SPACE.arch_at(15624), dataset="ImageNet16-120")  # = one network, scored alone
-    # a torn last line (interrupted write) is ignored and recomputed
-    partial = table_paths(config, cache)[1]
-    with open(partial, "a") as fh:
-        fh.write("|nor_conv_3x3~0|+|none~0|no")
-    again = compute_scores(config, cache, picks, jobs=1)
-    assert again.computed == 0 and np.array_equal(again.raw, two.raw)
+    # rows of an earlier version's partial CSV are moved into the cache; a torn last line is recomputed
+    legacy = cache / "legacy"
+    partial = table_paths(config, legacy)[1]
+    partial.parent.mkdir(parents=True)
+    lines = [f"{SPACE.format(SPACE.arch_at(int(i)))},{float(r)!r},0.5" for i, r in zip(picks[:4], two.raw[:4])]
+    partial.write_text("arch_str,raw,seconds\n" + "\n".join(lines) + "\n|nor_conv_3x3~0|+|none~0|no")
+    again = compute_scores(config, legacy, picks, jobs=1)
+    assert again.computed == 1 and np.array_equal(again.raw, two.raw) and not partial.exists()
+    assert list(again.seconds[:4]) == [0.5] * 4
 
 
 def test_complete_table_is_served_by_the_table_adapter(cache, tmp_path):

@@ -7,6 +7,7 @@ import sys
 import time
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.executors import EXECUTORS, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
@@ -17,12 +18,12 @@ from .args import (
 DEFAULT_ALGORITHMS = "random,re,sa"
 
 
-def _query_bar(config, runs: int, jobs: int, no_progress: bool):
+def _query_bar(config, runs: int, in_process: bool, no_progress: bool):
     """A progress bar over queries when a live benchmark trains on every query (else None)."""
     from nasbench_lab.live import LiveBenchmark
     from nasbench_lab.loading import load_benchmark
 
-    if no_progress or jobs > 1:
+    if no_progress or not in_process:
         return None
     if not any(isinstance(load_benchmark(b, d, config.settings), LiveBenchmark) for b, d in config.benchmarks):
         return None
@@ -66,11 +67,17 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         raise NasLabError("--resume and --overwrite exclude each other")
     if args.resume and not args.out:
         raise NasLabError("--resume needs the --out of the results to finish")
+    executor = make_executor(args.executor, args.jobs, args.address)  # Ray installed? (not started yet)
     config.resolve()  # every name and hyper-parameter checked before any old result is touched
-    out = output_dir(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
-    with ResultsStore(out) as store:
+    executor.start()  # join (or start) Ray before anything is written
+    try:
+        out = output_dir(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
+    except BaseException:
+        executor.close()
+        raise
+    with executor, ResultsStore(out) as store:
         store.prepare(config, overwrite=args.overwrite, resume=args.resume)
-        runs = _run(config, store, args)
+        runs = _run(config, store, args, executor)
         from nasbench_lab.reports.figures import regret_figure
         from nasbench_lab.reports.leaderboard import write_leaderboard
 
@@ -95,7 +102,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(config, store, args):
+def _run(config, store, args, executor):
     """Run the tasks the store lacks, with progress bars unless ``--no-progress``."""
     from nasbench_lab.parallel import import_in_background
     from nasbench_lab.runner import execute
@@ -107,11 +114,11 @@ def _run(config, store, args):
         def progress(it, total):
             return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
 
-    if args.jobs > 1:  # import the report's modules while the workers search
+    if not executor.in_process:  # import the report's modules while the workers search
         progress = _first_then(progress, lambda: import_in_background(*REPORT_MODULES))
-    query_bar = _query_bar(config, len(store.missing(config.tasks())), args.jobs, args.no_progress)
+    query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
     try:
-        return execute(config, store, jobs=args.jobs, progress=progress,
+        return execute(config, store, executor=executor, progress=progress,
                        on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
     finally:
         if query_bar is not None:
@@ -145,7 +152,13 @@ def register(sub, common=add_common) -> None:
     lb.add_argument("--resume", action="store_true",
                     help="finish the results in an existing --out: keep its finished runs, run the missing ones "
                          "(same options required)")
-    lb.add_argument("--jobs", type=int, default=1, help="worker processes (results do not depend on it)")
+    lb.add_argument("--jobs", type=int, default=1,
+                    help="worker processes, or the CPUs of a local Ray (results do not depend on it)")
+    lb.add_argument("--executor", choices=EXECUTORS, default="local",
+                    help="where runs go: local (process pool of --jobs) or ray (a Ray cluster; "
+                         "pip install 'nasbench-lab[ray]') (default: local)")
+    lb.add_argument("--address", help="with --executor ray: the Ray cluster to join (auto, or HOST:PORT); "
+                                      "without it a local Ray with --jobs CPUs is started")
     lb.add_argument("--no-progress", action="store_true", help="no progress bar")
     lb.add_argument("--time-budget", type=float, metavar="SECONDS",
                     help="wall-clock budget per run besides --budget (no new query after SECONDS)")

@@ -121,7 +121,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     print(f"data: {scores.source}")
     print(f"scores: {scores.reused} reused, {scores.computed} computed in {scores.wall_seconds:.1f} s "
           f"(proxy compute time of these architectures: {row['compute_seconds']:.1f} s)")
-    print(f"table: {row['table'] or '-'}{'' if scores.complete else ' (partial: the space is not fully scored yet)'}")
+    where = "table" if scores.complete else "scores in the shared cache (the space is not fully scored yet)"
+    print(f"{where}: {row['table'] or '-'}")
     if floored:
         print(f"{floored} architectures score zero / undefined (reported as the floor {spec.floor:g})")
     print(f"against {bench.report_metric_name} (report metric), 95% bootstrap CI over {args.bootstrap} resamples:")

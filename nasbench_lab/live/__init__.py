@@ -21,7 +21,9 @@ Pieces
     Results in SQLite (``<cache_dir>/live/<benchmark>.sqlite``), keyed by sha256 of the
     benchmark, dataset fingerprint, the space's canonical hash of the architecture, the recipe
     and a cache version. Safe for parallel processes (WAL journal, busy timeout, first writer
-    wins). The trained weights are kept in the row only until the test accuracy is recorded.
+    wins); a process claims an architecture before training it, so parallel processes never
+    train the same one at once (the claim of a dead process is taken over). The trained weights
+    are kept in the row only until the test accuracy is recorded.
 
 Failures: a training whose loss becomes NaN/inf is recorded with status ``diverged`` and
 ``FAILED_VALUE`` (0.0 accuracy) for both the search and the report metric; it is cached like

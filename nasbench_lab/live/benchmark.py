@@ -51,12 +51,15 @@ class _SearchMetricFn:
 
     def record(self, arch: Arch) -> SearchRecord:
         key = self._key(arch)
-        rec = self._ledger.read_search(key)
-        if rec is None:
+        rec = self._ledger.claim(key)  # cached, or trained meanwhile by another process
+        if rec is None:  # this process holds the claim: train
             try:
                 result = self._trainer(arch)
             except Diverged as exc:
                 result = TrainResult.failed(str(exc))
+            except BaseException:
+                self._ledger.release(key)
+                raise
             self.trained += 1
             rec = self._ledger.write_search(key, self._meta(arch), result)
         return rec

@@ -1,8 +1,10 @@
 """The SQLite cache of a live benchmark: ``SearchLedger`` (search side) and ``LiveCache`` (full).
 
 Rows are keyed by the benchmark's cache key. Safe for parallel processes (WAL journal, busy
-timeout, first writer wins). The trained weights are kept in the row only until the test
-accuracy is recorded.
+timeout, first writer wins), and no architecture is trained twice at once: a process claims a
+key before training it (``claim``; ``nasbench_lab.claims``), others wait for its row, and the
+claim of a process that died is taken over. The trained weights are kept in the row only until
+the test accuracy is recorded.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from .. import claims
 from ..errors import NasLabError
 from .training import FAILED_VALUE, TrainResult
 
@@ -54,6 +57,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
 """
 #: The columns a cache file must have (read off the schema above).
 _COLUMNS = tuple(line.split()[0] for line in _SCHEMA.strip().splitlines()[1:-1])
+#: The scope of training claims in the ``claims`` table.
+CLAIM_SCOPE = "train"
 #: Connections inherited through fork are never used nor closed in the child (sqlite rule).
 _INHERITED: list[sqlite3.Connection] = []
 
@@ -88,6 +93,7 @@ class SearchLedger:
             if self.path is not None:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(_SCHEMA)
+            conn.execute(claims.CLAIMS_SCHEMA)
             missing = [c for c in _COLUMNS if c not in {row[1] for row in conn.execute("PRAGMA table_info(evaluations)")}]
         except (sqlite3.DatabaseError, OSError) as exc:
             raise NasLabError(f"live cache {self.path or target} is not a usable SQLite database ({exc}); "
@@ -125,8 +131,31 @@ class SearchLedger:
         self._memory[key] = rec
         return rec
 
+    def claim(self, key: str) -> SearchRecord | None:
+        """The row of ``key``, waiting while another live process trains it; None when this
+        process now holds the claim (it trains, then ``write_search`` or ``release``)."""
+        pause = None
+        while True:
+            rec = self.read_search(key)
+            if rec is not None:
+                return rec
+            with self._transaction() as conn:
+                done = conn.execute("SELECT 1 FROM evaluations WHERE key = ?", (key,)).fetchone() is not None
+                taken = [] if done else claims.claim(conn, CLAIM_SCOPE, [key])[0]
+            if taken:
+                return None
+            if not done:
+                pause = pause or claims.waiter(longest=1.0)
+                next(pause)
+
+    def release(self, key: str) -> None:
+        """Drops this process's claim on ``key`` (a training that raised)."""
+        with self._transaction() as conn:
+            claims.release(conn, CLAIM_SCOPE, [key])
+
     def write_search(self, key: str, meta: Mapping[str, str], result: TrainResult) -> SearchRecord:
-        """Insert a training result unless another process got there first; return the row."""
+        """Insert a training result unless another process got there first, and drop this
+        process's claim on ``key``, in one transaction; return the row."""
         weights = None if result.weights is None else np.ascontiguousarray(result.weights, dtype=np.float32).tobytes()
         report = FAILED_VALUE if result.status != "ok" else None
         with self._transaction() as conn:
@@ -137,6 +166,7 @@ class SearchLedger:
                  result.status, float(result.search), report, json.dumps(result.costs, sort_keys=True),
                  float(result.seconds), result.message, weights, time.strftime("%Y-%m-%dT%H:%M:%S")),
             )
+            claims.release(conn, CLAIM_SCOPE, [key])
         self._memory.pop(key, None)
         rec = self.read_search(key)
         assert rec is not None

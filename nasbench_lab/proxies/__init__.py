@@ -5,7 +5,8 @@ network should be built for it (with or without BatchNorm, weight dtype), and ho
 reported (SynFlow on a log10 scale: its values span tens of orders of magnitude).
 
 ``nasbench_lab.proxies.table`` computes a proxy for every architecture of a space (in parallel,
-resumable, cached as CSV); ``nasbench_lab.cli.proxy`` is the ``nasbench-lab proxy`` command.
+resumable, exported as CSV) through the shared score cache ``nasbench_lab.proxies.cache``
+(SQLite, safe for parallel processes); ``nasbench_lab.cli.proxy`` is the ``nasbench-lab proxy`` command.
 """
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""Proxy tables: a proxy computed once for the architectures of a search space, cached as CSV.
+"""Proxy tables: a proxy computed once for the architectures of a search space.
 
-Files live in ``<cache_dir>/proxies/`` (``Settings.cache_dir``, ``$NASBENCH_LAB_CACHE``)::
+Scores live in the shared score cache (``nasbench_lab.proxies.cache``,
+``<cache_dir>/proxies/scores.sqlite``; ``Settings.cache_dir``, ``$NASBENCH_LAB_CACHE``), which
+every process (the ``proxy`` command, ``synflow-rank`` runs under ``--jobs N``) reads and
+writes at once without computing a cell twice. Once a space is fully scored it is also
+exported, written then renamed, beside it::
 
-    <proxy>-<space>-<dataset>-seed<S>[-<data>].partial.csv   rows appended as chunks finish
     <proxy>-<space>-<dataset>-seed<S>[-<data>].csv           the complete table (every arch once)
     <proxy>-<space>-<dataset>-seed<S>[-<data>].json          what was computed, how, how long
 
@@ -10,23 +13,25 @@ Columns: ``arch_str`` (the space's string form), ``<proxy>`` (the reported value
 SynFlow, floors for zero/undefined scores, see ``Proxy.report``), ``raw`` (the raw score),
 ``seconds`` (time to build the network and score it, in its worker process). The complete CSV
 can be served as a metric by a ``table`` declaration (``"metrics": {"synflow":
-"p:synflow"}`` with ``"p": {"path": "<file>", "arch_column": "arch_str"}``).
+"p:synflow"}`` with ``"p": {"path": "<file>", "arch_column": "arch_str"}``); when present it
+is read instead of the cache.
 
 Computation is spread over processes (one PyTorch thread each, so results do not depend on the
-number of processes), shown with a progress bar, and resumable: rows already in the partial
-file are not computed again. A network factory per space builds the networks (``NETWORKS``).
+number of processes), shown with a progress bar, and resumable: every chunk of scores is
+committed as it finishes. A network factory per space builds the networks (``NETWORKS``).
+Rows of a ``.partial.csv`` left by earlier versions are moved into the cache.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import sys
 import time
 from dataclasses import dataclass
-import functools
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,6 +40,8 @@ from ..errors import NasLabError, TableError, UnknownNameError
 from ..parallel import parallel_map, torch_threads
 from ..registry import import_object
 from . import Proxy, get_proxy, proxy_batch
+from . import cache as score_cache
+from .cache import FillStats, ScoreCache
 
 #: search space name -> ``make_builder(dataset, *, batchnorm, seed, dtype, prune)`` returning
 #: an ``arch -> nn.Module`` factory. One line per space.
@@ -42,7 +49,6 @@ NETWORKS = {
     "nb201": "nasbench_lab.adapters.nb201.network:make_builder",
     "nats-size": "nasbench_lab.adapters.nats_size.network:make_builder",
 }
-CHUNK = 48
 COLUMNS = ["arch_str", "raw", "seconds"]
 
 
@@ -75,7 +81,10 @@ class TableConfig:
 
 @dataclass
 class ProxyScores:
-    """Scores of some architectures (space indices), in the order asked."""
+    """Scores of some architectures (space indices), in the order asked. ``seconds``: the
+    recorded compute time of each score (in whichever process computed it). ``computed``: cells
+    this call computed; ``reused``: cells found scored (before or while it ran);
+    ``waited_seconds``: time spent waiting for cells other processes were computing."""
 
     config: TableConfig
     indices: np.ndarray
@@ -87,6 +96,7 @@ class ProxyScores:
     wall_seconds: float = 0.0
     path: Path | None = None
     complete: bool = False
+    waited_seconds: float = 0.0
 
     @property
     def values(self) -> np.ndarray:
@@ -151,6 +161,7 @@ def data_source(config: TableConfig) -> str:
 
 
 def table_paths(config: TableConfig, cache_dir: Path) -> tuple[Path, Path, Path]:
+    """The complete table, the partial file of earlier versions, the description."""
     root = Path(cache_dir) / "proxies"
     stem = config.stem()
     return root / f"{stem}.csv", root / f"{stem}.partial.csv", root / f"{stem}.json"
@@ -178,31 +189,48 @@ def _read_rows(path: Path, space) -> dict[int, tuple[float, float]]:
     return rows
 
 
+@functools.lru_cache(maxsize=4)
+def _complete_rows(path: str, space_name: str, mtime_ns: int, size: int) -> dict[int, tuple[float, float]] | None:
+    space = _space(space_name)
+    rows = _read_rows(Path(path), space)
+    return rows if len(rows) == space.size else None
+
+
+def cached_complete_table(config: TableConfig, cache_dir: Path) -> dict[int, tuple[float, float]] | None:
+    """The complete table of ``config`` if it has been computed, else None (read once per
+    version of the file in a process)."""
+    full, _, _ = table_paths(config, cache_dir)
+    try:
+        stat = full.stat()
+    except OSError:
+        return None
+    return _complete_rows(str(full), config.space, stat.st_mtime_ns, stat.st_size)
+
+
+def _import_partial(config: TableConfig, cache: ScoreCache, space) -> None:
+    """Moves the rows of an earlier version's ``.partial.csv`` into the score cache."""
+    partial = table_paths(config, cache.path.parent.parent)[1]
+    if partial.is_file():
+        rows = _read_rows(partial, space)
+        cache.put(config.stem(), [(i, raw, sec) for i, (raw, sec) in rows.items()], count_work=False)
+        partial.unlink(missing_ok=True)
+
+
 def load_scores(config: TableConfig, cache_dir: Path) -> dict[int, tuple[float, float]]:
-    """Everything already computed for ``config`` (complete table and partial rows)."""
+    """Everything already computed for ``config`` (the complete table, else the cache)."""
     check_supported(config.space)
-    space = _space(config.space)
-    full, partial, _ = table_paths(config, cache_dir)
-    rows = _read_rows(full, space)
-    if len(rows) < space.size:
-        rows.update(_read_rows(partial, space))
-    return rows
-
-
-def _append(path: Path, space, results: Iterable[tuple[int, float, float]]) -> None:
-    new = not path.exists()
-    with open(path, "a") as fh:
-        if new:
-            fh.write(",".join(COLUMNS) + "\n")
-        for i, raw, sec in results:
-            fh.write(f"{space.format(space.arch_at(i))},{raw!r},{sec:.6f}\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    table = cached_complete_table(config, cache_dir)
+    if table is not None:
+        return dict(table)
+    cache = ScoreCache.at(cache_dir)
+    _import_partial(config, cache, _space(config.space))
+    return cache.read(config.stem())
 
 
 def _finalise(config: TableConfig, cache_dir: Path, rows: dict[int, tuple[float, float]], meta: dict) -> Path:
+    """Writes the complete table and its description (each written then renamed)."""
     space = _space(config.space)
-    full, partial, meta_path = table_paths(config, cache_dir)
+    full, _, meta_path = table_paths(config, cache_dir)
     report = config.spec.report
     order = sorted(rows)
     frame = pd.DataFrame({
@@ -212,16 +240,43 @@ def _finalise(config: TableConfig, cache_dir: Path, rows: dict[int, tuple[float,
         "seconds": [rows[i][1] for i in order],
     })
     full.parent.mkdir(parents=True, exist_ok=True)
-    tmp = full.with_suffix(".csv.tmp")
+    tmp = full.with_suffix(f".csv.{os.getpid()}.tmp")
     frame.to_csv(tmp, index=False, float_format=None)
     tmp.replace(full)
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    if partial.exists():
-        partial.unlink()
+    tmp = meta_path.with_suffix(f".json.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    tmp.replace(meta_path)
     return full
 
 
-# --------------------------------------------------------------------- main entry
+# --------------------------------------------------------------------- computing
+
+
+def _fill_chunk(config: TableConfig, path: Path, cells: list[int]) -> FillStats:
+    """Scores one chunk into the cache in a worker process; cells another process is computing
+    are left to it (not waited for)."""
+    return ScoreCache(path).fill(config.stem(), cells, functools.partial(score_indices, config), wait=False)[1]
+
+
+def _fill(config: TableConfig, cache: ScoreCache, todo: list[int], jobs: int, bar) -> FillStats:
+    """Scores ``todo`` into the cache, in this process or over ``jobs`` processes (a chunk per
+    task), then waits for the cells other processes were computing."""
+    start = time.perf_counter()
+    compute = functools.partial(score_indices, config)
+    update = bar.update if bar is not None else None
+    stats = FillStats()
+    if jobs > 1 and len(todo) > score_cache.CHUNK:
+        chunks = [todo[k:k + score_cache.CHUNK] for k in range(0, len(todo), score_cache.CHUNK)]
+        for k, done in parallel_map(functools.partial(_fill_chunk, config, cache.path), chunks, jobs):
+            stats = stats.add(done)
+            if update is not None:
+                update(done.computed)
+    rest = cache.fill(config.stem(), todo, compute, on_stored=update)[1]
+    stats = stats.add(rest)
+    if bar is not None:  # cells other processes scored meanwhile
+        bar.update(bar.total - bar.n)
+    stats.wall_seconds = time.perf_counter() - start
+    return stats
 
 
 def compute_scores(
@@ -231,11 +286,12 @@ def compute_scores(
     *,
     jobs: int = 1,
     progress: bool = False,
-    write: bool = True,
+    export: bool = True,
 ) -> ProxyScores:
-    """Scores of ``indices`` (default: the whole space), reusing cached rows and computing the
-    rest over ``jobs`` processes. With ``write`` new rows are appended to the partial file and
-    a complete space is written as the final table."""
+    """Scores of ``indices`` (default: the whole space): read from the complete table or the
+    shared cache, the rest computed over ``jobs`` processes and stored in the cache (cells
+    other processes are computing are waited for, not computed again). With ``export`` a space
+    fully scored is also written as the complete table."""
     check_supported(config.space)
     spec = config.spec
     space = _space(config.space)
@@ -243,68 +299,52 @@ def compute_scores(
     if wanted.size and (wanted.min() < 0 or wanted.max() >= space.size):
         raise NasLabError(f"architecture index out of range 0..{space.size - 1}")
     source = data_source(config)  # validates the data directory before any work
-    full, partial, meta_path = table_paths(config, cache_dir)
-    rows = load_scores(config, cache_dir)
-    todo = [int(i) for i in dict.fromkeys(wanted.tolist()) if int(i) not in rows]
-    reused = len(set(wanted.tolist())) - len(todo)
-    start = time.perf_counter()
-    if todo:
-        if write:
-            full.parent.mkdir(parents=True, exist_ok=True)
-        chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
-        bar = None
-        if progress:
-            from tqdm import tqdm
+    unique = list(dict.fromkeys(int(i) for i in wanted.tolist()))
+    full = table_paths(config, cache_dir)[0]
+    rows = cached_complete_table(config, cache_dir)
+    stats = FillStats(reused=len(unique))
+    path, complete = full, True
+    if rows is None:
+        cache = ScoreCache.at(cache_dir)
+        _import_partial(config, cache, space)
+        key = config.stem()
+        rows = cache.read(key, unique)
+        todo = [i for i in unique if i not in rows]
+        if todo:
+            bar = None
+            if progress:
+                from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), desc=f"{spec.name} {config.space}/{config.dataset}", unit="arch",
-                       file=sys.stderr, disable=None, smoothing=0.05)
+                bar = tqdm(total=len(todo), desc=f"{spec.name} {config.space}/{config.dataset}", unit="arch",
+                           file=sys.stderr, disable=None, smoothing=0.05)
+            try:
+                stats = _fill(config, cache, todo, jobs, bar)
+            finally:
+                if bar is not None:
+                    bar.close()
+            rows.update(cache.read(key, todo))
+            stats.reused = len(unique) - stats.computed
+        path, complete = cache.path, cache.count(key) == space.size
+        if complete and export:
+            import torch
 
-        def done(results):
-            for i, raw, sec in results:
-                rows[i] = (raw, sec)
-            if write:
-                _append(partial, space, results)
-            if bar is not None:
-                bar.update(len(results))
-
-        try:
-            for _, results in parallel_map(functools.partial(score_indices, config), chunks, jobs):
-                done(results)
-        finally:
-            if bar is not None:
-                bar.close()
-    wall = time.perf_counter() - start
-    complete = len(rows) == space.size
-    path = partial if partial.exists() else None
-    if write and complete and (todo or not full.exists()):
-        import torch
-
-        meta = {
-            "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
-            "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
-            "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
-            "pruned_networks": spec.prunable, "architectures": space.size,
-            "compute_seconds": float(sum(sec for _, sec in rows.values())),
-            "wall_seconds_of_completing_run": round(wall, 3), "jobs_of_completing_run": jobs,
-            "torch": torch.__version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        }
-        path = _finalise(config, cache_dir, rows, meta)
-    elif complete:
-        path = full
+            everything = cache.read(key)
+            meta = {
+                "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
+                "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
+                "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
+                "pruned_networks": spec.prunable, "architectures": space.size,
+                "compute_seconds": float(sum(sec for _, sec in everything.values())),
+                "wall_seconds_of_completing_run": round(stats.wall_seconds, 3), "jobs_of_completing_run": jobs,
+                "torch": torch.__version__,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+            path = _finalise(config, cache_dir, everything, meta)
     raw = np.array([rows[int(i)][0] for i in wanted], dtype=float)
     sec = np.array([rows[int(i)][1] for i in wanted], dtype=float)
-    return ProxyScores(config, wanted, raw, sec, source, computed=len(todo), reused=reused,
-                       wall_seconds=wall, path=path, complete=complete)
-
-
-def cached_complete_table(config: TableConfig, cache_dir: Path) -> dict[int, tuple[float, float]] | None:
-    """The complete table of ``config`` if it has been computed, else None."""
-    full, _, _ = table_paths(config, cache_dir)
-    if not full.is_file():
-        return None
-    rows = _read_rows(full, _space(config.space))
-    return rows if len(rows) == _space(config.space).size else None
+    return ProxyScores(config, wanted, raw, sec, source, computed=stats.computed, reused=stats.reused,
+                       wall_seconds=stats.wall_seconds, path=path, complete=complete,
+                       waited_seconds=stats.waited_seconds)
 
 
 __all__ = ["NETWORKS", "ProxyScores", "TableConfig", "cached_complete_table", "compute_scores", "load_scores",
