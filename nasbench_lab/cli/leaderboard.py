@@ -114,8 +114,9 @@ def _run(config, store, args, executor):
         def progress(it, total):
             return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
 
-    if not executor.in_process:  # import the report's modules while the workers search
-        progress = _first_then(progress, lambda: import_in_background(*REPORT_MODULES))
+    importers = []  # at most one thread: the report's modules imported while the workers search
+    if not executor.in_process:
+        progress = _first_then(progress, lambda: importers.append(import_in_background(*REPORT_MODULES)))
     query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
     try:
         return execute(config, store, executor=executor, progress=progress,
@@ -123,6 +124,8 @@ def _run(config, store, args, executor):
     finally:
         if query_bar is not None:
             query_bar.close()
+        for thread in importers:  # never import the same modules from two threads at once
+            thread.join()
 
 
 def _first_then(progress, action):
