@@ -140,6 +140,10 @@ class TabularBenchmark(Benchmark):
     def data_files(self) -> list[Path]:
         return list(self._files)
 
+    def name_data_files(self, files: Sequence[Path | str]) -> None:
+        """Set the files the arrays come from (a cache loader names the sources as given now)."""
+        self._files = [Path(f) for f in files]
+
     @property
     def metric_names(self) -> tuple[str, ...]:
         return tuple(self._metrics)

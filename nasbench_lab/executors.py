@@ -180,8 +180,8 @@ class RayExecutor:
                 k = pending.pop(done)
                 yield k, self._get(done)
         finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            for ref in pending:  # not force=True: a killed worker could take the next map's tasks down with it
+                ray.cancel(ref, force=False)
 
     def _get(self, ref: Any) -> Any:
         """The task's result; its exception re-raised as itself (a ``NasLabError`` stays one line)."""

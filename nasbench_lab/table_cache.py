@@ -57,8 +57,7 @@ def to_arrays(bench: TabularBenchmark) -> dict[str, np.ndarray]:
     names = list(bench.metric_names)
     meta = {"format": FORMAT_VERSION, "name": bench.name, "dataset": bench.dataset,
             "space": bench.space.name, "metrics": names, "search_metric": bench.search_metric_name,
-            "report_metric": bench.report_metric_name, "costs": list(bench.cost_names), "note": bench.note,
-            "files": [str(f) for f in bench.data_files()]}
+            "report_metric": bench.report_metric_name, "costs": list(bench.cost_names), "note": bench.note}
     arrays = {f"m{k}": np.asarray(bench.values(m), dtype=np.float64) for k, m in enumerate(names)}
     return {_META: np.array(json.dumps(meta)), **arrays}
 
@@ -73,7 +72,7 @@ def from_arrays(data: dict[str, np.ndarray], space: FiniteSpace) -> TabularBench
         name=meta["name"], dataset=meta["dataset"], space=space,
         metrics={m: data[f"m{k}"] for k, m in enumerate(meta["metrics"])},
         search_metric=meta["search_metric"], report_metric=meta["report_metric"],
-        costs=tuple(meta["costs"]), note=meta["note"], files=meta["files"],
+        costs=tuple(meta["costs"]), note=meta["note"],
     )
 
 
@@ -119,4 +118,5 @@ def cached_tabular(build: Callable[[], TabularBenchmark], *, name: str, dataset:
     if bench is None:
         bench = build()
         write_cache(file, bench)
+    bench.name_data_files(sources)  # as this call names them, whoever built the cache
     return bench
