@@ -153,24 +153,29 @@ class DynamicNetBenchmark(LiveBenchmark):
         return cls(from_arrays(name, x_train, y_train, x_val, y_val, x_test, y_test), **kwargs)
 
 
+def load_data(dataset: str, settings: Settings, max_train: int = 0) -> ClassificationData:
+    """The train / validation / test tensors of one of ``DATASETS`` (files from ``settings``)."""
+    if dataset in LOCAL_DATA:
+        return LOCAL_DATA[dataset]()
+    if dataset not in FILE_KEYS:
+        raise NasLabError(f"benchmark 'dynamicnet' has no dataset {dataset!r}; it has {', '.join(DATASETS)}")
+    path = settings.files.get(FILE_KEYS[dataset])
+    if path is None:
+        hint = "$NASBENCH_LAB_CIFAR10 or " if dataset == "cifar10" else ""
+        raise BenchmarkFileError(
+            f"dataset {dataset!r} of benchmark 'dynamicnet' needs a local path: set {hint}"
+            f"--benchmark-file {FILE_KEYS[dataset]}=PATH"
+        )
+    return cifar10_data(str(path), max_train) if dataset == "cifar10" else tensors_data(str(path))
+
+
 def load(dataset: str, settings: Settings) -> DynamicNetBenchmark:
     options: Mapping[str, Any] = (getattr(settings, "options", None) or {}).get(NAME, {})
     recipe, extra = split_options(options, EXTRA_OPTIONS, NAME)
     if extra["threads"] < 0 or extra["latency_repeats"] < 1:
         raise NasLabError("dynamicnet options need threads >= 0 and latency_repeats >= 1")
-    if dataset in LOCAL_DATA:
-        data = LOCAL_DATA[dataset]()
-    else:
-        path = settings.files.get(FILE_KEYS[dataset])
-        if path is None:
-            hint = "$NASBENCH_LAB_CIFAR10 or " if dataset == "cifar10" else ""
-            raise BenchmarkFileError(
-                f"dataset {dataset!r} of benchmark 'dynamicnet' needs a local path: set {hint}"
-                f"--benchmark-file {FILE_KEYS[dataset]}=PATH"
-            )
-        data = cifar10_data(str(path), recipe.max_train) if dataset == "cifar10" else tensors_data(str(path))
     return DynamicNetBenchmark(
-        data,
+        load_data(dataset, settings, recipe.max_train),
         recipe=recipe,
         cache_dir=settings.cache_dir if extra["cache"] else None,
         threads=extra["threads"],
