@@ -7,4 +7,10 @@ REGISTRY = {
     "synflow-rank": "nasbench_lab.algorithms.synflow_rank:SynflowRank",
     "gin-evolution": "nasbench_lab.algorithms.gin_evolution:GINEvolution",
     "gin-sa": "nasbench_lab.algorithms.gin_sa:GINSimulatedAnnealing",
+    "darts": "nasbench_lab.algorithms.darts:Darts",
+    "gdas": "nasbench_lab.algorithms.gdas:Gdas",
+    "pc-darts": "nasbench_lab.algorithms.pc_darts:PcDarts",
+    "drnas": "nasbench_lab.algorithms.drnas:Drnas",
+    "darts-es": "nasbench_lab.algorithms.darts_es:DartsEs",
+    "spos": "nasbench_lab.algorithms.spos:Spos",
 }

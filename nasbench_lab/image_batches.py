@@ -26,6 +26,18 @@ CIFAR10_TEST = "test_batch"
 CIFAR100_TRAIN, CIFAR100_TEST = "train", "test"
 IMAGENET16_TRAIN = tuple(f"train_data_batch_{i}" for i in range(1, 11))
 IMAGENET16_VAL = "val_data"
+#: dataset -> (candidate sub-directories, training files, label key)
+TRAINING_SETS = {
+    "cifar10": (("", "cifar-10-batches-py"), CIFAR10_TRAIN, "labels"),
+    "cifar100": (("", "cifar-100-python"), (CIFAR100_TRAIN,), "fine_labels"),
+    "ImageNet16-120": (("", "ImageNet16", "ImageNet16-120"), IMAGENET16_TRAIN, "labels"),
+}
+#: per-channel mean and std (0-255 scale) used by NAS-Bench-201's training pipeline
+NORMALISATION = {
+    "cifar10": ((125.3, 123.0, 113.9), (63.0, 62.1, 66.7)),
+    "cifar100": ((129.3, 124.1, 112.4), (68.2, 65.4, 70.4)),
+    "ImageNet16-120": ((122.68, 116.66, 104.01), (63.22, 61.26, 65.09)),
+}
 
 
 class _BatchUnpickler(pickle.Unpickler):

@@ -63,23 +63,27 @@ def dataset_shape(dataset: str) -> tuple[int, int]:
     return DATASETS[resolve_dataset(dataset, tuple(DATASETS), "nb201 network")]
 
 
-def _bn(channels: int, batchnorm: bool) -> list[nn.Module]:
-    return [nn.BatchNorm2d(channels)] if batchnorm else []
+def _bn(channels: int, batchnorm: bool, affine: bool = True) -> list[nn.Module]:
+    return [nn.BatchNorm2d(channels, affine=affine)] if batchnorm else []
 
 
 class ReLUConvBN(nn.Sequential):
-    """ReLU, Conv2d without bias, BatchNorm (omitted when ``batchnorm=False``)."""
+    """ReLU, Conv2d without bias, BatchNorm (omitted when ``batchnorm=False``; without scale
+    and shift when ``affine=False``, as in the supernet search phase)."""
 
-    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, batchnorm: bool = True) -> None:
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, batchnorm: bool = True,
+                 affine: bool = True) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
             nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, bias=False),
-            *_bn(c_out, batchnorm),
+            *_bn(c_out, batchnorm, affine),
         )
 
 
 class Zero(nn.Module):
-    """The ``none`` operation: zeros of the output shape (cells skip it in ``forward``)."""
+    """The ``none`` operation: zeros of the output shape (cells and mixed choices skip it)."""
+
+    outputs_zero = True
 
     def __init__(self, c_out: int) -> None:
         super().__init__()
@@ -136,16 +140,17 @@ class AvgPool(nn.Module):
         return avg_pool_3x3(self.preprocess(x) if self.preprocess is not None else x)
 
 
-def make_op(name: str, c_in: int, c_out: int, batchnorm: bool = True) -> nn.Module:
-    """One cell operation (stride 1, as in every NAS-Bench-201 cell)."""
+def make_op(name: str, c_in: int, c_out: int, batchnorm: bool = True, affine: bool = True) -> nn.Module:
+    """One cell operation (stride 1, as in every NAS-Bench-201 cell); ``affine=False``: the
+    convolutions' BatchNorm without scale and shift (the supernet's search phase)."""
     if name == "none":
         return Zero(c_out)
     if name == "skip_connect":
         return nn.Identity() if c_in == c_out else ChannelSkip(c_in, c_out, batchnorm)
     if name == "nor_conv_1x1":
-        return ReLUConvBN(c_in, c_out, 1, 1, batchnorm)
+        return ReLUConvBN(c_in, c_out, 1, 1, batchnorm, affine)
     if name == "nor_conv_3x3":
-        return ReLUConvBN(c_in, c_out, 3, 1, batchnorm)
+        return ReLUConvBN(c_in, c_out, 3, 1, batchnorm, affine)
     if name == "avg_pool_3x3":
         return AvgPool(c_in, c_out, batchnorm)
     raise ArchError(f"unknown NB201 operation {name!r}; choose from {', '.join(OPS)}")

@@ -29,19 +29,13 @@ import torch
 
 from nasbench_lab.benchmark import resolve_dataset
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.image_batches import read_images
+from nasbench_lab.image_batches import NORMALISATION, read_images
 
 #: dataset -> (classes, image size, candidate sub-directories, training file, label key)
 DATASETS = {
     "cifar10": (10, 32, ("", "cifar-10-batches-py"), "data_batch_1", "labels"),
     "cifar100": (100, 32, ("", "cifar-100-python"), "train", "fine_labels"),
     "ImageNet16-120": (120, 16, ("", "ImageNet16", "ImageNet16-120"), "train_data_batch_1", "labels"),
-}
-#: per-channel mean and std (0-255 scale) used by NAS-Bench-201's training pipeline
-NORMALISATION = {
-    "cifar10": ((125.3, 123.0, 113.9), (63.0, 62.1, 66.7)),
-    "cifar100": ((129.3, 124.1, 112.4), (68.2, 65.4, 70.4)),
-    "ImageNet16-120": ((122.68, 116.66, 104.01), (63.22, 61.26, 65.09)),
 }
 DEFAULT_BATCH = 64
 

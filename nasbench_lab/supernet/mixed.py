@@ -26,8 +26,9 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
 
 
 class MixedChoice(nn.Module):
-    """Weighted sum of candidate modules; candidates whose weight is exactly zero are not run.
-    With all weights zero the output is zeros shaped like the (partial) input."""
+    """Weighted sum of candidate modules. Candidates whose weight is exactly zero, and those
+    marked ``outputs_zero = True`` (a ``none`` operation: its term is zero whatever its weight),
+    are not run; with nothing run the output is zeros shaped like the (partial) input."""
 
     def __init__(self, candidates: Sequence[nn.Module], *, partial_channels: int = 1) -> None:
         super().__init__()
@@ -53,7 +54,7 @@ class MixedChoice(nn.Module):
         part, rest = self.split(x)
         total = None
         for i, value in enumerate(weights.detach().tolist()):
-            if value == 0.0:
+            if value == 0.0 or getattr(self.candidates[i], "outputs_zero", False):
                 continue
             out = weights[i] * self.candidates[i](part)
             total = out if total is None else total + out
