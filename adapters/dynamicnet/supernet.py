@@ -87,7 +87,7 @@ class _LayerSlot(nn.Module):
         layer = self.layers[self.kernels.index(block.kernel)]
         return layer.weight[: block.width, :inputs], layer.bias[: block.width]
 
-    def _apply(self, kernel: int, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    def _layer(self, kernel: int, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         if self.conv is None:
             return F.linear(x, weight, bias)
         cfg = self.cfgs[self.kernels.index(kernel)]
@@ -97,7 +97,7 @@ class _LayerSlot(nn.Module):
         """One path (``chosen``: one-hot weights) or the mixture; zero-weight groups are not run."""
         if chosen is not None:
             b = self.options[chosen]
-            y = x if b is None else self.act_modules[b.act](self._apply(b.kernel, x, *self.params_for(b, x.shape[1])))
+            y = x if b is None else self.act_modules[b.act](self._layer(b.kernel, x, *self.params_for(b, x.shape[1])))
             return weights[chosen] * _pad_channels(y, self.pad)
         values = weights.detach()
         total = sum(weights[i] * _pad_channels(x, self.pad) for i, b in enumerate(self.options)
@@ -106,7 +106,7 @@ class _LayerSlot(nn.Module):
             if all(values[i] == 0 for a in self.acts for i in self.groups[(k, a)]):
                 continue
             b = next(b for b in self.options if b is not None and b.kernel == k)
-            y = self._apply(k, x, *self.params_for(replace(b, width=self.masks.shape[1]), x.shape[1]))
+            y = self._layer(k, x, *self.params_for(replace(b, width=self.masks.shape[1]), x.shape[1]))
             for a in self.acts:
                 group = self.groups[(k, a)]
                 if not group or all(values[i] == 0 for i in group):
