@@ -6,8 +6,8 @@ Trains, with the benchmark's default recipe (or ``--epochs``) and one torch thre
 ``--samples`` architectures drawn by the space's ``sample`` from ``--seed``, plus three fixed
 reference nets (one dense block ~ a linear model with one hidden layer, a 2-block MLP, a
 3-block 1-D CNN), through the live benchmark with an in-memory cache (every query really trains).
-Prints one line per architecture (validation and test accuracy, seconds for training +
-validation + cost measurement), then the min / median / max of the sampled accuracies and of
+Prints one line per architecture (validation and test accuracy, wall and CPU seconds for
+training + validation + cost measurement: CPU seconds tell the cost on a busy machine), then the min / median / max of the sampled accuracies and of
 the seconds per training.
 """
 from __future__ import annotations
@@ -48,15 +48,15 @@ def main() -> None:
     archs += [("reference", space.parse(text)) for text in REFERENCES]
     rows = []
     for role, arch in archs:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         valid = bench.search_metric(arch)
         test = bench.report_metric(arch)
-        seconds = time.perf_counter() - t
-        rows.append((role, valid, test, seconds))
-        say(f"  {role:9s} valid {valid:6.2f} %  test {test:6.2f} %  {seconds:5.1f} s  "
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+        rows.append((role, valid, test, seconds, cpu))
+        say(f"  {role:9s} valid {valid:6.2f} %  test {test:6.2f} %  {seconds:5.1f} s ({cpu:4.1f} s CPU)  "
             f"{bench.costs(arch)['params_m'] * 1e6:8.0f} params  {space.format(arch)}")
     sampled = [r for r in rows if r[0] == "sample"]
-    for what, k in (("valid", 1), ("test", 2), ("seconds", 3)):
+    for what, k in (("valid", 1), ("test", 2), ("seconds", 3), ("CPU seconds", 4)):
         values = [r[k] for r in sampled]
         say(f"{len(values)} sampled, {what}: min {min(values):.2f}, median {statistics.median(values):.2f}, "
             f"max {max(values):.2f}")

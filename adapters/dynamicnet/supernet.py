@@ -221,8 +221,9 @@ class DynamicNetSupernet(Supernet):
 
 def _single(weights: torch.Tensor) -> int | None:
     """The index of the only non-zero weight when it is exactly 1, else None (a mixture)."""
-    nonzero = torch.nonzero(weights.detach()).flatten()
-    if len(nonzero) == 1 and float(weights[nonzero[0]]) == 1.0:
+    values = weights.detach()
+    nonzero = torch.nonzero(values).flatten()
+    if len(nonzero) == 1 and float(values[nonzero[0]]) == 1.0:
         return int(nonzero[0])
     return None
 
