@@ -22,7 +22,7 @@ def net():
 
 def test_slots_follow_the_space(net):
     assert net.slots() == [49, 49, 49, 20, 21]  # none + 4 widths x 3 kernels x 4 activations; dense: no none first
-    assert net.choice_names(0)[:2] == ["none", "conv8k1-relu"] and "conv64k5-elu" in net.choice_names(2)
+    assert net.choice_names(0)[:2] == ["none", "conv8k1-relu-bn"] and "conv64k5-elu-bn" in net.choice_names(2)
     assert "none" not in net.choice_names(3) and net.choice_names(4)[0] == "none"
     assert supernet_provider("dynamicnet").build_supernet is build_supernet
 
@@ -30,9 +30,13 @@ def test_slots_follow_the_space(net):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_one_hot_weights_compute_exactly_the_discrete_dynamicnet(shape):
     space = DynamicNetSpace(shape, 10)
-    net = DynamicNetSupernet(space, seed=1).eval()
+    net = DynamicNetSupernet(space, seed=1)
     rng = np.random.default_rng(0)
     x = torch.randn(6, *shape)
+    for _ in range(4):  # train-mode passes move the shared batch-norm statistics
+        net.train()(x, net.arch_weights(net.sample(rng)))
+        net(x, [torch.full((n,), 1.0 / n) for n in net.slots()])
+    net.eval()
     for _ in range(12):
         arch = net.sample(rng)
         assert space.contains(arch) and net.arch_of(net.choices_of(arch)) == arch
@@ -41,10 +45,18 @@ def test_one_hot_weights_compute_exactly_the_discrete_dynamicnet(shape):
         assert torch.equal(net(x, net.arch_weights(arch)), sub(x))  # same weights, same output
 
 
+def test_without_batch_norm_one_hot_paths_are_exact_too():
+    net = DynamicNetSupernet(SIGNAL, seed=2, norm=False).eval()
+    arch = net.sample(np.random.default_rng(3))
+    assert not any(b.norm for b in arch)
+    x = torch.randn(5, 1, 40)
+    assert torch.equal(net(x, net.arch_weights(arch)), net.subnet(arch).eval()(x))
+
+
 def test_a_none_between_blocks_is_the_same_architecture(net):
-    a, b = net.choice_names(0).index("conv16k3-relu"), net.choice_names(0).index("conv32k5-gelu")
+    a, b = net.choice_names(0).index("conv16k3-relu-bn"), net.choice_names(0).index("conv32k5-gelu-bn")
     spaced = net.arch_of([a, 0, b, 5, 0])
-    assert SIGNAL.format(spaced) == "conv16k3-relu|conv32k5-gelu|" + net.choice_names(3)[5]
+    assert SIGNAL.format(spaced) == "conv16k3-relu-bn|conv32k5-gelu-bn|" + net.choice_names(3)[5]
     assert net.choices_of(spaced) == (a, b, 0, 5, 0)
 
 
@@ -71,19 +83,19 @@ def test_alpha_gradients_reach_every_choice(net):
 
 
 def test_architectures_outside_the_supernet_are_refused(net):
-    for text, message in [("conv16k3-relu-bn|dense32-relu", "not among slot 0's choices"),
-                          ("conv16k3-relu-maxpool|dense32-relu", "not among slot 0's choices"),
-                          ("conv16k3-relu", "at least one dense block"),
-                          ("dense32-relu|dense32-relu|dense32-relu", "2 dense slots")]:
+    for text, message in [("conv16k3-relu|dense32-relu-bn", "not among slot 0's choices"),
+                          ("conv16k3-relu-bn-maxpool|dense32-relu-bn", "not among slot 0's choices"),
+                          ("conv16k3-relu-bn", "at least one dense block"),
+                          ("dense32-relu-bn|dense32-relu-bn|dense32-relu-bn", "2 dense slots")]:
         with pytest.raises(NasLabError, match=message):
             net.choices_of(SIGNAL.parse(text))
 
 
 def test_derive_takes_the_argmax(net):
     alphas = [torch.zeros(n) for n in net.slots()]
-    alphas[0][net.choice_names(0).index("conv32k5-relu")] = 1.0
-    alphas[3][net.choice_names(3).index("dense64-tanh")] = 1.0
-    assert SIGNAL.format(net.derive(alphas)) == "conv32k5-relu|dense64-tanh"
+    alphas[0][net.choice_names(0).index("conv32k5-relu-bn")] = 1.0
+    alphas[3][net.choice_names(3).index("dense64-tanh-bn")] = 1.0
+    assert SIGNAL.format(net.derive(alphas)) == "conv32k5-relu-bn|dense64-tanh-bn"
 
 
 def test_dense_widths_above_max_params_are_left_out_of_the_first_dense_slot():

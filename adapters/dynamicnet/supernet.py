@@ -5,13 +5,15 @@ conv slots)`` dense slots, so every path fits ``max_blocks``. A conv slot choose
 block) or one ``conv<width>k<kernel>-<act>`` block per (width, kernel, activation) of the space;
 a dense slot ``none`` or one ``dense<width>-<act>``; the first dense slot has no ``none``, so
 every path has a dense block (dense widths that could lift a path above ``max_params`` are left
-out of it). Batch-norm, pooling, dropout and skips are not searched (the supernet's paths have
-none of them): it covers the part of the space spelled by type, width, kernel and activation,
-``choices_of`` refuses any other architecture, and ``sample`` draws from that part.
+out of it). Batch-norm is fixed (on by default, ``norm=True``: every block is
+``conv-bn-act`` or ``linear-bn-act``, as supernets train poorly without it); pooling, dropout
+and skips are not searched (no path has them). So the supernet covers the part of the space
+spelled by type, width, kernel and activation; ``choices_of`` refuses any other architecture,
+and ``sample`` draws from that part.
 
 Weight sharing: one widest layer per kernel size in a conv slot (one per dense slot) is shared
 by its widths (a block of width ``w`` uses its first ``w`` outputs, as once-for-all's elastic
-width) and by the activations, so a mixture costs one layer per kernel plus channel masks
+width; its batch-norm likewise, running statistics included) and by the activations, so a mixture costs one layer per kernel plus channel masks
 (FBNetV2's masking: the mixture over widths of one (kernel, activation) is the widest output
 times the mask ``m[c] = sum of the weights of the widths > c``), not one layer per choice.
 Widths differ between choices, so every slot output is zero-padded to the slot's widest choice,
@@ -41,7 +43,7 @@ from nasbench_lab.settings import Settings
 from nasbench_lab.supernet import SearchData, Supernet, SupernetConfig
 
 from .blocks import Block, Net
-from .layers import Activationcfg, Convcfg, Linearcfg
+from .layers import Activationcfg, BatchNormcfg, Convcfg, Linearcfg
 from .net import DynamicNet
 from .space import DynamicNetSpace
 
@@ -71,6 +73,10 @@ class _LayerSlot(nn.Module):
         conv = blocks[0].kind == "conv"
         self.cfgs = [Convcfg(width, k) if conv else Linearcfg(width) for k in self.kernels]
         self.layers = nn.ModuleList([cfg.module([in_shape]) for cfg in self.cfgs])
+        self.norm = blocks[0].norm
+        if self.norm:
+            out_shape = (width, *in_shape[1:])
+            self.norms = nn.ModuleList([BatchNormcfg().module([out_shape]) for _ in self.kernels])
         self.act_modules = nn.ModuleDict({a: Activationcfg(a).module([in_shape]) for a in self.acts})
         self.conv = {2: F.conv1d, 3: F.conv2d}.get(len(in_shape)) if conv else None
         # Mixtures: option i adds weights[i] to the first ``width`` channels of its (kernel, act) group.
@@ -83,15 +89,21 @@ class _LayerSlot(nn.Module):
                        for k in self.kernels for a in self.acts}
 
     def params_for(self, block: Block, inputs: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The weight and bias of ``block`` given ``inputs`` input channels (features)."""
+        """The weight and bias of ``block`` given ``inputs`` input channels (features): the first
+        ``width`` x ``inputs`` of the shared layer, times sqrt(built inputs / inputs) so that a
+        narrow input starts at the scale torch gives a layer built for it."""
         layer = self.layers[self.kernels.index(block.kernel)]
-        return layer.weight[: block.width, :inputs], layer.bias[: block.width]
+        scale = math.sqrt(layer.weight.shape[1] / inputs)
+        return layer.weight[: block.width, :inputs] * scale, layer.bias[: block.width]
 
     def _layer(self, kernel: int, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """The layer of ``kernel`` with these (sliced) parameters, then its batch-norm's first channels."""
+        j = self.kernels.index(kernel)
         if self.conv is None:
-            return F.linear(x, weight, bias)
-        cfg = self.cfgs[self.kernels.index(kernel)]
-        return self.conv(x, weight, bias, cfg.stride, cfg.padding)
+            y = F.linear(x, weight, bias)
+        else:
+            y = self.conv(x, weight, bias, self.cfgs[j].stride, self.cfgs[j].padding)
+        return _batch_norm(self.norms[j], y) if self.norm else y
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor, chosen: int | None) -> torch.Tensor:
         """One path (``chosen``: one-hot weights) or the mixture; zero-weight groups are not run."""
@@ -122,14 +134,15 @@ class _LayerSlot(nn.Module):
 class DynamicNetSupernet(Supernet):
     """The supernet of a ``DynamicNetSpace`` (see the module docstring)."""
 
-    def __init__(self, space: DynamicNetSpace, *, seed: int = 0) -> None:
+    def __init__(self, space: DynamicNetSpace, *, seed: int = 0, norm: bool = True) -> None:
         super().__init__()
         self.space = space
         shape = space.input_shape
         n_conv = min(space.max_conv, space.max_blocks - 1) if space.spatial else 0
         n_dense = max(1, min(space.max_dense, space.max_blocks - n_conv))
-        conv_blocks = [Block("conv", w, a, k) for w in space.conv_widths for k in space.kernels for a in space.activations]
-        dense_blocks = [Block("dense", w, a) for w in space.dense_widths for a in space.activations]
+        conv_blocks = [Block("conv", w, a, k, norm) for w in space.conv_widths for k in space.kernels
+                       for a in space.activations]
+        dense_blocks = [Block("dense", w, a, 0, norm) for w in space.dense_widths for a in space.activations]
         first_dense = [b for b in dense_blocks if self._fits_as_first_dense(b, n_conv, n_dense)]
         if not first_dense:
             raise NasLabError(f"no DynamicNet supernet fits max_params={space.max_params:,}")
@@ -144,7 +157,8 @@ class DynamicNetSupernet(Supernet):
             slots = []
             for s, options in enumerate(self.options):
                 conv = s < n_conv
-                in_shape = (conv_pad, *shape[1:]) if conv else (self.flat_max if s == n_conv else dense_pad,)
+                in_shape = ((shape[0] if s == 0 else conv_pad, *shape[1:]) if conv
+                            else (self.flat_max if s == n_conv else dense_pad,))
                 slots.append(_LayerSlot(options, in_shape, conv_pad if conv else dense_pad))
             self.layer_slots = nn.ModuleList(slots)
             self.classifier = Linearcfg(space.num_classes).module([(dense_pad,)])
@@ -152,8 +166,8 @@ class DynamicNetSupernet(Supernet):
     def _fits_as_first_dense(self, block: Block, n_conv: int, n_dense: int) -> bool:
         """Whether the widest path through ``block`` in the first dense slot stays within max_params."""
         s = self.space
-        conv = [Block("conv", max(s.conv_widths), s.activations[0], max(s.kernels))] * n_conv
-        rest = [Block("dense", max(s.dense_widths), s.activations[0])] * (n_dense - 1)
+        conv = [Block("conv", max(s.conv_widths), s.activations[0], max(s.kernels), block.norm)] * n_conv
+        rest = [Block("dense", max(s.dense_widths), s.activations[0], 0, block.norm)] * (n_dense - 1)
         return s.param_count(tuple(conv + [block] + rest)) <= s.max_params
 
     # -- the protocol ----------------------------------------------------------------------------
@@ -175,7 +189,12 @@ class DynamicNetSupernet(Supernet):
                 width = x.shape[1]
             elif self.options[s][chosen] is not None:
                 width = self.options[s][chosen].width
-        return F.linear(x[:, :width], self.classifier.weight[:, :width], self.classifier.bias)
+        return F.linear(x[:, :width], *self._classifier_params(width))
+
+    def _classifier_params(self, inputs: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The classifier's first ``inputs`` columns, scaled as ``_LayerSlot.params_for`` does."""
+        weight = self.classifier.weight
+        return weight[:, :inputs] * math.sqrt(weight.shape[1] / inputs), self.classifier.bias
 
     def arch_of(self, choices: Sequence[int]) -> Net:
         blocks = [self.options[s][int(c)] for s, c in enumerate(choices)]
@@ -207,16 +226,35 @@ class DynamicNetSupernet(Supernet):
         """The discrete ``DynamicNet`` of ``arch`` holding the supernet's weights for that path."""
         net = self.space.build(arch)
         layers = [m for m in net.layers if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear))]
+        norms = iter(m for m in net.layers if isinstance(m, nn.modules.batchnorm._BatchNorm))
         blocks = [(s, self.options[s][c]) for s, c in enumerate(self.choices_of(arch)) if self.options[s][c] is not None]
         with torch.no_grad():
             for target, (s, block) in zip(layers, blocks):
-                weight, bias = self.layer_slots[s].params_for(block, target.weight.shape[1])
+                slot = self.layer_slots[s]
+                weight, bias = slot.params_for(block, target.weight.shape[1])
                 target.weight.copy_(weight)
                 target.bias.copy_(bias)
+                if block.norm:
+                    bn, source = next(norms), slot.norms[slot.kernels.index(block.kernel)]
+                    for name in ("weight", "bias", "running_mean", "running_var"):
+                        getattr(bn, name).copy_(getattr(source, name)[: block.width])
             classifier = layers[len(blocks)]
-            classifier.weight.copy_(self.classifier.weight[:, : classifier.weight.shape[1]])
-            classifier.bias.copy_(self.classifier.bias)
+            weight, bias = self._classifier_params(classifier.weight.shape[1])
+            classifier.weight.copy_(weight)
+            classifier.bias.copy_(bias)
         return net.to(self.device())
+
+
+def _batch_norm(bn: nn.modules.batchnorm._BatchNorm, y: torch.Tensor) -> torch.Tensor:
+    """``bn`` on the first ``y.shape[1]`` channels, as ``bn.forward`` computes it (running
+    statistics updated in place, cumulative average when ``momentum`` is None)."""
+    width = y.shape[1]
+    factor = 0.0
+    if bn.training:
+        bn.num_batches_tracked.add_(1)
+        factor = 1.0 / float(bn.num_batches_tracked) if bn.momentum is None else bn.momentum
+    return F.batch_norm(y, bn.running_mean[:width], bn.running_var[:width], bn.weight[:width], bn.bias[:width],
+                        bn.training, factor, bn.eps)
 
 
 def _single(weights: torch.Tensor) -> int | None:
