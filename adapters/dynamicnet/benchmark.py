@@ -193,7 +193,7 @@ SPEC = BenchmarkSpec(
     report_metric="test_acc",
     costs=COSTS,
     note="live training: every new architecture is trained (on digits, 20 epochs: an MLP ~1 s, "
-         "a CNN up to tens of seconds, on one CPU thread); regret n/a; "
+         "a CNN up to tens of seconds, on one CPU thread; on mnist1d 3-10 s of CPU); regret n/a; "
          "set the recipe with --benchmark-option dynamicnet.epochs=20 etc.",
     needs="cifar10: --benchmark-file dynamicnet/cifar10=DIR or $NASBENCH_LAB_CIFAR10 (cifar-10-batches-py); "
           "tensors: --benchmark-file dynamicnet/tensors=FILE.npz",
