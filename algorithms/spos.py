@@ -41,7 +41,8 @@ class Spos(SupernetSearch):
                  threads: int = 1, device: str = "cpu", candidates: int = 50, recalibration: int = 256,
                  eval_samples: int = 500) -> None:
         """As ``darts`` (see there; no alphas, ``arch_lr`` unused); then ``candidates``
-        architectures drawn uniformly from the space are scored by inherited-weight accuracy on
+        architectures drawn uniformly from the supernet's paths (a choice per slot: the
+        whole space on nb201, the part a supernet covers elsewhere) are scored by inherited-weight accuracy on
         ``eval_samples`` validation images, BatchNorm statistics re-estimated on
         ``recalibration`` training images per candidate; queries go down that ranking."""
         super().__init__(space, rng, epochs=epochs, batch_size=batch_size, width=width, depth=depth, lr=lr,
@@ -55,9 +56,9 @@ class Spos(SupernetSearch):
         """Distinct candidates drawn uniformly, best inherited accuracy first; kept in the record."""
         from nasbench_lab.supernet.evaluation import inherited_accuracy
 
-        pool, seen = [], set()
+        net, pool, seen = trainer.net, [], set()
         for _ in range(20 * self.candidates):
-            arch = self.space.sample(self.rng)
+            arch = net.arch_of([int(self.rng.integers(n)) for n in net.slots()])  # a path of the supernet
             if arch not in seen:
                 seen.add(arch)
                 pool.append(arch)

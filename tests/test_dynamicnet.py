@@ -93,7 +93,7 @@ def test_encode_decode_round_trip_is_exact():
         (lambda: Activationcfg("swish"), "unknown activation"),
         (lambda: Poolcfg("min"), "unknown pooling"),
         (lambda: Mergecfg("mul"), "unknown merge"),
-        (lambda: Inputcfg((3, 32)), "input shape"),
+        (lambda: Inputcfg((3, 32, 32, 1)), "input shape"),
     ],
 )
 def test_bad_configurations(make, message):
@@ -111,7 +111,7 @@ def test_defaults_resolve():
     "nodes, edges, message",
     [
         ([Inputcfg((1, 8, 8)), Linearcfg(10)], None, "linear layer needs a flat input .* add a Flattencfg"),
-        ([Inputcfg((64,)), Convcfg(8)], None, "conv layer needs an image input"),
+        ([Inputcfg((64,)), Convcfg(8)], None, r"conv layer needs a signal \(C, L\) or an image"),
         ([Inputcfg((1, 2, 2)), Poolcfg(), Poolcfg()], None, "pooling does not fit a 1x1 feature map"),
         ([Inputcfg((1, 2, 2)), Convcfg(4, 5, padding=0)], None, "does not fit a 2x2 feature map"),
         ([Inputcfg((8,)), Linearcfg(4), Mergecfg("add")], [(0, 1), (0, 2), (1, 2)], "add merge needs inputs of equal shape"),

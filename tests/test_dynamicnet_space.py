@@ -153,6 +153,6 @@ def test_flat_input_space_is_mlp_only():
     archs = [space.sample(np.random.default_rng(s)) for s in range(20)]
     assert all(b.kind == "dense" for a in archs for b in a)
     assert all(b.kind == "dense" for a in archs[:5] for n in space.neighbours(a) for b in n)
-    with pytest.raises(ArchError, match="the input is not an image"):
+    with pytest.raises(ArchError, match=r"the input is flat \(not a signal or an image\)"):
         space.parse("conv8k3-relu")
     assert space.decode(space.encode(archs[0])) == archs[0]

@@ -2,15 +2,21 @@
 
 ``digits``   scikit-learn's 8x8 digits (1,797 images, 10 classes, bundled with scikit-learn),
              pixels / 16, stratified split 60/20/20 (1,078 / 359 / 360) with random_state 0.
+``mnist1d``  MNIST-1D (Greydanus 2020): 5,000 signals of length 40, 10 classes, generated
+             locally by the ``mnist1d`` package with its default arguments (seed 42, no
+             download); its 4,000 training signals split stratified 80/20 (3,200 / 800) with
+             random_state 0 into train / validation, its 1,000 test signals are the test set.
+             Shape (1, 40): one channel, so conv blocks are 1-D.
 ``cifar10``  the CIFAR-10 python batches (``cifar-10-batches-py``, read with
              ``nasbench_lab.image_batches``) from a local directory. Train = the first 45,000
              images of ``data_batch_1..5``, validation = the last 5,000, test = ``test_batch``;
              per-channel standardisation with training statistics.
 ``tensors``  your own arrays: an ``.npz`` with ``x_train, y_train, x_val, y_val, x_test,
-             y_test`` (x as (N, features) or (N, C, H, W), integer labels 0..K-1).
+             y_test`` (x as (N, features), (N, C, L) or (N, C, H, W), integer labels 0..K-1).
 """
 from __future__ import annotations
 
+import random
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -59,8 +65,8 @@ def from_arrays(name: str, x_train, y_train, x_val, y_val, x_test, y_test, finge
     for part, (x, y) in parts.items():
         x = np.asarray(x)
         y = np.asarray(y)
-        if x.ndim not in (2, 4):
-            raise NasLabError(f"{name}: x_{part} must have shape (N, features) or (N, C, H, W), got {x.shape}")
+        if x.ndim not in (2, 3, 4):
+            raise NasLabError(f"{name}: x_{part} must have shape (N, features), (N, C, L) or (N, C, H, W), got {x.shape}")
         if y.ndim != 1 or len(y) != len(x) or len(x) == 0:
             raise NasLabError(f"{name}: y_{part} must be a non-empty 1-D array with one label per row of x_{part}")
         if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
@@ -78,6 +84,35 @@ def from_arrays(name: str, x_train, y_train, x_val, y_val, x_test, y_test, finge
     t = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in xs.items()}
     u = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in ys.items()}
     return ClassificationData(name, t["train"], u["train"], t["val"], u["val"], t["test"], u["test"], num_classes, fp)
+
+
+def generate_mnist1d() -> dict[str, np.ndarray]:
+    """MNIST-1D from ``mnist1d.data.make_dataset`` with the package's default arguments
+    (generated, never downloaded). The generator seeds Python's and numpy's global random
+    state (and its import may draw from them); both are restored afterwards."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    try:
+        try:
+            from mnist1d.data import get_dataset_args, make_dataset
+        except ImportError:
+            raise NasLabError("dataset 'mnist1d' needs the mnist1d package: pip install mnist1d") from None
+        return make_dataset(get_dataset_args())
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+@lru_cache(maxsize=1)
+def mnist1d_data() -> ClassificationData:
+    from sklearn.model_selection import train_test_split
+
+    d = generate_mnist1d()
+    x = np.asarray(d["x"], dtype=np.float32)[:, None, :]
+    y = np.asarray(d["y"], dtype=np.int64)
+    x_te = np.asarray(d["x_test"], dtype=np.float32)[:, None, :]
+    y_te = np.asarray(d["y_test"], dtype=np.int64)
+    x_tr, x_va, y_tr, y_va = train_test_split(x, y, test_size=0.2, random_state=SPLIT_SEED, stratify=y)
+    return from_arrays("mnist1d", x_tr, y_tr, x_va, y_va, x_te, y_te)
 
 
 @lru_cache(maxsize=1)

@@ -42,8 +42,8 @@ def _from_values(op: str, v: dict[str, float]) -> LayerCfg:
         return rounded
 
     if op == "input":
-        h, w = whole("height"), whole("width")
-        return Inputcfg((whole("units"),) if h == 0 and w == 0 else (whole("units"), h, w))
+        c, h, w = whole("units"), whole("height"), whole("width")
+        return Inputcfg((c,) if h == 0 and w == 0 else (c, w) if h == 0 else (c, h, w))
     if op == "linear":
         return Linearcfg(whole("units"))
     if op == "conv":

@@ -9,8 +9,11 @@ Every configuration knows
   the reason when the input cannot work), its parameter count and multiply-accumulate count;
 * the ``torch.nn`` module that computes it (``module``).
 
-Shapes never include the batch dimension: ``(features,)`` for flat tensors, ``(C, H, W)`` for
-images.
+Shapes never include the batch dimension: ``(features,)`` for flat tensors, ``(C, L)`` for
+1-D signals, ``(C, H, W)`` for images. Convolution, pooling and batch-norm take their dimension
+from their input: the same ``Convcfg`` is a ``Conv1d`` on a ``(C, L)`` input and a ``Conv2d`` on
+an image, so 1-D layers share the configurations and graph rows of the 2-D ones (the input
+node's row says which: ``height`` 0 and ``width`` L for a signal).
 """
 from __future__ import annotations
 
@@ -103,28 +106,35 @@ class LayerCfg:
         return None
 
 
-def _image(cfg: LayerCfg, shape: Shape, what: str) -> Shape:
-    if len(shape) != 3:
-        raise ShapeError(f"{what} needs an image input (C, H, W), got shape {shape}")
-    return shape
+def _spatial(shape: Shape, what: str) -> Shape:
+    """The spatial sizes of a signal ``(C, L)`` or an image ``(C, H, W)``."""
+    if len(shape) not in (2, 3):
+        raise ShapeError(f"{what} needs a signal (C, L) or an image (C, H, W) input, got shape {shape}")
+    return tuple(shape[1:])
+
+
+def _window(sizes: Shape) -> str:
+    return "x".join(map(str, sizes))
 
 
 @dataclass(frozen=True)
 class Inputcfg(LayerCfg):
-    """The network input: ``(features,)`` or ``(channels, height, width)``."""
+    """The network input: ``(features,)``, ``(channels, length)`` or ``(channels, height, width)``."""
 
     shape: Shape
     kind: ClassVar[str] = "input"
 
     def __post_init__(self) -> None:
         shape = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else (self.shape,)
-        if len(shape) not in (1, 3):
-            raise ArchError(f"input shape must be (features,) or (C, H, W), got {self.shape!r}")
+        if len(shape) not in (1, 2, 3):
+            raise ArchError(f"input shape must be (features,), (C, L) or (C, H, W), got {self.shape!r}")
         object.__setattr__(self, "shape", tuple(_positive_int(s, "an input dimension") for s in shape))
 
     def values(self) -> dict[str, float]:
         if len(self.shape) == 1:
             return {"units": self.shape[0]}
+        if len(self.shape) == 2:
+            return {"units": self.shape[0], "width": self.shape[1]}
         c, h, w = self.shape
         return {"units": c, "height": h, "width": w}
 
@@ -165,8 +175,9 @@ class Linearcfg(LayerCfg):
 
 @dataclass(frozen=True)
 class Convcfg(LayerCfg):
-    """2-D convolution with bias: ``filters`` output channels, square ``kernel``, ``stride``;
-    ``padding=None`` means ``kernel // 2`` (same size for odd kernels at stride 1)."""
+    """Convolution with bias, 1-D on a signal ``(C, L)``, 2-D on an image: ``filters`` output
+    channels, ``kernel`` (square in 2-D), ``stride``; ``padding=None`` means ``kernel // 2``
+    (same size for odd kernels at stride 1)."""
 
     filters: int
     kernel: int = 3
@@ -185,31 +196,30 @@ class Convcfg(LayerCfg):
         return {"units": self.filters, "kernel": self.kernel, "stride": self.stride, "padding": self.padding}
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
-        c, h, w = _image(self, inputs[0], f"a {self.kernel}x{self.kernel} conv layer")
-        oh = (h + 2 * self.padding - self.kernel) // self.stride + 1  # type: ignore[operator]
-        ow = (w + 2 * self.padding - self.kernel) // self.stride + 1  # type: ignore[operator]
-        if oh < 1 or ow < 1:
-            raise ShapeError(
-                f"a {self.kernel}x{self.kernel} conv (padding {self.padding}) does not fit a {h}x{w} feature map"
-            )
-        return (self.filters, oh, ow)
+        sizes = _spatial(inputs[0], f"a kernel-{self.kernel} conv layer")
+        out = tuple((s + 2 * self.padding - self.kernel) // self.stride + 1 for s in sizes)  # type: ignore[operator]
+        if min(out) < 1:
+            kernel = _window((self.kernel,) * len(sizes))
+            raise ShapeError(f"a {kernel} conv (padding {self.padding}) does not fit a {_window(sizes)} feature map")
+        return (self.filters, *out)
 
     def param_count(self, inputs, out) -> int:
-        return inputs[0][0] * self.filters * self.kernel * self.kernel + self.filters
+        return inputs[0][0] * self.filters * self.kernel ** (len(out) - 1) + self.filters
 
     def macs(self, inputs, out) -> int:
-        return inputs[0][0] * self.filters * self.kernel * self.kernel * out[1] * out[2]
+        return inputs[0][0] * self.filters * self.kernel ** (len(out) - 1) * math.prod(out[1:])
 
     def module(self, inputs):
         from torch import nn
 
-        return nn.Conv2d(inputs[0][0], self.filters, self.kernel, self.stride, self.padding)
+        cls = nn.Conv1d if len(inputs[0]) == 2 else nn.Conv2d
+        return cls(inputs[0][0], self.filters, self.kernel, self.stride, self.padding)
 
 
 @dataclass(frozen=True)
 class Poolcfg(LayerCfg):
-    """Max or average pooling over ``kernel`` x ``kernel`` windows (``stride`` defaults to the
-    kernel), no padding."""
+    """Max or average pooling over windows of ``kernel`` (1-D) or ``kernel`` x ``kernel`` (2-D)
+    (``stride`` defaults to the kernel), no padding."""
 
     mode: str = "max"
     kernel: int = 2
@@ -230,29 +240,30 @@ class Poolcfg(LayerCfg):
         return {"kernel": self.kernel, "stride": self.stride}  # type: ignore[dict-item]
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
-        c, h, w = _image(self, inputs[0], f"{self.mode}-pooling")
-        oh = (h - self.kernel) // self.stride + 1  # type: ignore[operator]
-        ow = (w - self.kernel) // self.stride + 1  # type: ignore[operator]
-        if oh < 1 or ow < 1:
-            raise ShapeError(f"{self.kernel}x{self.kernel} {self.mode}-pooling does not fit a {h}x{w} feature map")
-        return (c, oh, ow)
+        sizes = _spatial(inputs[0], f"{self.mode}-pooling")
+        out = tuple((s - self.kernel) // self.stride + 1 for s in sizes)  # type: ignore[operator]
+        if min(out) < 1:
+            window = _window((self.kernel,) * len(sizes))
+            raise ShapeError(f"{window} {self.mode}-pooling does not fit a {_window(sizes)} feature map")
+        return (inputs[0][0], *out)
 
     def module(self, inputs):
         from torch import nn
 
-        cls = nn.MaxPool2d if self.mode == "max" else nn.AvgPool2d
+        one_d = len(inputs[0]) == 2
+        cls = {"max": (nn.MaxPool2d, nn.MaxPool1d), "avg": (nn.AvgPool2d, nn.AvgPool1d)}[self.mode][one_d]
         return cls(self.kernel, self.stride)
 
 
 @dataclass(frozen=True)
 class BatchNormcfg(LayerCfg):
-    """Batch normalisation over features (flat input) or channels (image input)."""
+    """Batch normalisation over features (flat input) or channels (signal or image input)."""
 
     kind: ClassVar[str] = "batchnorm"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
-        if len(inputs[0]) not in (1, 3):
-            raise ShapeError(f"batch-norm needs a (features,) or (C, H, W) input, got {inputs[0]}")
+        if len(inputs[0]) not in (1, 2, 3):
+            raise ShapeError(f"batch-norm needs a (features,), (C, L) or (C, H, W) input, got {inputs[0]}")
         return tuple(inputs[0])
 
     def param_count(self, inputs, out) -> int:
@@ -261,7 +272,7 @@ class BatchNormcfg(LayerCfg):
     def module(self, inputs):
         from torch import nn
 
-        return nn.BatchNorm1d(inputs[0][0]) if len(inputs[0]) == 1 else nn.BatchNorm2d(inputs[0][0])
+        return nn.BatchNorm2d(inputs[0][0]) if len(inputs[0]) == 3 else nn.BatchNorm1d(inputs[0][0])
 
 
 @dataclass(frozen=True)

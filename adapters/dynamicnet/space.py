@@ -1,16 +1,18 @@
-"""The DynamicNet search space: MLPs and small CNNs built from macro choices.
+"""The DynamicNet search space: MLPs and small CNNs (1-D on signals, 2-D on images) built
+from macro choices.
 
 An architecture is a tuple of frozen ``Block`` values (immutable and hashable): zero to
 ``max_conv`` conv blocks, then zero to ``max_dense`` dense blocks (at least one block, at most
 ``max_blocks``), then a fixed linear classifier. A block:
 
 * conv:  Conv(width, kernel, stride 1, same padding) -> [BatchNorm] -> act -> [+ block input]
-  -> [2x2 max/avg pool] -> [Dropout]
+  -> [max/avg pool of 2, or 2x2 on an image] -> [Dropout]
 * dense: Linear(width) -> [BatchNorm] -> act -> [+ block input] -> [Dropout]
 
-An image input is flattened after the conv blocks (directly, for an MLP). ``skip`` adds the
-block's input to its activation output (a residual ``add`` merge node), which needs the block
-to keep its input's shape; pooling needs a feature map of at least 2x2.
+A signal ``(C, L)`` or image ``(C, H, W)`` input is flattened after the conv blocks (directly,
+for an MLP); a flat input allows dense blocks only. ``skip`` adds the block's input to its
+activation output (a residual ``add`` merge node), which needs the block to keep its input's
+shape; pooling needs a feature map of at least 2 (2x2).
 
 String form (``blocks.py``): blocks joined by ``|``; a block is ``conv<width>k<kernel>`` or
 ``dense<width>``, then ``-<activation>``, then the optional tokens ``-bn``,
@@ -18,7 +20,7 @@ String form (``blocks.py``): blocks joined by ``|``; a block is ``conv<width>k<k
 parsed), e.g. ``conv16k3-relu-bn-maxpool|conv16k3-relu-skip|dense64-gelu-drop0.25``.
 
 Invalid shapes: ``sample``, ``mutate`` and ``neighbours`` repair them (a skip whose shapes
-differ is dropped, a pool on a feature map smaller than 2x2 is dropped) and never return an
+differ is dropped, a pool on a feature map smaller than 2 or 2x2 is dropped) and never return an
 architecture above ``max_params``; ``parse``, ``decode`` and ``check`` reject them with an
 ``ArchError`` saying which block is wrong.
 
@@ -39,6 +41,7 @@ blocks carry no kernel or pool), so equal hashes mean equal training.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import replace
 from typing import Sequence
 
@@ -67,7 +70,7 @@ from .net import DynamicNet, analyse
 
 class DynamicNetSpace(SearchSpace):
     """MLPs and small CNNs for a given input shape and number of classes (default: the 8x8
-    digits images, 10 classes)."""
+    digits images, 10 classes); conv blocks are 1-D for a ``(C, L)`` signal input."""
 
     name = "dynamicnet"
 
@@ -88,7 +91,7 @@ class DynamicNetSpace(SearchSpace):
         max_params: int = 1_000_000,
     ) -> None:
         self.input_shape = Inputcfg(tuple(input_shape)).shape
-        self.image = len(self.input_shape) == 3
+        self.spatial = len(self.input_shape) > 1  # a signal or an image: conv blocks allowed
         if num_classes < 2:
             raise ArchError(f"need at least 2 classes, got {num_classes}")
         self.num_classes = int(num_classes)
@@ -99,7 +102,7 @@ class DynamicNetSpace(SearchSpace):
             raise ArchError("conv kernels must be odd (same padding)")
         if 0.0 not in self.dropouts or "none" not in self.pools:
             raise ArchError("dropout choices must include 0.0 and pool choices 'none'")
-        self.max_conv = max_conv if self.image else 0
+        self.max_conv = max_conv if self.spatial else 0
         self.max_dense, self.max_blocks, self.max_params = max_dense, max_blocks, max_params
 
     def __repr__(self) -> str:
@@ -117,7 +120,7 @@ class DynamicNetSpace(SearchSpace):
             return len(nodes) - 1
 
         cur = 0
-        flattened = not self.image
+        flattened = not self.spatial
         for b in arch:
             if b.kind == "dense" and not flattened:
                 cur, flattened = add(Flattencfg(), cur), True
@@ -150,23 +153,20 @@ class DynamicNetSpace(SearchSpace):
 
     # -- validity ------------------------------------------------------------------------------
     def repair(self, arch: Sequence[Block]) -> Net:
-        """Drop skips whose shapes differ and pools on feature maps below 2x2; normalise dense
+        """Drop skips whose shapes differ and pools on feature maps below 2 (2x2); normalise dense
         blocks (no kernel, no pool)."""
         out = []
-        if self.image:
-            channels, h, w = self.input_shape
-            features = channels * h * w
-        else:
-            channels, h, w, features = 0, 0, 0, self.input_shape[0]
-        flat = not self.image
+        channels, sizes = (self.input_shape[0], self.input_shape[1:]) if self.spatial else (0, ())
+        features = math.prod(self.input_shape)
+        flat = not self.spatial
         for b in arch:
             if b.kind == "conv":
-                pool = b.pool if min(h, w) >= 2 else "none"
+                pool = b.pool if sizes and min(sizes) >= 2 else "none"
                 b = replace(b, pool=pool, skip=b.skip and channels == b.width)
                 channels = b.width
                 if pool != "none":
-                    h, w = h // 2, w // 2
-                features = channels * h * w
+                    sizes = tuple(s // 2 for s in sizes)
+                features = channels * math.prod(sizes)
             else:
                 if not flat:
                     flat = True
@@ -186,7 +186,7 @@ class DynamicNetSpace(SearchSpace):
         if kinds != ["conv"] * n_conv + ["dense"] * (len(kinds) - n_conv):
             return "conv blocks must come before dense blocks"
         if n_conv > self.max_conv:
-            reason = "the input is not an image" if not self.image else f"at most {self.max_conv} are allowed"
+            reason = "the input is flat (not a signal or an image)" if not self.spatial else f"at most {self.max_conv} are allowed"
             return f"{n_conv} conv blocks: {reason}"
         if len(kinds) - n_conv > self.max_dense:
             return f"{len(kinds) - n_conv} dense blocks: at most {self.max_dense} are allowed"
@@ -213,7 +213,7 @@ class DynamicNetSpace(SearchSpace):
             if b.skip and not r.skip:
                 return f"block {i} ({b.token()}): a skip needs the block to keep its input shape"
             if b.pool != r.pool:
-                return f"block {i} ({b.token()}): the feature map is too small (below 2x2) to pool"
+                return f"block {i} ({b.token()}): the feature map is too small (below 2 or 2x2) to pool"
         params = self.param_count(arch)
         if params > self.max_params:
             return f"{params:,} parameters, above the space's limit of {self.max_params:,}"
@@ -304,7 +304,7 @@ class DynamicNetSpace(SearchSpace):
             b = arch[n_conv - 1]
             dense = Block("dense", _nearest(b.width, self.dense_widths), b.act, 0, b.norm, "none", b.dropout, False)
             emit(list(arch[: n_conv - 1]) + [dense] + list(arch[n_conv:]))
-        if self.image and n_dense and n_conv < self.max_conv:
+        if self.spatial and n_dense and n_conv < self.max_conv:
             b = arch[n_conv]
             kernel = 3 if 3 in self.kernels else self.kernels[len(self.kernels) // 2]
             conv = Block("conv", _nearest(b.width, self.conv_widths), b.act, kernel, b.norm, "none", b.dropout, False)
