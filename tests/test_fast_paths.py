@@ -103,3 +103,13 @@ def test_batches_grow_to_the_target_seconds_and_share_the_tail():
     slow.take()
     slow.record(1, 30.0)  # minutes-long items (live training) go one at a time
     assert len(slow.take()) == 1
+
+
+def test_the_figure_drawn_beside_the_tables_with_two_jobs_is_the_same(tmp_path):
+    """With --jobs 2 the regret figure is drawn in a forked process while the tables are written."""
+    small = ["--benchmark", "nb201-analog/cifar10", "--algorithms", "random,re", "--seeds", "3", "--budget", "10",
+             "--no-progress", "--json"]
+    for jobs in ("1", "2"):
+        assert main(["leaderboard", *small, "--jobs", jobs, "--out", str(tmp_path / jobs)]) == 0
+    one, two = (tmp_path / "1" / "regret.png").read_bytes(), (tmp_path / "2" / "regret.png").read_bytes()
+    assert two.startswith(b"\x89PNG") and len(two) == len(one)

@@ -5,9 +5,10 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.executors import EXECUTORS, make_executor
+from nasbench_lab.executors import EXECUTORS, LocalExecutor, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
@@ -82,8 +83,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         from nasbench_lab.reports.leaderboard import write_leaderboard
 
         notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
+        figure = _start_figure(regret_figure, runs, out / "regret", parallel=isinstance(executor, LocalExecutor)
+                               and executor.jobs > 1)
         summary, markdown, _ = write_leaderboard(runs, out, notes)
-        regret_figure(runs, out / "regret", formats=("png",))
+        figure()
         if config.problem.active:
             from nasbench_lab.reports.hardware import write_hardware_tables
 
@@ -126,6 +129,26 @@ def _run(config, store, args, executor):
             query_bar.close()
         for thread in importers:  # never import the same modules from two threads at once
             thread.join()
+
+
+def _start_figure(draw, runs, stem: Path, parallel: bool):
+    """Start drawing the regret figure; return a function that waits for it. With ``parallel``
+    (a local pool of several jobs was granted, its workers are gone) it is drawn in a forked
+    process while this one writes the tables; otherwise it is drawn when waited for."""
+    if not parallel:
+        return lambda: draw(runs, stem, formats=("png",))
+    import multiprocessing
+
+    process = multiprocessing.get_context("fork").Process(
+        target=draw, args=(runs, stem), kwargs={"formats": ("png",)}, name="regret-figure")
+    process.start()
+
+    def wait() -> None:
+        process.join()
+        if process.exitcode != 0:
+            raise NasLabError(f"drawing {stem}.png failed (exit code {process.exitcode}); runs.csv and the tables are written")
+
+    return wait
 
 
 def _first_then(progress, action):
