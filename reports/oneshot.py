@@ -45,6 +45,12 @@ def load_records(directory: str | Path, benchmark: str | None = None, dataset: s
     return records
 
 
+def learns_alphas(record: dict) -> bool:
+    """False for a record whose slot probabilities stayed uniform in every epoch (SPOS): its
+    per-epoch "derived" architecture is only the first choice, so the figures leave it out."""
+    return any(max(p) - min(p) > 1e-9 for e in record["epochs"] for p in e["probabilities"])
+
+
 def derived_archs(record: dict, space: SearchSpace) -> list[Arch]:
     """The derived architecture of each epoch of ``record`` (choices decoded by its supernet)."""
     from nasbench_lab.supernet import SupernetConfig, supernet_provider
@@ -66,9 +72,10 @@ def _mean_by_epoch(rows: dict[str, list[tuple[int, float]]]) -> Curves:
 
 
 def derived_metric_curves(records: Sequence[dict], bench: Benchmark) -> Curves:
-    """Per method, the report metric of the derived architecture at each epoch, mean over runs."""
+    """Per method, the report metric of the derived architecture at each epoch, mean over runs
+    (records that learned no alphas are left out, see ``learns_alphas``)."""
     rows: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for record in records:
+    for record in filter(learns_alphas, records):
         for e, arch in zip(record["epochs"], derived_archs(record, bench.space)):
             rows[record["method"]].append((int(e["epoch"]), float(bench.report_metric(arch))))
     return _mean_by_epoch(rows)
@@ -78,7 +85,7 @@ def operation_mix(records: Sequence[dict]) -> dict[str, dict[str, tuple[np.ndarr
     """Per method and operation name, the share (0..1) of the derived architecture's slots
     holding that operation at each epoch, mean over runs."""
     rows: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
-    for record in records:
+    for record in filter(learns_alphas, records):
         names = sorted({n for slot in record["slots"] for n in slot})
         for e in record["epochs"]:
             picked = e["derived_names"]

@@ -28,9 +28,10 @@ def records(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    for method, seed in [("darts", 0), ("darts", 1), ("gdas", 0)]:
+    for method, seed in [("darts", 0), ("darts", 1), ("gdas", 0), ("spos", 0)]:
+        extra = {"candidates": 3, "eval_samples": 24} if method == "spos" else {"arch_lr": 0.05}
         algo = ALGORITHMS.get(method)(SPACE, np.random.default_rng(seed), epochs=3, max_train=48, batch_size=24,
-                                      width=4, arch_lr=0.05)
+                                      width=4, **extra)
         algo.run(Oracle.for_benchmark(BENCH, 2), RunContext(benchmark="t", dataset="cifar10", seed=seed,
                                                             settings=Settings(cache_dir=cache)))
     torch.set_num_threads(threads)
@@ -39,8 +40,10 @@ def records(tmp_path_factory):
 
 def test_derived_metric_per_epoch_is_the_table_value_of_the_derived_cell_mean_over_runs(records):
     loaded = load_records(records, "t", "cifar10")
-    assert sorted(r["method"] for r in loaded) == ["darts", "darts", "gdas"] and load_records(records, "x") == []
+    assert sorted(r["method"] for r in loaded) == ["darts", "darts", "gdas", "spos"]
+    assert load_records(records, "x") == []
     curves = derived_metric_curves(loaded, BENCH)
+    assert sorted(curves) == ["darts", "gdas"]  # spos learns no alphas: no per-epoch derivation
     darts = [r for r in loaded if r["method"] == "darts"]
     expected = np.mean([[BENCH.report_metric(a) for a in derived_archs(r, SPACE)] for r in darts], axis=0)
     assert curves["darts"][0].tolist() == [1, 2, 3] and np.allclose(curves["darts"][1], expected)
