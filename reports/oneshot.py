@@ -20,7 +20,7 @@ from nasbench_lab.benchmark import Benchmark
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.space import Arch, SearchSpace
 
-from .style import COLUMN_WIDTH, colour, pyplot, save
+from .style import COLUMN_WIDTH, PALETTE, colour, pyplot, save
 
 #: method -> (epochs, mean over runs of the value at that epoch)
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -94,14 +94,25 @@ def operation_mix(records: Sequence[dict]) -> dict[str, dict[str, tuple[np.ndarr
     return {method: _mean_by_epoch(ops) for method, ops in rows.items()}
 
 
+def distinct_colours(names: Sequence[str]) -> dict[str, str]:
+    """Each name's usual colour, unless an earlier name has it: then the first unused one."""
+    out: dict[str, str] = {}
+    for name in names:
+        wanted = colour(name)
+        out[name] = wanted if wanted not in out.values() else next(
+            (c for c in PALETTE if c not in out.values()), wanted)
+    return out
+
+
 def derived_metric_figure(curves: Curves, path: str | Path, *, ylabel: str = "report metric", title: str = ""):
     """One line per method: the derived architecture's report metric against the search epoch."""
     if not curves:
         raise NasLabError("no one-shot records to plot")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    colours = distinct_colours(sorted(curves))
     for method, (epochs, values) in sorted(curves.items()):
-        ax.plot(epochs, values, marker="o", ms=2.5, lw=1.2, color=colour(method), label=method)
+        ax.plot(epochs, values, marker="o", ms=2.5, lw=1.2, color=colours[method], label=method)
     ax.set_xlabel("search epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title or "derived architecture per epoch", fontsize=8)
@@ -118,12 +129,14 @@ def operation_mix_figure(mixes: dict[str, dict[str, tuple[np.ndarray, np.ndarray
         raise NasLabError("no one-shot records to plot")
     plt = pyplot()
     methods = sorted(mixes)
+    all_ops = sorted({op for ops in mixes.values() for op in ops})
+    op_colours = {op: PALETTE[i % len(PALETTE)] for i, op in enumerate(all_ops)}
     fig, axes = plt.subplots(len(methods), 1, figsize=(COLUMN_WIDTH, 1.6 * len(methods) + 0.4),
                              sharex=True, squeeze=False)
     for ax, method in zip(axes[:, 0], methods):
         ops = sorted(mixes[method])
         epochs = mixes[method][ops[0]][0]
-        ax.stackplot(epochs, [mixes[method][op][1] for op in ops], labels=ops, colors=[colour(o) for o in ops])
+        ax.stackplot(epochs, [mixes[method][op][1] for op in ops], labels=ops, colors=[op_colours[o] for o in ops])
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"{method}\nshare")
     axes[0, 0].legend(frameon=False, fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))

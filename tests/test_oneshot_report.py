@@ -63,6 +63,13 @@ def test_operation_mix_shares_sum_to_one_and_count_the_derived_names(records):
     assert np.allclose(mixes["gdas"]["skip_connect"][1], skip)
 
 
+def test_methods_get_distinct_colours():
+    from nasbench_lab.reports.oneshot import distinct_colours
+
+    colours = distinct_colours(["darts", "drnas", "gdas", "pc-darts", "darts-es", "spos"])
+    assert len(set(colours.values())) == 6
+
+
 def test_figures_are_written_and_empty_input_is_an_error(records, tmp_path):
     loaded = load_records(records)
     a = derived_metric_figure(derived_metric_curves(loaded, BENCH), tmp_path / "derived.png", ylabel="v")
