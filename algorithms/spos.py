@@ -54,16 +54,9 @@ class Spos(SupernetSearch):
 
     def rank(self, trainer):
         """Distinct candidates drawn uniformly, best inherited accuracy first; kept in the record."""
-        from nasbench_lab.supernet.evaluation import inherited_accuracy
+        from nasbench_lab.supernet.evaluation import inherited_accuracy, sample_paths
 
-        net, pool, seen = trainer.net, [], set()
-        for _ in range(20 * self.candidates):
-            arch = net.arch_of([int(self.rng.integers(n)) for n in net.slots()])  # a path of the supernet
-            if arch not in seen:
-                seen.add(arch)
-                pool.append(arch)
-            if len(pool) == self.candidates:
-                break
+        pool = sample_paths(trainer.net, self.rng, self.candidates)
         valid = tuple(t[: self.eval_samples] for t in trainer.data.valid)
         recal = trainer.data.train[0][: self.recalibration]
         scores = [inherited_accuracy(trainer.net, arch, valid, recal) for arch in pool]

@@ -12,11 +12,12 @@ import numpy as np
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.parallel import default_jobs
 
-from .args import add_common, check_jobs, output_dir, settings_from, split_benchmark
+from .args import add_common, check_jobs, json_safe, output_dir, parse_params, settings_from, split_benchmark
 
 
 def register(subparsers, common=add_common) -> None:
     from nasbench_lab.proxies import PROXIES
+    from nasbench_lab.supernet_ranking import RANKER_METHODS
 
     p = subparsers.add_parser(
         "proxy",
@@ -25,7 +26,8 @@ def register(subparsers, common=add_common) -> None:
                     "(or a --sample of them) and print Spearman rho and Kendall tau against the report metric, "
                     "with bootstrap 95% confidence intervals.",
     )
-    p.add_argument("name", help=f"proxy: {', '.join(PROXIES)}")
+    p.add_argument("name", help=f"proxy: {', '.join(PROXIES)}, or supernet (a trained supernet's inherited-weight "
+                                "accuracy, see --method)")
     p.add_argument("--benchmark", default="nb201", metavar="NAME[/DATASET]", help="benchmark (default: nb201)")
     p.add_argument("--dataset", help="dataset (default: the benchmark's first; aliases such as c100 accepted)")
     p.add_argument("--sample", type=int, metavar="K", help="score K architectures drawn with --seed (default: all)")
@@ -37,6 +39,10 @@ def register(subparsers, common=add_common) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default: 1000)")
     p.add_argument("--figure", metavar="PNG", help="also write a scatter plot of proxy against report metric")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--method", choices=RANKER_METHODS,
+                   help="proxy supernet: the one-shot method training the supernet (spos or darts)")
+    p.add_argument("--param", action="append", default=[], metavar="METHOD.NAME=VALUE",
+                   help="proxy supernet: a hyper-parameter of --method, e.g. spos.epochs=5 (repeatable)")
     common(p)
     p.set_defaults(func=cmd_proxy)
 
@@ -57,6 +63,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores
     from nasbench_lab.ranking import rank_correlation
 
+    if args.name == "supernet":
+        return cmd_supernet_proxy(args)
     spec = get_proxy(args.name)
     check_jobs(args.jobs)
     if args.seed < 0:
@@ -129,6 +137,75 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     print(f"  Spearman rho {corr.spearman_rho:.3f}  [{corr.spearman_ci[0]:.3f}, {corr.spearman_ci[1]:.3f}]")
     print(f"  Kendall tau  {corr.kendall_tau:.3f}  [{corr.kendall_ci[0]:.3f}, {corr.kendall_ci[1]:.3f}]")
     print("  precision@top " + ", ".join(f"{k:g}%: {v:.2f}" for k, v in corr.precision_at_top.items()))
+    if args.figure:
+        print(f"figure: {args.figure}")
+    return 0
+
+
+def _method_params(args: argparse.Namespace) -> dict:
+    """``--param METHOD.NAME=VALUE`` items of ``--method`` (another owner is an error)."""
+    params = parse_params(args.param)
+    other = sorted(set(params) - {args.method})
+    if other:
+        raise NasLabError(f"--param names {other[0]!r}, but --method is {args.method!r}")
+    return params.get(args.method, {})
+
+
+def cmd_supernet_proxy(args: argparse.Namespace) -> int:
+    """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
+    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.supernet_ranking import supernet_ranking
+
+    if not args.method:
+        raise NasLabError("proxy supernet needs --method spos or --method darts")
+    if args.sample is None:
+        raise NasLabError("proxy supernet needs --sample K (architectures to rank; each is trained "
+                          "standalone on a live benchmark)")
+    check_jobs(args.jobs)
+    if args.seed < 0 or args.bootstrap < 0:
+        raise NasLabError(f"--seed and --bootstrap must be >= 0, got {args.seed} and {args.bootstrap}")
+    if args.figure:
+        _check_figure(Path(args.figure))
+    settings = settings_from(args)
+    name, dataset = split_benchmark(args.benchmark)
+    bench = load_benchmark(name, dataset or args.dataset, settings)
+    progress = None
+    if not (args.no_progress or args.json):
+        from tqdm import tqdm
+
+        progress = lambda it, total: tqdm(it, total=total, desc="standalone", leave=False)  # noqa: E731
+    result = supernet_ranking(args.method, bench, name, sample=args.sample, seed=args.seed, settings=settings,
+                              params=_method_params(args), jobs=args.jobs, bootstrap=args.bootstrap,
+                              progress=progress)
+    corr, task = result.correlation, " (proxy task)" if result.proxy_task else ""
+    if args.figure:
+        from nasbench_lab.reports.ranking import scatter_figure
+
+        scatter_figure(result.inherited, result.truth, args.figure,
+                       xlabel=f"{args.method} inherited-weight accuracy (%){task}",
+                       ylabel=bench.search_metric_name,
+                       title=f"{name}/{bench.dataset}, {len(result.archs)} architectures{task}")
+    row = {
+        "proxy": "supernet", "method": args.method, "benchmark": name, "dataset": bench.dataset,
+        "architectures": len(result.archs), "sample": args.sample, "seed": args.seed, "data": result.data,
+        "proxy_task": result.proxy_task, "epochs": result.epochs, "search_metric": bench.search_metric_name,
+        "train_seconds": round(result.train_seconds, 3), "truth_seconds": round(result.truth_seconds, 3),
+        "inherited_min": float(result.inherited.min()), "inherited_max": float(result.inherited.max()),
+        "truth_min": float(result.truth.min()), "truth_max": float(result.truth.max()),
+        **{k: list(v) if isinstance(v, tuple) else v for k, v in corr.as_dict().items()}, "figure": args.figure,
+    }
+    if args.json:
+        print(json.dumps(json_safe(row)))
+        return 0
+    print(f"supernet ranker {args.method} on {name}/{bench.dataset}: {len(result.archs)} sampled paths "
+          f"(seed {args.seed}), supernet trained {result.epochs} epochs in {result.train_seconds:.1f} s")
+    print(f"data: {result.data}")
+    print(f"inherited accuracy {row['inherited_min']:.2f} .. {row['inherited_max']:.2f} %; "
+          f"{bench.search_metric_name} {row['truth_min']:.2f} .. {row['truth_max']:.2f} "
+          f"({result.truth_seconds:.1f} s)")
+    print(f"against {bench.search_metric_name} (search metric), 95% bootstrap CI over {args.bootstrap} resamples:")
+    print(f"  Kendall tau  {corr.kendall_tau:.3f}  [{corr.kendall_ci[0]:.3f}, {corr.kendall_ci[1]:.3f}]")
+    print(f"  Spearman rho {corr.spearman_rho:.3f}  [{corr.spearman_ci[0]:.3f}, {corr.spearman_ci[1]:.3f}]")
     if args.figure:
         print(f"figure: {args.figure}")
     return 0

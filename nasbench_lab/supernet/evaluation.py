@@ -56,6 +56,21 @@ def inherited_accuracy(net: Supernet, arch: Arch, valid: tuple, recalibration: t
     return accuracy(net, weights, (valid[0].to(device), valid[1].to(device)), batch_size)
 
 
+def sample_paths(net: Supernet, rng: np.random.Generator, count: int, tries: int = 20) -> list[Arch]:
+    """Up to ``count`` distinct architectures, each a path of ``net`` with every slot's choice
+    uniform from ``rng`` (at most ``tries * count`` draws, so a small supernet ends early)."""
+    pool: list[Arch] = []
+    seen: set[Arch] = set()
+    for _ in range(tries * count):
+        arch = net.arch_of([int(rng.integers(n)) for n in net.slots()])
+        if arch not in seen:
+            seen.add(arch)
+            pool.append(arch)
+        if len(pool) == count:
+            break
+    return pool
+
+
 def best_choices(scores: Sequence[np.ndarray], allowed: Sequence[Sequence[int]]) -> Iterator[tuple[int, ...]]:
     """Choice tuples in decreasing order of total score (a sum over independent slots, e.g. log
     probabilities), restricted to ``allowed[s]`` in slot ``s``: a lazy best-first enumeration

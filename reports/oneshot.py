@@ -1,0 +1,147 @@
+"""Figures of one-shot searches from their per-run JSON records (``<cache>/oneshot/*.json``,
+written by ``algorithms/supernet_search.py``): the derived architecture's report metric against
+the search epoch (one line per method; the metric joined here, the search never saw it), and
+the operation mix of the derived architecture per epoch (a skip-connection collapse shows there).
+
+    records = load_records(settings.cache_dir / "oneshot")
+    derived_metric_figure(derived_metric_curves(records, bench), "derived.png", ylabel="test accuracy (%)")
+    operation_mix_figure(operation_mix(records), "mix.png")
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from nasbench_lab.benchmark import Benchmark
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.space import Arch, SearchSpace
+
+from .style import COLUMN_WIDTH, PALETTE, colour, pyplot, save
+
+#: method -> (epochs, mean over runs of the value at that epoch)
+Curves = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def load_records(directory: str | Path, benchmark: str | None = None, dataset: str | None = None) -> list[dict]:
+    """The one-shot records in ``directory`` (optionally of one benchmark and dataset), by file name."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise NasLabError(f"no one-shot records: {directory} is not a directory")
+    records = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise NasLabError(f"one-shot record {path} is not readable JSON ({exc})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("epochs"), list) or "method" not in record:
+            raise NasLabError(f"one-shot record {path} has no method and epochs")
+        if (benchmark is None or record.get("benchmark") == benchmark) and \
+                (dataset is None or record.get("dataset") == dataset):
+            records.append(record)
+    return records
+
+
+def learns_alphas(record: dict) -> bool:
+    """False for a record whose slot probabilities stayed uniform in every epoch (SPOS): its
+    per-epoch "derived" architecture is only the first choice, so the figures leave it out."""
+    return any(max(p) - min(p) > 1e-9 for e in record["epochs"] for p in e["probabilities"])
+
+
+def derived_archs(record: dict, space: SearchSpace) -> list[Arch]:
+    """The derived architecture of each epoch of ``record`` (choices decoded by its supernet)."""
+    from nasbench_lab.supernet import SupernetConfig, supernet_provider
+
+    net = supernet_provider(space.name).build_supernet(space, record["dataset"],
+                                                       SupernetConfig(**record["supernet"]))
+    return [net.arch_of(e["derived"]) for e in record["epochs"]]
+
+
+def _mean_by_epoch(rows: dict[str, list[tuple[int, float]]]) -> Curves:
+    out = {}
+    for method, pairs in rows.items():
+        by_epoch: dict[int, list[float]] = defaultdict(list)
+        for epoch, value in pairs:
+            by_epoch[epoch].append(value)
+        epochs = np.array(sorted(by_epoch))
+        out[method] = (epochs, np.array([np.mean(by_epoch[e]) for e in epochs]))
+    return out
+
+
+def derived_metric_curves(records: Sequence[dict], bench: Benchmark) -> Curves:
+    """Per method, the report metric of the derived architecture at each epoch, mean over runs
+    (records that learned no alphas are left out, see ``learns_alphas``)."""
+    rows: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for record in filter(learns_alphas, records):
+        for e, arch in zip(record["epochs"], derived_archs(record, bench.space)):
+            rows[record["method"]].append((int(e["epoch"]), float(bench.report_metric(arch))))
+    return _mean_by_epoch(rows)
+
+
+def operation_mix(records: Sequence[dict]) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Per method and operation name, the share (0..1) of the derived architecture's slots
+    holding that operation at each epoch, mean over runs."""
+    rows: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    for record in filter(learns_alphas, records):
+        names = sorted({n for slot in record["slots"] for n in slot})
+        for e in record["epochs"]:
+            picked = e["derived_names"]
+            for name in names:
+                rows[record["method"]][name].append((int(e["epoch"]), picked.count(name) / len(picked)))
+    return {method: _mean_by_epoch(ops) for method, ops in rows.items()}
+
+
+def distinct_colours(names: Sequence[str]) -> dict[str, str]:
+    """Each name's usual colour, unless an earlier name has it: then the first unused one."""
+    out: dict[str, str] = {}
+    for name in names:
+        wanted = colour(name)
+        out[name] = wanted if wanted not in out.values() else next(
+            (c for c in PALETTE if c not in out.values()), wanted)
+    return out
+
+
+def derived_metric_figure(curves: Curves, path: str | Path, *, ylabel: str = "report metric", title: str = ""):
+    """One line per method: the derived architecture's report metric against the search epoch."""
+    if not curves:
+        raise NasLabError("no one-shot records to plot")
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
+    colours = distinct_colours(sorted(curves))
+    for method, (epochs, values) in sorted(curves.items()):
+        ax.plot(epochs, values, marker="o", ms=2.5, lw=1.2, color=colours[method], label=method)
+    ax.set_xlabel("search epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or "derived architecture per epoch", fontsize=8)
+    ax.legend(frameon=False)
+    path = Path(path)
+    save(fig, path.with_suffix(""), (path.suffix.lstrip(".") or "png",))
+    return path
+
+
+def operation_mix_figure(mixes: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]], path: str | Path, *,
+                         title: str = ""):
+    """One stacked-area panel per method: the share of each operation in the derived architecture."""
+    if not mixes:
+        raise NasLabError("no one-shot records to plot")
+    plt = pyplot()
+    methods = sorted(mixes)
+    all_ops = sorted({op for ops in mixes.values() for op in ops})
+    op_colours = {op: PALETTE[i % len(PALETTE)] for i, op in enumerate(all_ops)}
+    fig, axes = plt.subplots(len(methods), 1, figsize=(COLUMN_WIDTH, 1.6 * len(methods) + 0.4),
+                             sharex=True, squeeze=False)
+    for ax, method in zip(axes[:, 0], methods):
+        ops = sorted(mixes[method])
+        epochs = mixes[method][ops[0]][0]
+        ax.stackplot(epochs, [mixes[method][op][1] for op in ops], labels=ops, colors=[op_colours[o] for o in ops])
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"{method}\nshare")
+    axes[0, 0].legend(frameon=False, fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    axes[0, 0].set_title(title or "operation mix of the derived architecture", fontsize=8)
+    axes[-1, 0].set_xlabel("search epoch")
+    path = Path(path)
+    save(fig, path.with_suffix(""), (path.suffix.lstrip(".") or "png",))
+    return path

@@ -1,0 +1,84 @@
+"""Figures from one-shot records: derived architecture's report metric per epoch, operation mix."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from nasbench_lab.adapters.nb201.space import NB201Space
+from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.context import RunContext
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.oracle import Oracle
+from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.reports.oneshot import (derived_archs, derived_metric_curves, derived_metric_figure,
+                                          load_records, operation_mix, operation_mix_figure)
+from nasbench_lab.settings import Settings
+
+SPACE = NB201Space()
+BENCH = TabularBenchmark(name="t", dataset="cifar10", space=SPACE,
+                         metrics={"v": (np.arange(SPACE.size) * 7919 % SPACE.size).astype(float)},
+                         search_metric="v", report_metric="v")
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    for method, seed in [("darts", 0), ("darts", 1), ("gdas", 0), ("spos", 0)]:
+        extra = {"candidates": 3, "eval_samples": 24} if method == "spos" else {"arch_lr": 0.05}
+        algo = ALGORITHMS.get(method)(SPACE, np.random.default_rng(seed), epochs=3, max_train=48, batch_size=24,
+                                      width=4, **extra)
+        algo.run(Oracle.for_benchmark(BENCH, 2), RunContext(benchmark="t", dataset="cifar10", seed=seed,
+                                                            settings=Settings(cache_dir=cache)))
+    torch.set_num_threads(threads)
+    return cache / "oneshot"
+
+
+def test_derived_metric_per_epoch_is_the_table_value_of_the_derived_cell_mean_over_runs(records):
+    loaded = load_records(records, "t", "cifar10")
+    assert sorted(r["method"] for r in loaded) == ["darts", "darts", "gdas", "spos"]
+    assert load_records(records, "x") == []
+    curves = derived_metric_curves(loaded, BENCH)
+    assert sorted(curves) == ["darts", "gdas"]  # spos learns no alphas: no per-epoch derivation
+    darts = [r for r in loaded if r["method"] == "darts"]
+    expected = np.mean([[BENCH.report_metric(a) for a in derived_archs(r, SPACE)] for r in darts], axis=0)
+    assert curves["darts"][0].tolist() == [1, 2, 3] and np.allclose(curves["darts"][1], expected)
+    ops = darts[0]["slots"][0]
+    decoded = [[ops[c] for c in arch] for arch in derived_archs(darts[0], SPACE)]
+    assert decoded == [e["derived_names"] for e in darts[0]["epochs"]]  # NB201 arch = op index per edge
+
+
+def test_operation_mix_shares_sum_to_one_and_count_the_derived_names(records):
+    loaded = load_records(records)
+    mixes = operation_mix(loaded)
+    assert set(mixes["gdas"]) == {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"}
+    total = sum(values for _, values in mixes["darts"].values())
+    assert np.allclose(total, 1.0)
+    gdas = next(r for r in loaded if r["method"] == "gdas")
+    skip = [e["derived_names"].count("skip_connect") / 6 for e in gdas["epochs"]]
+    assert np.allclose(mixes["gdas"]["skip_connect"][1], skip)
+
+
+def test_methods_get_distinct_colours():
+    from nasbench_lab.reports.oneshot import distinct_colours
+
+    colours = distinct_colours(["darts", "drnas", "gdas", "pc-darts", "darts-es", "spos"])
+    assert len(set(colours.values())) == 6
+
+
+def test_figures_are_written_and_empty_input_is_an_error(records, tmp_path):
+    loaded = load_records(records)
+    a = derived_metric_figure(derived_metric_curves(loaded, BENCH), tmp_path / "derived.png", ylabel="v")
+    b = operation_mix_figure(operation_mix(loaded), tmp_path / "mix.pdf")
+    assert a.stat().st_size > 0 and b.stat().st_size > 0
+    with pytest.raises(NasLabError, match="no one-shot records"):
+        operation_mix_figure({}, tmp_path / "x.png")
+    with pytest.raises(NasLabError, match="is not a directory"):
+        load_records(tmp_path / "missing")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(NasLabError, match="not readable JSON"):
+        load_records(tmp_path)
