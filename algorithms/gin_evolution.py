@@ -89,16 +89,24 @@ class GINEvolution(SurrogateSearch):
 
     def breed(self, oracle: Oracle) -> list[Arch]:
         """Distinct unqueried candidates: random architectures, then children of the best."""
-        pool = top_queried(oracle, self.parents)
+        pool = self.parent_pool(oracle)
         children: dict[Arch, None] = {}
         n_random = int(round(self.candidates * self.random_candidates))
         for k in range(self.candidates * 3):
             if len(children) >= self.candidates:
                 break
             child = self.space.sample(self.rng) if k < n_random else self._child(pool)
-            if not oracle.seen(child):
+            if not oracle.seen(child) and self.admits(child, oracle):
                 children.setdefault(child, None)
         return list(children)
+
+    def parent_pool(self, oracle: Oracle) -> list[Arch]:
+        """The architectures children are bred from: the best queried by search metric."""
+        return top_queried(oracle, self.parents)
+
+    def admits(self, child: Arch, oracle: Oracle) -> bool:
+        """Whether a new candidate may be ranked (all may; subclasses filter)."""
+        return True
 
     def propose(self, oracle: Oracle) -> list[Arch]:
         children = self.breed(oracle)
