@@ -140,6 +140,7 @@ class ResultsStore:
         self.manifest_path = self.out / "manifest.json"
         self.entries: list[dict[str, Any]] = []
         self._lock_fds: list[int] = []
+        self._file_names: dict[Any, str] = {}
 
     # -- locking -------------------------------------------------------------------------
     def _lock(self, directory: Path) -> int:
@@ -269,7 +270,14 @@ class ResultsStore:
 
     # -- runs ----------------------------------------------------------------------------
     def _path(self, task: Any) -> Path:
-        return self.run_dir / run_entry(task)["file"]
+        """The run file of ``task`` (its name hashed once per task: asked for at each check and commit)."""
+        try:
+            name = self._file_names.get(task)
+        except TypeError:  # a task holding an unhashable hyper-parameter value
+            return self.run_dir / run_entry(task)["file"]
+        if name is None:
+            name = self._file_names[task] = run_entry(task)["file"]
+        return self.run_dir / name
 
     def is_done(self, task: Any) -> bool:
         return _has_rows(self._path(task))
