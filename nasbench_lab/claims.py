@@ -31,6 +31,7 @@ from .errors import NasLabError
 #: A claim of another host older than this (seconds) is stale.
 STALE_AFTER = 600.0
 BUSY_TIMEOUT_MS = 120_000
+SETUP_TRIES = 100  # x 50 ms: how long opening waits for another process setting up the same file
 
 CLAIMS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS claims (
@@ -100,8 +101,15 @@ def open_database(path: Path, what: str) -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(CLAIMS_SCHEMA)
+        for attempt in range(SETUP_TRIES):  # switching to WAL can report "locked" at once, busy timeout
+            try:                             # or not, while another process opens the same new file
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(CLAIMS_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == SETUP_TRIES - 1:
+                    raise
+                time.sleep(0.05)
     except (sqlite3.DatabaseError, OSError) as exc:
         raise NasLabError(f"{what} {path} is not a usable SQLite database ({exc}); delete it to start afresh") from None
     return conn
