@@ -101,3 +101,12 @@ def nb201_pth_partial(official_dir: Path) -> Path:
 
     return write_nb201_pth(official_dir / "NAS-Bench-201-partial.pth", datasets="all",
                            indices=partial_indices(N_TOPOLOGY))
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One PyTorch thread (small networks: faster, and fair to a shared machine); restored after."""
+    from nasbench_lab.parallel import torch_threads
+
+    with torch_threads(1):
+        yield

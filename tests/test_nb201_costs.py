@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from nasbench_lab.adapters.nb201.costs import cell_costs, cost_arrays, count, op_costs
 from nasbench_lab.adapters.nb201.network import nb201_network
@@ -10,12 +9,7 @@ from nasbench_lab.errors import UnknownNameError
 SPACE = NB201Space()
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small networks: one thread (conftest)
 
 
 def test_official_cifar10_ranges_exactly():

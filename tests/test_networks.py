@@ -14,13 +14,7 @@ from nasbench_lab.errors import ArchError, UnknownNameError
 SPACE = NB201Space()
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small networks: one PyTorch thread is faster, and fair to a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small networks: one thread (conftest)
 
 
 NONE = (0,) * 6

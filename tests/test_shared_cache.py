@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-import torch
 
 from nasbench_lab import claims
 from nasbench_lab.adapters.nb201.space import NB201Space
@@ -22,12 +21,7 @@ CONFIG = TableConfig("synflow", "nb201", "ImageNet16-120", seed=0)  # 16x16 netw
 CTX = mp.get_context("fork")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small networks: one thread (conftest)
 
 
 def _score_in_process(cache_dir, indices, barrier, out):

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.benchmark import TabularBenchmark
@@ -24,12 +23,7 @@ BENCH = TabularBenchmark(name="t", dataset="cifar10", space=SPACE, metrics={"v":
 TINY = {"epochs": 1, "max_train": 48, "batch_size": 24, "width": 4}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # small networks: one thread (conftest)
 
 
 def rank(method, seed, tmp_path, sample=6, **extra):
