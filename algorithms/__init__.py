@@ -22,4 +22,5 @@ REGISTRY = {
     "optuna-nsga2": "nasbench_lab.algorithms.optuna_nsga2:OptunaNSGA2",
     "optuna-tpe": "nasbench_lab.algorithms.optuna_tpe:OptunaTPE",
     "optuna-tpe-constrained": "nasbench_lab.algorithms.optuna_tpe_constrained:OptunaTPEConstrained",
+    "ofa": "nasbench_lab.algorithms.ofa:OnceForAll",
 }

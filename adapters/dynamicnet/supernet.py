@@ -103,7 +103,7 @@ class _LayerSlot(nn.Module):
             y = F.linear(x, weight, bias)
         else:
             y = self.conv(x, weight, bias, self.cfgs[j].stride, self.cfgs[j].padding)
-        return _batch_norm(self.norms[j], y) if self.norm else y
+        return sliced_batch_norm(self.norms[j], y) if self.norm else y
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor, chosen: int | None) -> torch.Tensor:
         """One path (``chosen``: one-hot weights) or the mixture; zero-weight groups are not run."""
@@ -245,7 +245,7 @@ class DynamicNetSupernet(Supernet):
         return net.to(self.device())
 
 
-def _batch_norm(bn: nn.modules.batchnorm._BatchNorm, y: torch.Tensor) -> torch.Tensor:
+def sliced_batch_norm(bn: nn.modules.batchnorm._BatchNorm, y: torch.Tensor) -> torch.Tensor:
     """``bn`` on the first ``y.shape[1]`` channels, as ``bn.forward`` computes it (running
     statistics updated in place, cumulative average when ``momentum`` is None)."""
     width = y.shape[1]
