@@ -78,8 +78,9 @@ class OnceForAll(Algorithm):
             raise NasLabError(f"ofa searches the dynamicnet space only, not {space.name!r}")
 
     # -- the pipeline ------------------------------------------------------------------------------
-    def supernet(self, dataset: str, settings: Settings, log: Callable[[str], None] | None = None):
-        """The trained (or cached) supernet, its structure, search data and meta."""
+    def supernet(self, dataset: str, settings: Settings, log: Callable[[str], None] | None = None, *,
+                 fresh: bool = False):
+        """The trained (or cached; ``fresh``: retrained) supernet, its structure, search data and meta."""
         from nasbench_lab.adapters.dynamicnet.ofa import preset
         from nasbench_lab.adapters.dynamicnet.ofa.shrinking import TrainOptions, read_schedule
         from nasbench_lab.adapters.dynamicnet.ofa.store import trained_supernet
@@ -91,12 +92,14 @@ class OnceForAll(Algorithm):
         data = search_data(dataset, settings, seed=self.supernet_seed)
         data_id = f"{dataset}:{data_fingerprint(*(t.numpy() for t in (*data.train, *data.valid)))}"
         options = TrainOptions(batch_size=self.batch_size, kd_ratio=self.kd_ratio, seed=self.supernet_seed)
-        net, meta = trained_supernet(structure, dataset, data_id, data.train, phases, options, settings.cache_dir, log)
+        net, meta = trained_supernet(structure, dataset, data_id, data.train, phases, options, settings.cache_dir, log,
+                                     fresh=fresh)
         return net, structure, data, meta
 
     def plan(self, dataset: str, settings: Settings, feasible: Callable[[Arch], bool] | None = None,
              log: Callable[[str], None] | None = None) -> list[Candidate]:
         """Feasible candidates best first (see ``__init__``); ``feasible`` adds a check (the run's constraints)."""
+        from nasbench_lab.adapters.dynamicnet.ofa import preset
         from nasbench_lab.adapters.dynamicnet.ofa.evolution import EvolutionOptions, evolve
         from nasbench_lab.adapters.dynamicnet.ofa.limits import Limits
         from nasbench_lab.parallel import torch_threads
@@ -104,6 +107,18 @@ class OnceForAll(Algorithm):
         from nasbench_lab.supernet.evaluation import inherited_accuracy
 
         limits = Limits(self.space, self.limit_values)
+        structure = preset(self.space, self.structure)
+
+        def ok(config) -> bool:
+            arch = structure.arch(config)
+            return limits.feasible(arch) and (feasible is None or feasible(arch))
+
+        smallest = structure.arch(structure.smallest())
+        if not ok(structure.smallest()):
+            costs = ", ".join(f"{k} {v:g}" for k, v in limits.costs(smallest).items()) or "costs over the run's limits"
+            run = " and the run's --constraint" if feasible else ""
+            raise NasLabError(f"no OFA configuration meets the limits ({limits.describe()}{run}): the smallest, "
+                              f"{self.space.format(smallest)}, has {costs}")
         with torch_threads(self.threads):
             net, structure, data, meta = self.supernet(dataset, settings, log)
             valid = tuple(t[: self.eval_samples or None] for t in data.valid)
@@ -115,14 +130,6 @@ class OnceForAll(Algorithm):
                     inherited[arch] = inherited_accuracy(net, arch, valid, recal)
                 return inherited[arch]
 
-            def ok(config) -> bool:
-                arch = structure.arch(config)
-                return limits.feasible(arch) and (feasible is None or feasible(arch))
-
-            smallest = structure.arch(structure.smallest())
-            if not ok(structure.smallest()):
-                raise NasLabError(f"no OFA configuration meets the limits ({limits.describe()}): the smallest, "
-                                  f"{self.space.format(smallest)}, has {limits.costs(smallest)}")
             archs = list(dict.fromkeys(structure.arch(structure.sample(self.rng)) for _ in range(4 * self.samples)))
             archs = archs[: self.samples]
             values = [measure(a) for a in archs]

@@ -327,6 +327,28 @@ CASES = [
     Case("hw-optuna-space", ["leaderboard", "--benchmark", "dynamicnet/digits", "--algorithms", "optuna-nsga2",
                              "--objectives", "search,latency", "--budget", "1", "--seeds", "1", "--out", "{tmp}/out"],
          r"OptunaNSGA2 needs a space given as categorical choices"),
+    # Once-for-All: options, schedules and configurations are checked before any supernet training
+    Case("ofa-on-a-table-space", lb("--algorithms", "ofa"), r"ofa searches the dynamicnet space only, not 'nb201'"),
+    Case("ofa-bad-predictor", [*DN, "--algorithms", "ofa", "--param", "ofa.predictor=rf"],
+         r"algorithm 'ofa': predictor must be one of 'mlp', 'gin', got 'rf'"),
+    Case("ofa-unknown-dataset", ["ofa", "train", "--dataset", "imagenet"],
+         r"unknown dataset 'imagenet' for benchmark 'dynamicnet'"),
+    Case("ofa-unknown-structure", ["ofa", "train", "--dataset", "digits", "--structure", "resnet"],
+         r"structure must be one of 'cnn', 'mlp', got 'resnet'"),
+    Case("ofa-schedule-field", ["ofa", "train", "--dataset", "digits", "--schedule", "{tmp}/s.json"],
+         r"schedule .*s\.json: phase 1: unknown field 'lrate'", write("s.json", '[{"stage": "a", "epochs": 1, "lrate": 1}]')),
+    Case("ofa-schedule-missing", ["ofa", "train", "--dataset", "digits", "--schedule", "{tmp}/none.json"],
+         r"cannot read the schedule file .*none\.json"),
+    Case("ofa-config-not-covered", ["ofa", "extract", "dense64-relu", "--dataset", "digits", "--out", "{tmp}/n.npz"],
+         r"dense64-relu is not covered by the OFA structure"),
+    Case("ofa-config-malformed", ["ofa", "extract", "conv16-relu", "--dataset", "digits", "--out", "{tmp}/n.npz"],
+         r"malformed DynamicNet block 1 'conv16-relu'"),
+    Case("ofa-extract-out-missing-dir", ["ofa", "extract", "conv16k3-relu-bn-maxpool|dense32-relu-bn", "--dataset",
+                                         "digits", "--out", "{tmp}/no/n.npz"], r"--out .*existing, writable directory"),
+    Case("ofa-limit-below-smallest", ["ofa", "search", "--dataset", "digits", "--max-params", "100"],
+         r"no OFA configuration meets the limits \(params<=100\): the smallest, conv8k1-relu-bn-maxpool\|dense32"),
+    Case("ofa-limit-negative", ["ofa", "search", "--dataset", "digits", "--max-flops-m", "-1"],
+         r"max_flops_m must be a number >= 0, got -1"),
 ]
 
 

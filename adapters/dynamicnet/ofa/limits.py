@@ -5,7 +5,8 @@ A limit bounds one cost of the network built (untrained) from the configuration'
 =================  ==========  ===========================================================
 limit              cost        computed by
 =================  ==========  ===========================================================
-``max_params``     params      ``DynamicNet.param_count()`` (trainable parameters)
+``max_params``     params      ``DynamicNetSpace.param_count(arch)`` (trainable parameters, as
+                               ``DynamicNet.param_count()`` counts them, without building the net)
 ``max_flops_m``    flops_m     ``DynamicNet.macs()`` / 1e6 (multiply-accumulates, one sample)
 ``max_latency_ms`` latency_ms  ``nasbench_lab.live.measure_latency`` (median, batch 1, this CPU)
 ``max_peak_kb``    peak_kb     ``costs.peak_activation_bytes(net)`` / 1024 (the ``dynamicnet`` cost)
@@ -13,7 +14,8 @@ limit              cost        computed by
 =================  ==========  ===========================================================
 
 A limit of 0 means none. Costs are computed once per architecture (latency too: the value a
-decision was made on is the value reported).
+decision was made on is the value reported); the network is built (untrained) only for the costs
+that need it.
 """
 from __future__ import annotations
 
@@ -48,7 +50,6 @@ def _cost_functions(latency_repeats: int) -> dict[str, Callable[[DynamicNet], fl
         return measure_latency(net, torch.zeros(1, *net.input_shape), latency_repeats)
 
     return {
-        "params": lambda net: float(net.param_count()),
         "flops_m": lambda net: net.macs() / 1e6,
         "latency_ms": latency,
         "peak_kb": lambda net: _device_costs().peak_activation_bytes(net) / 1024,
@@ -78,9 +79,12 @@ class Limits:
         """The bounded costs of ``arch``."""
         found = self._cache.get(arch)
         if found is None:
-            with torch.no_grad():
-                net = self.space.build(arch, seed=0)
-                found = self._cache[arch] = {c: float(f(net)) for c, f in self._functions.items()}
+            found = {"params": float(self.space.param_count(arch))} if "params" in self.bounds else {}
+            if self._functions:
+                with torch.no_grad():
+                    net = self.space.build(arch, seed=0)
+                    found.update({c: float(f(net)) for c, f in self._functions.items()})
+            self._cache[arch] = found
         return dict(found)
 
     def feasible(self, arch: Net) -> bool:

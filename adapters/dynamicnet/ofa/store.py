@@ -78,11 +78,11 @@ def load_supernet(structure: OFAStructure, path: Path) -> tuple[OFASupernet, dic
 
 
 def trained_supernet(structure: OFAStructure, dataset: str, data_id: str, train: tuple, phases: Sequence[Phase],
-                     options: TrainOptions, cache_dir: Path | None,
-                     log: Callable[[str], None] | None = None) -> tuple[OFASupernet, dict[str, Any]]:
-    """The supernet trained with ``phases`` on ``train``: read from the cache when there, else
-    trained (claimed first, so parallel processes train it once) and written to it. Without a
-    ``cache_dir`` it is trained in memory. ``meta["loaded"]`` says whether it was read."""
+                     options: TrainOptions, cache_dir: Path | None, log: Callable[[str], None] | None = None,
+                     *, fresh: bool = False) -> tuple[OFASupernet, dict[str, Any]]:
+    """The supernet trained with ``phases`` on ``train``: read from the cache when there (unless
+    ``fresh``), else trained (claimed first, so parallel processes train it once) and written to
+    it. Without a ``cache_dir`` it is trained in memory. ``meta["loaded"]`` says whether it was read."""
     key = cache_key(structure, data_id, phases, options)
     if cache_dir is None:
         return _train(structure, dataset, data_id, train, phases, options, log)
@@ -90,7 +90,7 @@ def trained_supernet(structure: OFAStructure, dataset: str, data_id: str, train:
     conn = claims.open_database(path.parent / "claims.sqlite", "OFA supernet claims")
     try:
         for _ in claims.waiter(first=0.05, longest=2.0):
-            if path.exists():
+            if path.exists() and not fresh:
                 net, meta = load_supernet(structure, path)
                 return net, {**meta, "loaded": True, "path": str(path)}
             with claims.transaction(conn):
