@@ -140,22 +140,21 @@ def main() -> None:
     parser.add_argument("--out", default="")
     args = parser.parse_args()
 
-    import torch
-
     from nasbench_lab.adapters.dynamicnet.benchmark import COSTS, load
+    from nasbench_lab.parallel import torch_threads
     from nasbench_lab.settings import Settings
 
-    torch.set_num_threads(1)
     settings = Settings.from_env()
     out = Path(args.out or f"results/ofa-{args.dataset}")
     out.mkdir(parents=True, exist_ok=True)
-    bench = load(args.dataset, settings)
-    net, structure, data = supernet(args, settings, bench.space)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    if "ranking" not in skip:
-        ranking(args, bench, net, structure, data, out)
-    if "search" not in skip:
-        search(args, settings, COSTS)
+    with torch_threads(1):
+        bench = load(args.dataset, settings)
+        net, structure, data = supernet(args, settings, bench.space)
+        if "ranking" not in skip:
+            ranking(args, bench, net, structure, data, out)
+        if "search" not in skip:
+            search(args, settings, COSTS)
     say(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
