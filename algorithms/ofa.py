@@ -35,7 +35,7 @@ class OnceForAll(Algorithm):
 
     hyperparameter_ranges = {
         "structure": one_of("cnn", "mlp"), "schedule": text(), "supernet_seed": integer(0),
-        "batch_size": integer(2), "kd_ratio": number(0), "predictor": one_of("mlp", "gin"),
+        "batch_size": integer(2), "kd_ratio": number(0), "predictor": one_of("gin", "mlp"),
         "samples": integer(3), "recalibration": integer(2), "eval_samples": integer(0),
         "population": integer(2), "generations": integer(0), "parent_ratio": number(0, 1, open_low=True),
         "mutation": number(0, 1), "rerank": integer(0), "max_params": integer(0), "max_flops_m": number(0),
@@ -43,7 +43,7 @@ class OnceForAll(Algorithm):
     }
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator, *, structure: str = "cnn", schedule: str = "",
-                 supernet_seed: int = 0, batch_size: int = 64, kd_ratio: float = 1.0, predictor: str = "mlp",
+                 supernet_seed: int = 0, batch_size: int = 64, kd_ratio: float = 1.0, predictor: str = "gin",
                  samples: int = 150, recalibration: int = 512, eval_samples: int = 0, population: int = 100,
                  generations: int = 20, parent_ratio: float = 0.25, mutation: float = 0.1, rerank: int = 40,
                  max_params: int = 0, max_flops_m: float = 0.0, max_latency_ms: float = 0.0,
@@ -54,7 +54,7 @@ class OnceForAll(Algorithm):
         training (the same for every run, so runs share one cached supernet). Then ``samples``
         random configurations are scored by inherited-weight validation accuracy (BN recalibrated
         on ``recalibration`` training inputs; ``eval_samples`` validation inputs, 0 = all) and a
-        ``predictor`` (``mlp``: flat MLP, the default; ``gin``: GIN on the graph form) is fitted
+        ``predictor`` (``gin``: GIN on the graph form, the default; ``mlp``: flat MLP) is fitted
         to them; evolution (``population``, ``generations``, ``parent_ratio``, ``mutation``) under
         the limits (``max_params`` parameters, ``max_flops_m`` MMACs, ``max_latency_ms``,
         ``max_peak_kb`` peak activation KiB, ``max_flash_kb`` KiB at 8 bits; 0 = none, plus any

@@ -330,7 +330,7 @@ CASES = [
     # Once-for-All: options, schedules and configurations are checked before any supernet training
     Case("ofa-on-a-table-space", lb("--algorithms", "ofa"), r"ofa searches the dynamicnet space only, not 'nb201'"),
     Case("ofa-bad-predictor", [*DN, "--algorithms", "ofa", "--param", "ofa.predictor=rf"],
-         r"algorithm 'ofa': predictor must be one of 'mlp', 'gin', got 'rf'"),
+         r"algorithm 'ofa': predictor must be one of 'gin', 'mlp', got 'rf'"),
     Case("ofa-unknown-dataset", ["ofa", "train", "--dataset", "imagenet"],
          r"unknown dataset 'imagenet' for benchmark 'dynamicnet'"),
     Case("ofa-unknown-structure", ["ofa", "train", "--dataset", "digits", "--structure", "resnet"],

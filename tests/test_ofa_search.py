@@ -86,7 +86,7 @@ def test_ofa_on_the_leaderboard_respects_param_limit_and_constraints(ofa_env):
 
     settings = Settings.from_env(options={"dynamicnet": {"epochs": 1}})
     problem = problem_from_options(None, ["flops<=0.05"], None)
-    params = {"schedule": str(ofa_env / "tiny.json"), "samples": 8, "population": 8, "generations": 1,
+    params = {"schedule": str(ofa_env / "tiny.json"), "samples": 8, "population": 8, "generations": 1, "predictor": "mlp",
               "rerank": 3, "max_params": 20_000}
     runs = nasbench_lab.run("ofa", "dynamicnet/digits", budget=3, seeds=[0], params=params, settings=settings,
                             problem=problem)
@@ -109,7 +109,7 @@ def test_ofa_refuses_other_spaces_and_bad_values():
 
     with pytest.raises(NasLabError, match="ofa searches the dynamicnet space only"):
         OnceForAll.check_space(NB201Space())
-    with pytest.raises(NasLabError, match="predictor must be one of 'mlp', 'gin'"):
+    with pytest.raises(NasLabError, match="predictor must be one of 'gin', 'mlp'"):
         OnceForAll.check_hyperparameters({**OnceForAll.hyperparameters(), "predictor": "rf"})
 
 

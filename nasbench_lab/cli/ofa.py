@@ -167,7 +167,7 @@ def register(subparsers, common=add_common) -> None:
     _supernet_options(search)
     for name, (flag, kind, unit) in LIMIT_FLAGS.items():
         search.add_argument(flag, dest=name, type=kind, default=0, help=f"limit in {unit} (default: 0 = none)")
-    search.add_argument("--predictor", default="mlp", help="accuracy predictor: mlp (flat encoding) or gin (graph)")
+    search.add_argument("--predictor", default="gin", help="accuracy predictor: gin (graph form, default) or mlp (flat encoding)")
     search.add_argument("--samples", type=int, default=150, help="configurations measured to fit the predictor")
     search.add_argument("--search-seed", type=int, default=0, help="seed of sampling and evolution (default: 0)")
     search.add_argument("--top", type=int, default=5, help="candidates to print (default: 5)")
