@@ -6,7 +6,7 @@
 1. **Supernet**: the default progressive-shrinking schedule (or ``--schedule``), one torch thread;
    wall and CPU seconds and the process's peak RSS (``--fresh`` trains even when the cache has
    it; otherwise the times are those recorded when it was trained, and RSS is not measured).
-2. **Ranking**: ``--subnets`` distinct configurations (uniform, seed 1) extracted with BN
+2. **Ranking**: ``--subnets`` distinct configurations (uniform, ``--subnet-seed`` 1) extracted with BN
    recalibrated on 512 training inputs; inherited-weight validation accuracy against the live
    evaluator's standalone training (the benchmark's recipe: validation and test accuracy), and the
    same after ``--finetune-epochs`` of fine-tuning the extracted weights (Adam 1e-3, cosine).
@@ -68,7 +68,7 @@ def ranking(args, bench, net, structure, data, out: Path) -> None:
     from nasbench_lab.reports.ranking import scatter_figure
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
-    space, rng = bench.space, np.random.default_rng(1)
+    space, rng = bench.space, np.random.default_rng(args.subnet_seed)
     configs = list(dict.fromkeys(structure.sample(rng) for _ in range(20 * args.subnets)))[: args.subnets]
     rows = []
     for k, config in enumerate(configs, start=1):
@@ -138,7 +138,7 @@ def search(args, settings, costs) -> None:
             finals[algorithm] = last["best_report_metric"].to_numpy()
             hindsight = runs[runs["violation"] <= 0].groupby("seed")["report_metric"].max().to_numpy()
             say(f"{limit}: {algorithm:15s} incumbent test {np.nanmean(finals[algorithm]):.2f} +- "
-                f"{np.nanstd(finals[algorithm]):.2f} (per seed {np.round(finals[algorithm], 1).tolist()}); best "
+                f"{np.nanstd(finals[algorithm], ddof=1):.2f} (per seed {np.round(finals[algorithm], 1).tolist()}); best "
                 f"feasible queried {np.mean(hindsight):.2f}; infeasible queries {(runs['violation'] > 0).mean():.0%}; "
                 f"compute s/run {runs.groupby('seed')['compute_seconds'].first().mean():.1f}; "
                 f"{time.perf_counter() - t:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
@@ -151,6 +151,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="mnist1d", choices=("mnist1d", "digits"))
     parser.add_argument("--schedule", default="", help="JSON schedule file (default: the built-in one)")
     parser.add_argument("--subnets", type=int, default=30)
+    parser.add_argument("--subnet-seed", type=int, default=1, help="seed of the subnets drawn for the ranking")
     parser.add_argument("--finetune-epochs", type=int, default=2)
     parser.add_argument("--budget", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=5)

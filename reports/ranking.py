@@ -16,7 +16,8 @@ def scatter_figure(pred, truth, path, *, xlabel: str = "predicted score", ylabel
     tau, rho = corr.kendall_tau, corr.spearman_rho
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.0))
-    ax.scatter(pred, truth, s=3, alpha=0.3, linewidths=0)
+    dense = len(pred) > 500  # thousands of proxy scores: small faint dots; a few dozen subnets: visible ones
+    ax.scatter(pred, truth, s=3 if dense else 14, alpha=0.3 if dense else 0.8, linewidths=0)
     if log_x:
         ax.set_xscale("symlog")
     ax.set_xlabel(xlabel)

@@ -2,6 +2,7 @@
 and ``nasbench-lab ofa train | search | extract`` (tiny schedule on digits)."""
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -34,6 +35,20 @@ def test_limits_count_params_and_macs_of_the_built_network():
     assert not Limits(SPACE, {"max_params": 0}) and Limits(SPACE, {"max_latency_ms": 5.0}).bounds == {"latency_ms": 5.0}
     with pytest.raises(NasLabError, match="unknown limit 'max_ram'"):
         Limits(SPACE, {"max_ram": 3})
+
+
+def test_peak_and_flash_limits_use_the_dynamicnet_cost_functions():
+    """peak_kb and flash_kb come from adapters/dynamicnet/costs.py (the device-costs work): the
+    same functions as the benchmark's costs, or a one-line error while that module is absent."""
+    if importlib.util.find_spec("nasbench_lab.adapters.dynamicnet.costs") is None:
+        with pytest.raises(NasLabError, match="the peak_kb and flash_kb limits need nasbench_lab.adapters.dynamicnet.costs"):
+            Limits(SPACE, {"max_peak_kb": 5.0})
+        return
+    from nasbench_lab.adapters.dynamicnet.costs import flash_bytes, peak_activation_bytes
+
+    net = SPACE.build(SMALLEST)
+    limits = Limits(SPACE, {"max_peak_kb": 1e9, "max_flash_kb": 1e9})
+    assert limits.costs(SMALLEST) == {"peak_kb": peak_activation_bytes(net) / 1024, "flash_kb": flash_bytes(net) / 1024}
 
 
 def test_mutation_and_crossover_stay_in_the_structure():

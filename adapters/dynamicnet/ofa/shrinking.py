@@ -74,8 +74,8 @@ class Phase:
         return {k: ("all" if k in DIMENSIONS and v >= ALL else v) for k, v in asdict(self).items()}
 
 
-#: The default schedule, OFA's order with depth and width opened in two steps each (about 75 s
-#: of one CPU thread on mnist1d, 15 s on digits; see the README).
+#: The default schedule, OFA's order with depth and width opened in two steps each (about 70 s
+#: of one CPU thread on mnist1d, 30 s on digits; see the README).
 DEFAULT_SCHEDULE: tuple[Phase, ...] = (
     Phase("largest", epochs=15, lr=3e-3),
     Phase("kernel", epochs=10, lr=1e-3, kernel=ALL, subnets=2),
