@@ -34,8 +34,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     out = output_dir(args.out or time.strftime("results/validation-%Y%m%d-%H%M%S"))
     estimate = estimate_seconds(checks, mode)
     say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
-    say(f"validate --{mode}: {len(checks)} checks, about {_duration(estimate)} on 2 cores "
-        f"({args.jobs} worker processes); results in {out}/")
+    say(f"validate --{mode}: {len(checks)} checks, about {_duration(estimate)} (as measured on 2 shared cores; "
+        f"{args.jobs} worker processes); results in {out}/")
 
     def on_result(k: int, r) -> None:
         ref = r.check.reference_text(r.measurement)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -54,7 +55,7 @@ class Check:
     """A figure the library must reproduce. ``reference``: the published (or exact) value;
     ``spread``: its published +/- (a standard deviation over runs), if any; ``reproduces``:
     paper, table or figure; ``command``: the command that re-derives it; ``note``: what differs
-    from the published protocol; ``seconds``: measured wall time per mode on 2 cores, for the
+    from the published protocol; ``seconds``: wall time per mode measured on the shared 2 cores, for the
     estimate printed before a run; ``label``: how to print the reference when a number alone does
     not say it. ``reference=None``: read at run time from its source (``Measurement.reference``)."""
 
@@ -136,6 +137,7 @@ class Result:
     measurement: Measurement | None = None
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+    trace: str = ""  # the traceback of an unexpected exception (a bug, not a user's mistake)
 
     @property
     def ok(self) -> bool:
@@ -164,21 +166,27 @@ class Result:
             "conditions": {} if m is None else m.conditions, "extra": {} if m is None else m.extra,
             "figure": None if m is None else m.figure,
             "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
+            **({"trace": self.trace} if self.trace else {}),
         }
 
 
 def run_check(check: Check, context: "ValidationContext") -> Result:
     """Run one check in ``context.mode``, timing it (wall and CPU of this process and its
-    finished children). A check that raises becomes an ``error`` with the one-line reason."""
+    finished children). A check that raises becomes an ``error`` with the one-line reason (and,
+    for an unexpected exception, its traceback in ``validation.json``)."""
     if context.mode not in check.modes:
         return Result(check, context.mode, SKIPPED, f"runs only in {', '.join(check.modes)} mode")
-    wall, cpu = time.perf_counter(), process_cpu_seconds()
+    from nasbench_lab.errors import NasLabError
+
+    wall, cpu, trace = time.perf_counter(), process_cpu_seconds(), ""
     try:
         m = check.run(context)
         status, reason = check.judge(m)
     except Exception as exc:  # noqa: BLE001 - reported as the check's error, the others still run
         m, status, reason = None, ERROR, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    return Result(check, context.mode, status, reason, m, time.perf_counter() - wall, process_cpu_seconds() - cpu)
+        trace = "" if isinstance(exc, NasLabError) else traceback.format_exc()
+    return Result(check, context.mode, status, reason, m, time.perf_counter() - wall,
+                  process_cpu_seconds() - cpu, trace)
 
 
 def process_cpu_seconds() -> float:

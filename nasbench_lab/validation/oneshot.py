@@ -99,12 +99,12 @@ CHECKS = [
           title="NB201 supernet with one-hot alphas vs the discrete NB201 network: max |output difference|",
           reproduces="DARTS (Liu et al. 2019) relaxation: a one-hot mixed operation is the chosen operation",
           reference=0.0, tolerance=0.0, digits=3, run=nb201_onehot_run,
-          command="nasbench-lab validate --only oneshot-onehot-nb201", seconds={"quick": 2, "full": 20}),
+          command="nasbench-lab validate --only oneshot-onehot-nb201", seconds={"quick": 0.5, "full": 11}),
     Check(name="oneshot-onehot-dynamicnet", family="oneshot",
           title="DynamicNet supernet with one-hot weights vs its standalone subnet: max |output difference|",
           reproduces="same relaxation on the DynamicNet slots (README, DynamicNet supernet)",
           reference=0.0, tolerance=0.0, digits=3, run=dynamicnet_onehot_run,
-          command="nasbench-lab validate --only oneshot-onehot-dynamicnet", seconds={"quick": 2, "full": 6}),
+          command="nasbench-lab validate --only oneshot-onehot-dynamicnet", seconds={"quick": 0.3, "full": 1}),
     Check(name="darts-opmix-proxy", family="oneshot",
           title="DARTS derived cell on the digits proxy task: share of parameter-free operations",
           reproduces="NB201 Table 5: DARTS-V1 derives the all-skip cell on CIFAR-10 (6 of 6 parameter-free); "
@@ -112,5 +112,5 @@ CHECKS = [
           reference=1.0, tolerance=0.5, rule="at_least", digits=2, run=darts_mix_run,
           command="nasbench-lab leaderboard --benchmark nb201/cifar10 --algorithms darts --budget 1 --seeds 1",
           note="proxy task (digits), not CIFAR-10: our DARTS drifts to average pooling there; "
-               "quick: 3 epochs on 300 images per half", seconds={"quick": 14, "full": 80}),
+               "quick: 3 epochs on 300 images per half", seconds={"quick": 11, "full": 74}),
 ]
