@@ -67,7 +67,8 @@ def register(subparsers, common=add_common) -> None:
                     "Exit code 0: all passed; 1: a check failed.",
     )
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="reduced checks (fewer seeds, samples), under 2 minutes (default)")
+    size.add_argument("--quick", action="store_true",
+                      help="reduced checks (fewer seeds, samples), under 2 minutes (default)")
     size.add_argument("--full", action="store_true", help="the whole checks (all cells, all seeds); takes longer")
     p.add_argument("--only", action="append", metavar="NAME,...",
                    help="checks to run: names, families or patterns such as 'synflow-*' (repeatable)")

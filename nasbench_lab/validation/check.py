@@ -158,7 +158,8 @@ class Result:
         c, m = self.check, self.measurement
         return {
             "name": c.name, "family": c.family, "title": c.title, "reproduces": c.reproduces, "mode": self.mode,
-            "reference": c.reference_value(m), "spread": c.spread, "tolerance": c.tolerance, "rule": c.rule, "unit": c.unit,
+            "reference": c.reference_value(m), "spread": c.spread, "tolerance": c.tolerance, "rule": c.rule,
+            "unit": c.unit,
             "command": c.command, "note": c.note, "status": self.status, "reason": self.reason,
             "value": None if m is None else m.value, "stderr": None if m is None else m.stderr,
             "interval": None if m is None or m.interval is None else list(m.interval),

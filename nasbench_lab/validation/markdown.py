@@ -48,7 +48,8 @@ def markdown(validation: "Validation") -> str:
     counts = validation.counts()
     env = validation.environment
     head = (f"# nasbench-lab validate --{validation.mode}\n\n"
-            f"{validation.started}: {len(validation.results)} checks, {counts['pass']} passed, {counts['fail']} failed, "
+            f"{validation.started}: {len(validation.results)} checks, {counts['pass']} passed, "
+            f"{counts['fail']} failed, "
             f"{counts['error']} errors, {counts['skipped']} skipped; {validation.seconds:.0f} s wall, "
             f"{validation.cpu_seconds:.0f} s CPU (this process and its workers).\n")
     versions = ", ".join(f"{k} {v}" for k, v in env.get("versions", {}).items())

@@ -66,7 +66,8 @@ def protocol_check(algorithm: str, dataset: str) -> Check:
         name=name, family="protocol", title=f"{label}, 100 queries, nb201/{dataset}: final test accuracy",
         reproduces="NAS-Bench-201 (Dong & Yang 2020), Table 5, 500 runs",
         reference=mean, spread=std, tolerance=std, digits=2, unit="%", run=run,
-        command=f"nasbench-lab leaderboard --benchmark nb201/{dataset} --algorithms {algorithm} --budget 100 --seeds 0-499",
+        command=f"nasbench-lab leaderboard --benchmark nb201/{dataset} --algorithms {algorithm} --budget 100 "
+                "--seeds 0-499",
         note="paper budget: simulated training time; ours: 100 queries (tolerance: one published std)",
         seconds={"quick": 1, "full": 5})
 

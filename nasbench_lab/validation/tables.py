@@ -37,7 +37,8 @@ def costs_check(dataset: str) -> Check:
         title=f"params/FLOPs extremes of the 15,625 cells, {dataset}: largest deviation (M)",
         reproduces="NAS-Bench-201 API cost info (official file v1_1), README 'NB201 costs'",
         reference=0.0, tolerance=5e-5, digits=6, run=run, label=f"0 ({label})",
-        command=f"python -c \"from nasbench_lab.adapters.nb201.costs import cost_arrays; print(cost_arrays('{dataset}'))\"",
+        command="python -c \"from nasbench_lab.adapters.nb201.costs import cost_arrays; "
+                f"print(cost_arrays('{dataset}'))\"",
         note="tolerance: half a unit of the coarsest printed digit (1.9534)", seconds={"quick": 1.5, "full": 1.5})
 
 
@@ -77,7 +78,8 @@ def isomorphism_run(context: ValidationContext) -> Measurement:
 CHECKS = [costs_check(d) for d in OFFICIAL_COSTS] + [
     Check(name="analog-pearson", family="tables",
           title="nb201-analog baseline accuracy vs NATS 200-epoch CIFAR-10 test accuracy: Pearson r",
-          reproduces="project's stated figure (README, Benchmarks: 'Pearson 0.9994'); both tables hold NB201's CIFAR-10 accuracy",
+          reproduces="project's stated figure (README, Benchmarks: 'Pearson 0.9994'); both tables hold "
+                     "NB201's CIFAR-10 accuracy",
           reference=ANALOG_PEARSON, tolerance=1e-4, digits=4, run=analog_run,
           command="nasbench-lab validate --only analog-pearson",
           note="a wrong operation or edge order in the adapter drops r far below", seconds={"quick": 2, "full": 2}),
