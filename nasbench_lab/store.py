@@ -293,8 +293,9 @@ class ResultsStore:
         """Store one finished run atomically, given its ``run_file_text`` (which a worker
         process can make): written to a temporary file renamed into place. Not flushed to
         disk one by one (that would cost milliseconds per run): a killed process loses
-        nothing, and ``finish`` flushes the whole export; after a power cut a run file may be
-        lost or empty, and ``--resume`` reruns it."""
+        nothing, and ``finish`` writes the export ``runs.csv`` durably before it marks the
+        store complete; after a power cut a run file may be lost or empty, and ``--resume``
+        reruns it (same seed, same rows)."""
         write_atomic(self._path(task), text, durable=False)
 
     def finish(self) -> pd.DataFrame:
@@ -304,7 +305,6 @@ class ResultsStore:
         absent = [e for e in self.entries if not _has_rows(self.run_dir / e["file"])]
         if absent:
             raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
-        os.sync()  # run files are committed without a flush each: one flush for all before "complete"
         keys = [(e["benchmark"], e["dataset"], e["algorithm"], int(e["seed"])) for e in self.entries]
         unique = len(set(keys)) == len(keys)
         order = sorted(range(len(keys)), key=keys.__getitem__) if unique else range(len(keys))
