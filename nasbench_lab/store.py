@@ -141,6 +141,7 @@ class ResultsStore:
         self.entries: list[dict[str, Any]] = []
         self._lock_fds: list[int] = []
         self._file_names: dict[Any, str] = {}
+        self._committed: dict[Path, str] = {}  # run file -> the text this process committed to it
 
     # -- locking -------------------------------------------------------------------------
     def _lock(self, directory: Path) -> int:
@@ -296,7 +297,9 @@ class ResultsStore:
         nothing, and ``finish`` writes the export ``runs.csv`` durably before it marks the
         store complete; after a power cut a run file may be lost or empty, and ``--resume``
         reruns it (same seed, same rows)."""
-        write_atomic(self._path(task), text, durable=False)
+        path = self._path(task)
+        write_atomic(path, text, durable=False)
+        self._committed[path] = text  # ``finish`` joins it without reading the file back
 
     def finish(self) -> pd.DataFrame:
         """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
@@ -311,7 +314,8 @@ class ResultsStore:
         header, body = None, []
         for k in order:
             path = self.run_dir / self.entries[k]["file"]
-            first, _, rest = path.read_text().partition("\n")
+            text = self._committed.get(path)
+            first, _, rest = (path.read_text() if text is None else text).partition("\n")
             if header is None:
                 header = first
             elif first != header:
