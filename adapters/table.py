@@ -26,6 +26,10 @@ the benchmark is built; an ``UnknownNameError`` names the bad one.
 the NB201 network's parameters and FLOPs; plug-ins: the ``nasbench_lab.cost_functions`` entry
 points). It is never an import path: a value with ``:`` or an unknown name is refused when the
 declaration is read, before anything runs.
+
+``spec_from_declaration(path, packed=...)`` reads the declared files' columns from a packed table
+(``adapters/packed_table.py``) instead: ``nb201`` is ``tables/nb201.json`` with its columns from
+``tables/nb201.npz``, shipped in the package, so it needs no data directory.
 """
 from __future__ import annotations
 
@@ -166,14 +170,14 @@ class _Resolver:
         return path, entry["arch_column"]
 
     def column(self, ref: str) -> np.ndarray:
-        import pandas as pd
-
         alias, _, column = ref.partition(":")
         if self.packed is not None:
             file = self._packed_file(alias)
             if column not in self.packed.columns(file):
                 raise TableError(f"{self.packed.path} holds no column {column!r} of {file}")
             return self.packed.column(file, column)
+        import pandas as pd  # here: a packed table needs no pandas
+
         path, arch_column = self.path(alias)
         index, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
         if column not in frame.columns:

@@ -8,6 +8,9 @@ import hashlib
 import importlib.util
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -95,6 +98,22 @@ def test_nb201_loads_with_no_data_dir(tmp_path, monkeypatch, capsys):
     config = json.loads((out / "config.json").read_text())
     assert list(config["data_files"]) == [str(NB201_PACKED.absolute())]
     assert table_adapter.NB201_SPEC.needs == ""
+
+
+def test_a_cached_load_imports_neither_torch_nor_pandas(tmp_path):
+    """Converted once here (the costs need torch), then loaded in a fresh interpreter with an
+    empty data directory."""
+    bench = load_benchmark("nb201", "cifar10", Settings(cache_dir=tmp_path / "cache"))
+    probe = ("import sys; from nasbench_lab.loading import load_benchmark; from nasbench_lab.settings import Settings; "
+             "b = load_benchmark('nb201', 'cifar10', Settings.from_env()); "
+             "print('torch' in sys.modules, 'pandas' in sys.modules, repr(float(b.values('latency_ms:pixel3').sum())))")
+    (tmp_path / "empty").mkdir()
+    env = {**os.environ, CACHE_ENV: str(tmp_path / "cache"), DATA_ENV: str(tmp_path / "empty")}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    torch, pandas, total = done.stdout.split()
+    assert (torch, pandas) == ("False", "False")
+    assert float(total) == bench.values("latency_ms:pixel3").sum()
 
 
 def test_build_script_is_deterministic_and_gives_the_shipped_content(data_dir):
