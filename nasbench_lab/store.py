@@ -59,13 +59,13 @@ def sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename:
-    a reader (or a process killed meanwhile) sees the old file or the new one, never a part.
-    ``durable``: flush the file, then the rename, to disk (survives a power cut too)."""
+def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file in the same directory and a
+    rename: a reader (or a process killed meanwhile) sees the old file or the new one, never a
+    part. ``durable``: flush the file, then the rename, to disk (survives a power cut too)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", newline="") as fh:
+        with (open(tmp, "wb") if isinstance(text, bytes) else open(tmp, "w", newline="")) as fh:
             fh.write(text)
             if durable:
                 fh.flush()
