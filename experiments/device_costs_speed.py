@@ -30,6 +30,7 @@ if str(REPO) not in sys.path:
 
 from nasbench_lab.adapters.dynamicnet.costs import LayerGraph, device_costs  # noqa: E402
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace  # noqa: E402
+from nasbench_lab.parallel import torch_threads  # noqa: E402
 
 
 def best_us(run: Callable[[], object], repeats: int) -> float:
@@ -63,9 +64,9 @@ def main() -> None:
     ap.add_argument("--archs", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
-    torch.set_num_threads(1)
     for name, space in (("digits (1x8x8)", DynamicNetSpace((1, 8, 8), 10)), ("mnist1d (1x40)", DynamicNetSpace((1, 40), 10))):
-        t = measure(space, args.archs, args.repeats)
+        with torch_threads(1):
+            t = measure(space, args.archs, args.repeats)
         print(f"{name}: both costs from a built net {t['net']:.1f} us; from the architecture (shapes only) "
               f"{t['shapes']:.1f} us; for scale: build {t['build']:.0f} us, batch-1 forward {t['forward']:.0f} us "
               f"(median over {args.archs} sampled architectures, best of {args.repeats})")
