@@ -18,7 +18,7 @@ that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). E
 architecture of the space must appear exactly once in each file.
 
 Cost names (declared, expanded and computed) must be in the vocabulary of ``nasbench_lab.costs``
-(``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``): a declaration is checked
+(``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``, ``flash_kb``, ``peak_kb``): a declaration is checked
 when it is read (a ``{}`` pattern stands for a device name), expanded and computed names when
 the benchmark is built; an ``UnknownNameError`` names the bad one.
 
