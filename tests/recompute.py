@@ -43,14 +43,14 @@ def paired_p(final: pd.DataFrame, best: str, other: str) -> float:
 
 
 def holm(pvalues: list[float]) -> list[float]:
-    """Holm's step-down adjustment: with the m p-values sorted, p_(i) becomes
-    min(1, max over j <= i of (m - j + 1) p_(j))."""
+    """Holm's step-down adjustment: with the m defined p-values sorted, p_(i) becomes
+    min(1, max over j <= i of (m - j + 1) p_(j)); an undefined (NaN) p-value stays NaN."""
     p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = len(p)
-    scaled = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    out = np.empty(m)
-    out[order] = scaled
+    defined = np.flatnonzero(~np.isnan(p))
+    order = defined[np.argsort(p[defined], kind="stable")]
+    m = len(order)
+    out = np.full(len(p), np.nan)
+    out[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
     return out.tolist()
 
 
