@@ -7,6 +7,8 @@ import json
 import math
 
 from nasbench_lab.cli import main
+from nasbench_lab.loading import load_benchmark
+from nasbench_lab.settings import Settings
 from nasbench_lab.validation.check import Check, Measurement, run_check
 from nasbench_lab.validation.registry import all_checks, select
 
@@ -34,8 +36,10 @@ def test_every_quick_check_passes(tmp_path, data_dir, capsys):
     for check in doc["checks"]:  # every figure a check names was written
         assert check["figure"] is None or (out / check["figure"]).stat().st_size > 0
     assert {"nb201-rs-cifar10.png", "nb201-rea-cifar10.png"} <= {p.name for p in out.glob("*.png")}
-    files = doc["environment"]["data_files"]
-    assert any(path.endswith("nb201_12epoch.csv") and len(digest) == 64 for path, digest in files.items())
+    files = doc["environment"]["data_files"]  # every file the benchmarks read, with its SHA-256
+    nb201 = load_benchmark("nb201", "cifar10", Settings(data_dir=data_dir, cache_dir=tmp_path / "cache"))
+    assert {str(p.absolute()) for p in nb201.data_files()} <= set(files)
+    assert all(len(digest) == 64 for digest in files.values())
     assert not list(out.glob(".tmp-*"))  # figures are written then renamed
 
 
@@ -101,7 +105,6 @@ def test_judging_allows_two_standard_errors_and_needs_every_condition():
 
 
 def test_a_check_that_raises_is_an_error_not_a_traceback(tmp_path):
-    from nasbench_lab.settings import Settings
     from nasbench_lab.validation.context import ValidationContext
 
     def broken(ctx):
