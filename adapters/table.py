@@ -18,7 +18,7 @@ that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). E
 architecture of the space must appear exactly once in each file.
 
 Cost names (declared, expanded and computed) must be in the vocabulary of ``nasbench_lab.costs``
-(``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``): a declaration is checked
+(``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``, ``flash_kb``, ``peak_kb``): a declaration is checked
 when it is read (a ``{}`` pattern stands for a device name), expanded and computed names when
 the benchmark is built; an ``UnknownNameError`` names the bad one.
 
@@ -26,12 +26,16 @@ the benchmark is built; an ``UnknownNameError`` names the bad one.
 the NB201 network's parameters and FLOPs; plug-ins: the ``nasbench_lab.cost_functions`` entry
 points). It is never an import path: a value with ``:`` or an unknown name is refused when the
 declaration is read, before anything runs.
+
+``spec_from_declaration(path, packed=...)`` reads the declared files' columns from a packed table
+(``adapters/packed_table.py``) instead: ``nb201`` is ``tables/nb201.json`` with its columns from
+``tables/nb201.npz``, shipped in the package, so it needs no data directory.
 """
 from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +48,7 @@ from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
 from nasbench_lab.registry import COST_FUNCTIONS, import_object
 from nasbench_lab.table_cache import cached_tabular
 
+from .packed_table import FORMAT as PACKED_FORMAT, PackedTable, read_packed
 from .table_declaration import check_declaration
 
 if TYPE_CHECKING:
@@ -130,10 +135,23 @@ def make_space(name: str):
 
 
 class _Resolver:
-    def __init__(self, decl: dict[str, Any], root: Path | None, label: str) -> None:
-        self.decl, self.root, self.label = decl, root, label
+    """Columns named ``"<file alias>:<column>"``, read from the declared CSV/Parquet files, or,
+    with ``packed``, from a packed table holding those files' columns (``packed_table``)."""
+
+    def __init__(self, decl: dict[str, Any], root: Path | None, label: str,
+                 packed: PackedTable | None = None) -> None:
+        self.decl, self.root, self.label, self.packed = decl, root, label, packed
         self.space = make_space(decl["space"])
         self.files: dict[Path, None] = {}  # every file read, in order (``data_files()``)
+        if packed is not None:
+            self.files[packed.path] = None
+
+    def _packed_file(self, alias: str) -> str:
+        """The source file name (the declared path) whose columns ``packed`` holds for ``alias``."""
+        files = self.decl["files"]
+        if alias not in files:
+            raise TableError(f"{self.label}: unknown file alias {alias!r}; declared: {', '.join(files)}")
+        return files[alias]["path"]
 
     def path(self, alias: str) -> tuple[Path, str]:
         files = self.decl["files"]
@@ -152,9 +170,14 @@ class _Resolver:
         return path, entry["arch_column"]
 
     def column(self, ref: str) -> np.ndarray:
-        import pandas as pd
-
         alias, _, column = ref.partition(":")
+        if self.packed is not None:
+            file = self._packed_file(alias)
+            if column not in self.packed.columns(file):
+                raise TableError(f"{self.packed.path} holds no column {column!r} of {file}")
+            return self.packed.column(file, column)
+        import pandas as pd  # here: a packed table needs no pandas
+
         path, arch_column = self.path(alias)
         index, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
         if column not in frame.columns:
@@ -174,20 +197,29 @@ class _Resolver:
             if "{}" not in column:
                 out[name] = ref
                 continue
-            path, arch_column = self.path(alias)
-            _, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
             pattern = re.compile("^" + re.escape(column).replace(r"\{\}", "(.+)") + "$")
-            for col in frame.columns:
+            for col in self.columns(alias):
                 m = pattern.match(str(col))
                 if m:
                     out[name.replace("{}", m.group(1))] = f"{alias}:{col}"
         return out
 
+    def columns(self, alias: str) -> list[str]:
+        """The column names of the file ``alias``, in the file's order."""
+        if self.packed is not None:
+            return self.packed.columns(self._packed_file(alias))
+        path, arch_column = self.path(alias)
+        _, frame = _indexed_frame(str(path), arch_column, self.decl["space"])
+        return [str(c) for c in frame.columns]
 
-def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path | None) -> TabularBenchmark:
+
+def build(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path | None,
+          packed: PackedTable | None = None) -> TabularBenchmark:
+    """The benchmark ``decl`` declares for ``dataset``, its columns read from the declared files,
+    or from ``packed`` when given (then no file is read from the data directory)."""
     label = decl["name"]
     root = settings.data_dir if decl.get("base", "declaration") == "data_dir" else decl_dir
-    res = _Resolver(decl, root, label)
+    res = _Resolver(decl, root, label, packed)
     entry = decl["datasets"][dataset]
     search_name = entry.get("search_name", entry["search"].partition(":")[2])
     report_name = entry.get("report_name", entry["report"].partition(":")[2])
@@ -235,22 +267,44 @@ def load_cached(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir
                           cache_dir=settings.cache_dir)
 
 
-def spec_from_declaration(path: str | Path, name: str | None = None) -> BenchmarkSpec:
-    """A benchmark spec for a declaration file (``--benchmark table:<path>``)."""
+def load_packed(decl: dict[str, Any], dataset: str, settings: Settings, packed: Path) -> TabularBenchmark:
+    """``build`` with the declared files' columns read from the packed table ``packed`` (nothing
+    is read from the data directory), converted once into ``nasbench_lab.table_cache`` like
+    ``load_cached`` (keyed by the packed file), so later loads import no torch."""
+    space = make_space(decl["space"])
+    return cached_tabular(lambda: build(decl, dataset, settings, None, read_packed(packed, space)),
+                          name=decl["name"], dataset=dataset, space=space, sources=[packed],
+                          recipe={"declaration": decl, "packed": PACKED_FORMAT}, cache_dir=settings.cache_dir)
+
+
+def spec_from_declaration(path: str | Path, name: str | None = None, packed: Path | None = None) -> BenchmarkSpec:
+    """A benchmark spec for a declaration file (``--benchmark table:<path>``); with ``packed``,
+    the declared files' columns come from that packed table instead (``adapters/packed_table.py``)."""
     path = Path(path)
     decl = read_declaration(path)
     first = next(iter(decl["datasets"].values()))
+    description = decl.get("description", f"table declared in {path}")
+    if packed is None:
+        load = partial(load_cached, decl, decl_dir=path.parent)
+        needs = "--data-dir / NASBENCH_LAB_DATA" if decl.get("base") == "data_dir" else ""
+    else:
+        load = partial(load_packed, decl, packed=packed)
+        description, needs = f"{description} (table shipped in the package: {packed.name})", ""
     return BenchmarkSpec(
         name=name or decl["name"],
-        description=decl.get("description", f"table declared in {path}"),
+        description=description,
         datasets=tuple(decl["datasets"]),
-        load=lambda dataset, settings: load_cached(decl, dataset, settings, path.parent),
+        load=load,
         search_metric=first.get("search_name", first["search"]),
         report_metric=first.get("report_name", first["report"]),
         costs=tuple(first.get("costs", {})),
         note=decl.get("note", ""),
-        needs="--data-dir / NASBENCH_LAB_DATA" if decl.get("base") == "data_dir" else "",
+        needs=needs,
     )
 
 
-NB201_SPEC = spec_from_declaration(SHIPPED / "nb201.json")
+#: ``nb201``: the papers' protocol, from the tables shipped in the package (``nb201.npz``, built
+#: by ``experiments/build_nb201_tables.py`` from the CSVs ``nb201.json`` declares); the
+#: declaration itself still reads those CSVs from a data directory (``table:<path>``).
+NB201_PACKED = SHIPPED / "nb201.npz"
+NB201_SPEC = spec_from_declaration(SHIPPED / "nb201.json", packed=NB201_PACKED)

@@ -8,7 +8,9 @@ ImageNet16-120, and NAS-Bench-Graph (search valid_perf, report perf) on Cora, Ci
 
 Prints, per benchmark, the mean ± std (over seeds) of the final report metric of the incumbent
 for every algorithm, the mean seconds per run, and a one-sided Mann-Whitney U test that the
-first algorithm's finals are greater than those of each other algorithm.
+first algorithm's finals are greater than those of each other algorithm. RE's (and random
+search's) finals on nb201 are checked against the NB201 paper by ``nasbench-lab validate --only
+protocol``; both run through the runner (``run_task``), so a seed gives the same run here and there.
 """
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ node-order invariance (graph form) against order dependence (flat form).
 
 Writes DIR/<target>/ (runs.csv, summary.csv, summary.md, tau.png, config.json) and prints the
 tables. Timings depend on the machine's load: the script prints the load average beside them.
+The GIN targets (tau >= 0.60 at 100 cells, >= 0.80 at 1,000) are checked by ``nasbench-lab
+validate --only predictors``, which calls the same ``run_study`` (same splits, so the same rows).
 """
 from __future__ import annotations
 

@@ -11,6 +11,10 @@ cost                meaning
                     layers for one input, bias additions included)
 ``latency_ms``      latency, in milliseconds
 ``latency_ms:<d>``  latency on device ``<d>``, in milliseconds (e.g. ``latency_ms:pixel3``)
+``flash_kb``        parameter storage in KiB at the benchmark's weight precision (a
+                    microcontroller's flash; NanoNAS's storage limit)
+``peak_kb``         peak activation memory in KiB at batch 1: the largest total size of the
+                    tensors alive together during a forward pass (a microcontroller's RAM)
 ==================  ======================================================================
 
 Also the counters of a PyTorch network's costs (``count_params``, ``count_flops``), shared by
@@ -29,6 +33,8 @@ UNITS = {
     "params_m": "parameters (M)",
     "flops_m": "FLOPs (M)",
     "latency_ms": "latency (ms)",
+    "flash_kb": "flash (KiB)",
+    "peak_kb": "peak activation memory (KiB)",
 }
 #: costs that may name a device after a colon (``latency_ms:<device>``)
 DEVICE_COSTS = ("latency_ms",)

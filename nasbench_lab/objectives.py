@@ -4,8 +4,8 @@
 ``--constraint latency:pixel3<=5`` (repeatable) become one ``Problem``, checked against each
 benchmark's costs before any run, recorded in ``config.json`` and handed to the oracle, which
 serves the problem's costs (never the report metric). Cost names are those of
-``nasbench_lab.costs``; ``latency``, ``params`` and ``flops`` are accepted for ``latency_ms``,
-``params_m`` and ``flops_m``.
+``nasbench_lab.costs``; ``latency``, ``params``, ``flops``, ``flash`` and ``peak`` are accepted for
+``latency_ms``, ``params_m``, ``flops_m``, ``flash_kb`` and ``peak_kb``.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ ACCURACY = "search"
 ACCURACY_NAMES = ("search", "valid_acc", "accuracy")
 HIDDEN_NAMES = ("report", "test_acc")
 #: Short cost spellings accepted on the command line.
-COST_ALIASES = {"latency": "latency_ms", "params": "params_m", "flops": "flops_m", "macs": "flops_m"}
+COST_ALIASES = {"latency": "latency_ms", "params": "params_m", "flops": "flops_m", "macs": "flops_m",
+                "flash": "flash_kb", "peak": "peak_kb"}
 
 
 def cost_name(text: str, where: str = "") -> str:

@@ -40,17 +40,22 @@ def one_thread_worker() -> None:
     torch.set_num_threads(1)
 
 
-def import_in_background(*modules: str) -> threading.Thread:
+def import_in_background(*modules: str, then: str | None = None) -> threading.Thread:
     """Import ``modules`` in a daemon thread (e.g. the report's matplotlib and scipy while
-    worker processes search); a later ``import`` waits for it or finds them loaded, and an
-    import that fails here fails again there, with its error. Start it only once the worker
-    processes exist: a process forked in the middle of an import could hang on its lock."""
+    worker processes search), then call the function ``then`` names (``"module:function"``,
+    e.g. a warm-up of the figure code); a later ``import`` waits for it or finds them loaded,
+    and an import that fails here fails again there, with its error. Start it only once the
+    worker processes exist: a process forked in the middle of an import could hang on its
+    lock. Join it before the caller uses what it touches."""
     def run() -> None:
-        for name in modules:
-            try:
+        try:
+            for name in modules:
                 importlib.import_module(name)
-            except Exception:  # noqa: BLE001 - the caller's own import reports it
-                return
+            if then is not None:
+                module, _, function = then.partition(":")
+                getattr(importlib.import_module(module), function)()
+        except Exception:  # noqa: BLE001 - the caller's own import (or first use) reports it
+            return
 
     thread = threading.Thread(target=run, name="import-in-background", daemon=True)
     thread.start()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,8 @@ def rank_correlation(
 ) -> RankCorrelation:
     """Kendall tau-b and Spearman rho with percentile-bootstrap 95% intervals (``bootstrap``
     resamples of the pairs; for speed a resample holds at most ``max_points`` pairs)."""
+    from scipy import stats  # here, not at import: the CLI's start-up reaches this module
+
     pred, truth = _clean(pred, truth)
     tau = float(stats.kendalltau(pred, truth).statistic)
     rho = float(stats.spearmanr(pred, truth).statistic)

@@ -59,13 +59,13 @@ def sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename:
-    a reader (or a process killed meanwhile) sees the old file or the new one, never a part.
-    ``durable``: flush the file, then the rename, to disk (survives a power cut too)."""
+def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write ``text`` (or bytes) to ``path`` through a temporary file in the same directory and a
+    rename: a reader (or a process killed meanwhile) sees the old file or the new one, never a
+    part. ``durable``: flush the file, then the rename, to disk (survives a power cut too)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", newline="") as fh:
+        with (open(tmp, "wb") if isinstance(text, bytes) else open(tmp, "w", newline="")) as fh:
             fh.write(text)
             if durable:
                 fh.flush()
@@ -141,6 +141,7 @@ class ResultsStore:
         self.entries: list[dict[str, Any]] = []
         self._lock_fds: list[int] = []
         self._file_names: dict[Any, str] = {}
+        self._committed: dict[Path, str] = {}  # run file -> the text this process committed to it
 
     # -- locking -------------------------------------------------------------------------
     def _lock(self, directory: Path) -> int:
@@ -293,9 +294,12 @@ class ResultsStore:
         """Store one finished run atomically, given its ``run_file_text`` (which a worker
         process can make): written to a temporary file renamed into place. Not flushed to
         disk one by one (that would cost milliseconds per run): a killed process loses
-        nothing, and ``finish`` flushes the whole export; after a power cut a run file may be
-        lost or empty, and ``--resume`` reruns it."""
-        write_atomic(self._path(task), text, durable=False)
+        nothing, and ``finish`` writes the export ``runs.csv`` durably before it marks the
+        store complete; after a power cut a run file may be lost or empty, and ``--resume``
+        reruns it (same seed, same rows)."""
+        path = self._path(task)
+        write_atomic(path, text, durable=False)
+        self._committed[path] = text  # ``finish`` joins it without reading the file back
 
     def finish(self) -> pd.DataFrame:
         """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
@@ -304,14 +308,14 @@ class ResultsStore:
         absent = [e for e in self.entries if not _has_rows(self.run_dir / e["file"])]
         if absent:
             raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
-        os.sync()  # run files are committed without a flush each: one flush for all before "complete"
         keys = [(e["benchmark"], e["dataset"], e["algorithm"], int(e["seed"])) for e in self.entries]
         unique = len(set(keys)) == len(keys)
         order = sorted(range(len(keys)), key=keys.__getitem__) if unique else range(len(keys))
         header, body = None, []
         for k in order:
             path = self.run_dir / self.entries[k]["file"]
-            first, _, rest = path.read_text().partition("\n")
+            text = self._committed.get(path)
+            first, _, rest = (path.read_text() if text is None else text).partition("\n")
             if header is None:
                 header = first
             elif first != header:

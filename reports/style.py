@@ -38,6 +38,22 @@ def pyplot():
     return plt
 
 
+def warm_up() -> None:
+    """Draw a tiny figure into memory: loads the fonts and the renderer once, so that a first
+    real figure (e.g. the leaderboard's, drawn in a forked process) starts warm."""
+    import io
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.set_xscale("log")
+    ax.plot([1, 10], [1, 2], label="a")
+    ax.fill_between([1, 10], [0, 1], [2, 3], alpha=0.2)
+    ax.set_title("warm-up")
+    ax.legend(frameon=False)
+    fig.savefig(io.BytesIO(), format="png", dpi=50)
+    plt.close(fig)
+
+
 def figure_formats(text: str, flag: str = "--formats") -> tuple[str, ...]:
     """``png,pdf`` -> ("png", "pdf"), each a format matplotlib writes; a typo is a one-line error
     listing the formats there are."""

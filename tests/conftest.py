@@ -19,17 +19,21 @@ def _data_dir() -> Path:
     return Path(env) if env else REPO.parent / "shared" / "data"
 
 
-@pytest.fixture(scope="session")
-def data_dir() -> Path:
-    """Directory holding the shared NB201 CSV tables."""
-    path = _data_dir()
-    missing = [f for f in TABLES if not (path / f).is_file()]
+def _require(path: Path, files) -> Path:
+    """``path`` if it holds every file of ``files``; else skip with the reason (fail in CI)."""
+    missing = [f for f in files if not (path / f).is_file()]
     if missing:
         message = f"shared data missing in {path}: {', '.join(missing)} (set NASBENCH_LAB_DATA)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Directory holding the shared NB201 CSV tables."""
+    return _require(_data_dir(), TABLES)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +46,19 @@ def nats_csv(data_dir: Path):
     import pandas as pd
 
     return pd.read_csv(data_dir / "nats_bench.csv")
+
+
+#: The real NATS-Bench fast-mode files of the shared data (official indices 0, 11 and 284).
+NATS_SAMPLE = {"tss": "NATS-tss-v1_0-3ffb9-simple", "sss": "NATS-sss-v1_0-50262-simple"}
+
+
+@pytest.fixture(scope="session")
+def nats_official_sample(data_dir: Path) -> dict[str, Path]:
+    """``{"tss": dir, "sss": dir}``: the shared ``nats_official_sample`` fast-mode directories."""
+    root = data_dir / "nats_official_sample"
+    files = [f"{d}/{f}.pickle.pbz2" for d in NATS_SAMPLE.values() for f in ("meta", "000000", "000011", "000284")]
+    _require(root, files)
+    return {kind: root / d for kind, d in NATS_SAMPLE.items()}
 
 
 # --- Official-schema benchmark files (tests/official_fixtures.py), built once per session ---

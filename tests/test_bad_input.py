@@ -20,9 +20,12 @@ from typing import Callable
 import numpy as np
 import pytest
 
+from nasbench_lab.adapters.table import SHIPPED
 from nasbench_lab.cli import main
 from nasbench_lab.settings import FILE_ENVS, IMAGES_ENV
 
+#: A declaration whose CSVs live in the data directory (``nb201`` itself needs none: its tables ship).
+NB201_DECLARATION = SHIPPED / "nb201.json"
 #: A leaderboard that would finish in well under a second; cases add the mistake.
 LB = ["leaderboard", "--benchmark", "nb201-analog", "--algorithms", "random", "--budget", "2", "--seeds", "1",
       "--no-progress", "--out", "{tmp}/out"]
@@ -175,9 +178,13 @@ CASES = [
     Case("option-benchmark-takes-none", lb("--benchmark-option", "nb201-analog.epochs=3"),
          r"benchmark 'nb201-analog' has no option epochs .*it takes none$"),
     Case("option-unknown-to-dynamicnet", [*DN, "--benchmark-option", "dynamicnet.epoch=3"],
-         r"benchmark 'dynamicnet' has no option epoch .*it takes: batch_size, cache, epochs, "),
+         r"benchmark 'dynamicnet' has no option epoch .*it takes: activation_bits, batch_size, cache, epochs, "),
     Case("option-wrong-type", [*DN, "--benchmark-option", "dynamicnet.epochs=many"],
          r"option dynamicnet\.epochs expects a int, got 'many'"),
+    Case("option-flash-bits", [*DN, "--benchmark-option", "dynamicnet.flash_bits=12"],
+         r"dynamicnet\.flash_bits must be one of 8, 16, 32, got 12$"),
+    Case("option-activation-bits", [*DN, "--benchmark-option", "dynamicnet.activation_bits=4"],
+         r"dynamicnet\.activation_bits must be one of 8, 16, 32, got 4$"),
     Case("option-for-benchmark-not-run", lb("--benchmark-option", "dynamicnet.epochs=1"),
          r"--benchmark-option names benchmarks not being run: dynamicnet$"),
     Case("option-malformed", lb("--benchmark-option", "epochs=1"), r"--benchmark-option expects BENCHMARK\.NAME=VALUE"),
@@ -223,7 +230,8 @@ CASES = [
          results(lambda r: (r / "config.json").write_text("{oops"))),
     # data files
     Case("benchmark-file-malformed", lb("--benchmark-file", "nb201-official"), r"--benchmark-file expects NAME=PATH"),
-    Case("data-dir-missing", lb("--benchmark", "nb201", "--data-dir", "{tmp}/nowhere"), r"table file not found: .*nowhere/"),
+    Case("data-dir-missing", lb("--benchmark", f"table:{NB201_DECLARATION}", "--data-dir", "{tmp}/nowhere"),
+         r"table file not found: .*nowhere/"),
     Case("official-file-missing", lb("--benchmark", "nb201-official"), r"benchmark 'nb201-official' needs the NAS-Bench-201 file"),
     Case("official-file-corrupt", lb("--benchmark", "nb201-official", "--benchmark-file", "nb201-official={tmp}/x.pth"),
          r"cannot read NAS-Bench-201 file .*x\.pth", write("x.pth", "this is no pickle")),

@@ -22,7 +22,7 @@ BUILT_IN = {
 
 
 def test_vocabulary_and_labels():
-    assert set(UNITS) == {"params_m", "flops_m", "latency_ms"}
+    assert set(UNITS) == {"params_m", "flops_m", "latency_ms", "flash_kb", "peak_kb"}
     assert cost_label("params_m") == "parameters (M)"
     assert cost_label("flops_m") == "FLOPs (M)"
     assert cost_label("latency_ms") == "latency (ms)"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nasbench_lab.cli import main
-from nasbench_lab.parallel import _Batches, parallel_map
+from nasbench_lab.parallel import _Batches, import_in_background, parallel_map
 from nasbench_lab.store import SORT_KEYS
 from nasbench_lab.trajectory import incumbent_positions
 
@@ -113,3 +113,16 @@ def test_the_figure_drawn_beside_the_tables_with_two_jobs_is_the_same(tmp_path):
         assert main(["leaderboard", *small, "--jobs", jobs, "--out", str(tmp_path / jobs)]) == 0
     one, two = (tmp_path / "1" / "regret.png").read_bytes(), (tmp_path / "2" / "regret.png").read_bytes()
     assert two.startswith(b"\x89PNG") and len(two) == len(one)
+
+
+def test_background_import_then_calls_the_named_function_and_swallows_failures(tmp_path, monkeypatch):
+    (tmp_path / "warm_probe.py").write_text(
+        "from pathlib import Path\n"
+        f"def mark():\n    Path({str(tmp_path / 'called')!r}).write_text('yes')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import_in_background("json", then="warm_probe:mark").join(timeout=30)
+    assert (tmp_path / "called").read_text() == "yes"
+    (tmp_path / "called").unlink()
+    thread = import_in_background("no_such_module_here", then="warm_probe:mark")
+    thread.join(timeout=30)
+    assert not thread.is_alive() and not (tmp_path / "called").exists()  # stopped at the failed import

@@ -74,7 +74,7 @@ def test_results_are_cached_on_disk_and_reused(tmp_path):
     assert row["report"] == test and not row["has_weights"] and row["status"] == "ok"
     assert row["arch"] == MLP and row["canonical"] == bench.space.canonical(arch)
     assert json.loads(row["recipe"])["epochs"] == 1 and row["dataset"].startswith("digits:")
-    assert set(bench.costs(arch)) == {"params_m", "flops_m", "latency_ms"}
+    assert set(bench.costs(arch)) == {"params_m", "flops_m", "latency_ms", "flash_kb", "peak_kb"}
     assert bench.costs(arch)["params_m"] == pytest.approx((64 * 32 + 32 + 32 * 10 + 10) / 1e6)
 
     again = DynamicNetBenchmark(digits_data(), recipe=TINY, cache_dir=tmp_path)  # e.g. another run

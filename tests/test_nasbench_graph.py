@@ -10,18 +10,16 @@ from collections import Counter
 import numpy as np
 import pytest
 
-pytest.importorskip("nas_bench_graph")
+from nas_bench_graph import Arch as PkgArch
+from nas_bench_graph import architecture as pkg
+from nas_bench_graph import light_read
 
-from nas_bench_graph import Arch as PkgArch  # noqa: E402
-from nas_bench_graph import architecture as pkg  # noqa: E402
-from nas_bench_graph import light_read  # noqa: E402
-
-from nasbench_lab.adapters.nasbench_graph import benchmark as ngb  # noqa: E402
-from nasbench_lab.adapters.nasbench_graph import canonical as ngc  # noqa: E402
-from nasbench_lab.adapters.nasbench_graph import space as ng  # noqa: E402
-from nasbench_lab.settings import Settings  # noqa: E402
-from nasbench_lab.errors import ArchError, BenchmarkFileError  # noqa: E402
-from nasbench_lab.graph import ArchGraph  # noqa: E402
+from nasbench_lab.adapters.nasbench_graph import benchmark as ngb
+from nasbench_lab.adapters.nasbench_graph import canonical as ngc
+from nasbench_lab.adapters.nasbench_graph import space as ng
+from nasbench_lab.settings import Settings
+from nasbench_lab.errors import ArchError, BenchmarkFileError
+from nasbench_lab.graph import ArchGraph
 
 SPACE = ng.NasBenchGraphSpace()
 PROTEINS = ng.space_for("proteins")
@@ -295,7 +293,6 @@ def test_no_torch_needed_to_load():
 
 
 def test_to_pyg():
-    pytest.importorskip("torch_geometric")
     data = SPACE.encode(SPACE.parse(README_A)).to_pyg()
     assert tuple(data.x.shape) == (6, len(ngc.VOCAB))
     assert data.edge_index.shape[0] == 2 and data.edge_index.shape[1] == 4 + 2  # 4 layer edges, 2 leaves

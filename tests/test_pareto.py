@@ -27,15 +27,6 @@ def test_hypervolume_hand_computed():
     assert hypervolume(np.array([[70, 20]]), (80, 10), (True, False)) == 0.0
 
 
-def test_front_hypervolume_is_maximal():
-    rng = np.random.default_rng(0)
-    pts = rng.random((300, 2))
-    front = pts[pareto_mask(pts)]
-    full = hypervolume(pts, (0, 0))
-    assert hypervolume(front, (0, 0)) == pytest.approx(full)
-    assert hypervolume(pts[:50], (0, 0)) <= full
-
-
 def test_objective_labels_name_the_unit():
     from types import SimpleNamespace
 

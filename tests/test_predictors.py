@@ -49,7 +49,6 @@ def test_node_permutation_leaves_gin_prediction_unchanged(gin):
 
 
 def test_node_permutation_invariance_on_nasbench_graph_space():
-    pytest.importorskip("nas_bench_graph")
     from nasbench_lab.adapters.nasbench_graph.space import NasBenchGraphSpace
 
     space = NasBenchGraphSpace()

@@ -19,6 +19,7 @@ from nasbench_lab.adapters.official import benchmark as official_benchmark
 from nasbench_lab.adapters.official.convert import PICKLE_EXT, cache_path
 from nasbench_lab.adapters.official.nats import NATS_TSS_SOURCE
 from nasbench_lab.adapters.nasbench_graph.benchmark import table_file
+from nasbench_lab.adapters.table import NB201_PACKED
 from nasbench_lab.cli import main
 from nasbench_lab.loading import canonical_benchmark, load_benchmark
 from nasbench_lab.settings import CACHE_ENV, DATA_ENV, Settings
@@ -46,13 +47,16 @@ def sha256(path: Path) -> str:
 
 def test_config_records_versions_and_data_file_checksums(tmp_path, data_dir, cache_dir):
     out = tmp_path / "out"
-    assert leaderboard(out, "--benchmark", "nb201/cifar10,nb201-analog/cifar10", "--data-dir", str(data_dir)) == 0
+    decl = NB201_PACKED.with_name("nb201.json")  # the declaration: reads the CSVs of the data directory
+    assert leaderboard(out, "--benchmark", f"nb201/cifar10,nb201-analog/cifar10,table:{decl}",
+                       "--data-dir", str(data_dir)) == 0
     config = json.loads((out / "config.json").read_text())
     versions = config["versions"]
     for name in ("nasbench-lab", "torch", "numpy", "pandas", "nas-bench-201", "nats_bench", "analog-nasbench",
                  "nas-bench-graph"):
         assert versions[name] == importlib.metadata.version(name)
     expected = {str(data_dir.absolute() / f): sha256(data_dir / f) for f in NB201_FILES}
+    expected[str(NB201_PACKED.absolute())] = sha256(NB201_PACKED)  # nb201: the tables shipped in the package
     expected[str(analog.default_path().absolute())] = sha256(analog.default_path())
     assert config["data_files"] == expected
     assert "versions" in VOLATILE and "data_files" not in VOLATILE
@@ -62,7 +66,9 @@ def test_config_records_versions_and_data_file_checksums(tmp_path, data_dir, cac
 
 def test_benchmarks_name_the_files_they_read(data_dir):
     nb201 = load_benchmark("nb201", "cifar100", Settings(data_dir=data_dir))
-    assert sorted(nb201.data_files()) == sorted(data_dir / f for f in NB201_FILES)
+    assert nb201.data_files() == [NB201_PACKED]  # shipped: the data directory is not read
+    declared = load_benchmark(f"table:{NB201_PACKED.with_name('nb201.json')}", "cifar100", Settings(data_dir=data_dir))
+    assert sorted(declared.data_files()) == sorted(data_dir / f for f in NB201_FILES)
     assert load_benchmark("nasbench-graph", "cora", Settings()).data_files() == [table_file("cora")]
     assert table_file("cora").is_file()
     assert load_benchmark("nb201-analog", "cifar10", Settings()).data_files() == [analog.default_path()]

@@ -5,7 +5,7 @@ import pytest
 
 from nasbench_lab.adapters.nb201 import analog as nb201_analog
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.adapters.table import build, read_declaration, spec_from_declaration
+from nasbench_lab.adapters.table import SHIPPED, build, read_declaration, spec_from_declaration
 from nasbench_lab.benchmark import TabularBenchmark, resolve_dataset
 from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, TableError, UnknownNameError
@@ -135,9 +135,11 @@ def test_table_cost_names_must_be_in_the_vocabulary(tmp_path, data_dir):
     assert "latency_ms:pixel3" in bench.cost_names and len(bench.cost_names) == 27
 
 
-def test_shipped_table_needs_data_dir():
+def test_nb201_declaration_reads_its_csvs_from_the_data_dir(tmp_path):
+    """``table:adapters/tables/nb201.json`` reads the CSVs from a data directory (``nb201`` itself
+    reads the tables shipped in the package: tests/test_shipped_tables.py)."""
     with pytest.raises(BenchmarkFileError, match="NASBENCH_LAB_DATA"):
-        load_benchmark("nb201", "cifar10", Settings(data_dir=None))
+        spec_from_declaration(SHIPPED / "nb201.json").build("cifar10", Settings(data_dir=None, cache_dir=tmp_path))
 
 
 def test_dataset_aliases_and_unknown():

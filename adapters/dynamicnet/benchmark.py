@@ -4,8 +4,11 @@ A query builds the network, trains it with the benchmark's fixed recipe on the t
 and returns the validation accuracy (%); the test accuracy (%) is computed afterwards from the
 trained weights, for reporting only. Costs (``nasbench_lab.costs``): ``params_m`` (trainable parameters, millions), ``flops_m``
 (multiply-accumulates of the conv and linear layers for one sample, in millions: the
-convention of NAS-Bench-201's FLOPs) and ``latency_ms`` (median CPU time of one forward pass on
-one sample, measured with the benchmark's thread count). Results are cached in
+convention of NAS-Bench-201's FLOPs), ``latency_ms`` (median CPU time of one forward pass on
+one sample, measured with the benchmark's thread count), and the microcontroller limits of
+``costs.py``, computed from the layer shapes: ``flash_kb`` (parameter storage in KiB, weights at
+``flash_bits``, biases at 32 bits, batch-norms folded into the layer before them) and
+``peak_kb`` (peak activation memory in KiB at batch 1, activations at ``activation_bits``). Results are cached in
 ``<cache_dir>/live/dynamicnet.sqlite`` (see ``nasbench_lab.live``). The datasets are read by
 ``data.py``, the space is ``space.py``.
 
@@ -29,7 +32,9 @@ Datasets
 
 Options (``--benchmark-option dynamicnet.NAME=VALUE``): the ``Recipe`` fields (epochs=20,
 batch_size=64, optimizer=adam, lr=0.003, momentum=0.9, weight_decay=0, schedule=cosine, seed=0,
-max_train=0) which are part of the cache key; ``threads`` (torch threads per training, default
+max_train=0) which are part of the cache key; ``flash_bits`` and ``activation_bits`` (8, 16 or 32;
+default 8, as on a microcontroller), part of the cost-model key only (training does not depend on
+them); ``threads`` (torch threads per training, default
 1: deterministic and fair when runs share the machine; 0 leaves torch's setting alone), ``latency_repeats`` (20) and ``cache``
 (true; false keeps results in memory for this process only), which are not.
 """
@@ -58,6 +63,7 @@ from nasbench_lab.live import (
 from nasbench_lab.live.costs import MeasuredCosts, cost_key
 from nasbench_lab.parallel import torch_threads
 
+from .costs import LayerGraph, check_bits, device_costs
 from .data import ClassificationData, cifar10_data, digits_data, from_arrays, mnist1d_data, tensors_data
 from .space import DynamicNetSpace
 
@@ -65,11 +71,11 @@ NAME = "dynamicnet"
 DATASETS = ("digits", "mnist1d", "cifar10", "tensors")
 #: Datasets generated or bundled locally (no file needed).
 LOCAL_DATA = {"digits": digits_data, "mnist1d": mnist1d_data}
-COSTS = ("params_m", "flops_m", "latency_ms")
+COSTS = ("params_m", "flops_m", "latency_ms", "flash_kb", "peak_kb")
 #: Settings.files keys of the datasets read from disk.
 FILE_KEYS = {"cifar10": "dynamicnet/cifar10", "tensors": "dynamicnet/tensors"}
 #: Options that are not part of the recipe (they do not change results).
-EXTRA_OPTIONS: dict[str, Any] = {"threads": 1, "latency_repeats": 20, "cache": True}
+EXTRA_OPTIONS: dict[str, Any] = {"threads": 1, "latency_repeats": 20, "cache": True, "flash_bits": 8, "activation_bits": 8}
 
 
 class _Trainer:
@@ -115,14 +121,14 @@ class _Scorer:
 class _CostMeasure:
     """Builds an architecture (untrained) and measures its costs."""
 
-    def __init__(self, space: DynamicNetSpace, sample, threads: int | None, repeats: int) -> None:
-        self.space, self.sample, self.threads, self.repeats = space, sample, threads, repeats
+    def __init__(self, space: DynamicNetSpace, sample, threads: int | None, repeats: int, bits: tuple[int, int]) -> None:
+        self.space, self.sample, self.threads, self.repeats, self.bits = space, sample, threads, repeats, bits
 
     def __call__(self, arch) -> dict[str, float]:
         with torch_threads(self.threads):
             net = self.space.build(arch, seed=0)
             return {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6,
-                    "latency_ms": measure_latency(net, self.sample, self.repeats)}
+                    "latency_ms": measure_latency(net, self.sample, self.repeats), **device_costs(net, *self.bits)}
 
 
 class DynamicNetBenchmark(LiveBenchmark):
@@ -136,10 +142,13 @@ class DynamicNetBenchmark(LiveBenchmark):
         cache_dir: Path | None = None,
         threads: int = 1,
         latency_repeats: int = 20,
+        flash_bits: int = 8,
+        activation_bits: int = 8,
         space: DynamicNetSpace | None = None,
         name: str = NAME,
     ) -> None:
         recipe = recipe or Recipe()
+        self.bits = (check_bits(flash_bits, f"{name}.flash_bits"), check_bits(activation_bits, f"{name}.activation_bits"))
         space = space or DynamicNetSpace(data.input_shape, data.num_classes)
         if space.input_shape != data.input_shape or space.num_classes != data.num_classes:
             raise NasLabError(f"the space expects inputs {space.input_shape} and {space.num_classes} classes; "
@@ -163,19 +172,28 @@ class DynamicNetBenchmark(LiveBenchmark):
             note=f"live training, {recipe.describe()}; accuracies in %; regret n/a (no known best)",
         )
 
+    def costs(self, arch) -> dict[str, float]:
+        """The training row's measured costs, with ``flash_kb`` and ``peak_kb`` computed from the
+        layer shapes at this benchmark's precisions (so rows trained under other settings serve
+        the right values)."""
+        return {**super().costs(arch), **device_costs(LayerGraph.of(*self.space.to_layers(arch)), *self.bits)}
+
     def cost_fn(self, names):
         """The cost model: the network built (not trained) and measured, ``params_m``,
-        ``flops_m`` and ``latency_ms`` (median of ``latency_repeats`` forward passes, batch 1,
-        this CPU), cached in ``<cache_dir>/live/<name>-costs.sqlite``; holds no test data."""
-        measure = _CostMeasure(self.space, self._sample, self._threads, self._latency_repeats)
+        ``flops_m``, ``latency_ms`` (median of ``latency_repeats`` forward passes, batch 1,
+        this CPU), ``flash_kb`` and ``peak_kb`` (at ``flash_bits`` / ``activation_bits``), cached in
+        ``<cache_dir>/live/<name>-costs.sqlite`` under a key naming the precisions and the cost
+        names (rows cached before a cost was added are not served); holds no test data."""
+        measure = _CostMeasure(self.space, self._sample, self._threads, self._latency_repeats, self.bits)
         path = self.cache_path.with_name(f"{self.name}-costs.sqlite") if self.cache_path is not None else None
         # locals only: the function must not reach the benchmark (and through it the test data)
         name, space, shape = self.name, self.space, tuple(self._sample.shape)
-        threads, repeats = self._threads, self._latency_repeats
+        threads, repeats, (flash_bits, activation_bits) = self._threads, self._latency_repeats, self.bits
 
         def key(arch) -> str:
             return cost_key(benchmark=name, arch=space.canonical(arch), input=shape, classes=space.num_classes,
-                            threads=threads, repeats=repeats)
+                            threads=threads, repeats=repeats, costs=COSTS, flash_bits=flash_bits,
+                            activation_bits=activation_bits)
 
         costs = MeasuredCosts(measure, key, space.format, path)
         wanted = tuple(names)
@@ -214,6 +232,8 @@ def load(dataset: str, settings: Settings) -> DynamicNetBenchmark:
         cache_dir=settings.cache_dir if extra["cache"] else None,
         threads=extra["threads"],
         latency_repeats=extra["latency_repeats"],
+        flash_bits=extra["flash_bits"],
+        activation_bits=extra["activation_bits"],
     )
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``nasbench-lab leaderboard | list | query | report | pareto | proxy | predictor | ofa``.
+"""Command line: ``nasbench-lab leaderboard | list | query | report | pareto | proxy | predictor | validate | ofa``.
 
 Each sub-command is a module of this package with ``register(subparsers, common)`` adding its
 parser(s) with ``set_defaults(func=...)``; the function returns an exit code and raises
@@ -15,7 +15,7 @@ from nasbench_lab.errors import NasLabError
 
 from .args import add_common
 
-COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor", "ofa"]
+COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor", "validate", "ofa"]
 
 
 class UsageError(NasLabError):

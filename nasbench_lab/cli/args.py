@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from nasbench_lab.settings import IMAGES_ENV, Settings
 from nasbench_lab.errors import NasLabError
 
-DEFAULT_BENCHMARKS = ("nb201-analog/cifar10", "nasbench-graph/cora")
+DEFAULT_BENCHMARKS = ("nb201/cifar10", "nasbench-graph/cora")
 
 
 def add_common(p: argparse.ArgumentParser) -> None:

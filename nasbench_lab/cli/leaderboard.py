@@ -119,7 +119,8 @@ def _run(config, store, args, executor):
 
     importers = []  # at most one thread: the report's modules imported while the workers search
     if not executor.in_process:
-        progress = _first_then(progress, lambda: importers.append(import_in_background(*REPORT_MODULES)))
+        progress = _first_then(progress, lambda: importers.append(
+            import_in_background(*REPORT_MODULES, then="nasbench_lab.reports.style:warm_up")))
     query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
     try:
         return execute(config, store, executor=executor, progress=progress,
