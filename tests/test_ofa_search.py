@@ -2,7 +2,6 @@
 and ``nasbench-lab ofa train | search | extract`` (tiny schedule on digits)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
@@ -37,18 +36,14 @@ def test_limits_count_params_and_macs_of_the_built_network():
         Limits(SPACE, {"max_ram": 3})
 
 
-def test_peak_and_flash_limits_use_the_dynamicnet_cost_functions():
-    """peak_kb and flash_kb come from adapters/dynamicnet/costs.py (the device-costs work): the
-    same functions as the benchmark's costs, or a one-line error while that module is absent."""
-    if importlib.util.find_spec("nasbench_lab.adapters.dynamicnet.costs") is None:
-        with pytest.raises(NasLabError, match="the peak_kb and flash_kb limits need nasbench_lab.adapters.dynamicnet.costs"):
-            Limits(SPACE, {"max_peak_kb": 5.0})
-        return
-    from nasbench_lab.adapters.dynamicnet.costs import flash_bytes, peak_activation_bytes
+def test_peak_and_flash_limits_are_the_benchmark_costs():
+    """peak_kb and flash_kb at 8 bits: the values the dynamicnet benchmark serves by default."""
+    from nasbench_lab.adapters.dynamicnet.costs import device_costs
 
-    net = SPACE.build(SMALLEST)
-    limits = Limits(SPACE, {"max_peak_kb": 1e9, "max_flash_kb": 1e9})
-    assert limits.costs(SMALLEST) == {"peak_kb": peak_activation_bytes(net) / 1024, "flash_kb": flash_bytes(net) / 1024}
+    limits = Limits(SPACE, {"max_peak_kb": 3.0, "max_flash_kb": 20.0})
+    for arch in (SMALLEST, LARGEST):
+        assert limits.costs(arch) == device_costs(SPACE.build(arch))
+    assert limits.feasible(SMALLEST) and not limits.feasible(LARGEST)
 
 
 def test_mutation_and_crossover_stay_in_the_structure():

@@ -1,6 +1,7 @@
 """Device limits on sub-networks: the costs of a configuration's standalone ``DynamicNet``.
 
-A limit bounds one cost of the network built (untrained) from the configuration's architecture:
+A limit bounds one cost of the configuration's architecture, computed by the functions the
+``dynamicnet`` benchmark's costs come from:
 
 =================  ==========  ===========================================================
 limit              cost        computed by
@@ -9,17 +10,19 @@ limit              cost        computed by
                                ``DynamicNet.param_count()`` counts them, without building the net)
 ``max_flops_m``    flops_m     ``DynamicNet.macs()`` / 1e6 (multiply-accumulates, one sample)
 ``max_latency_ms`` latency_ms  ``nasbench_lab.live.measure_latency`` (median, batch 1, this CPU)
-``max_peak_kb``    peak_kb     ``costs.peak_activation_bytes(net)`` / 1024 (the ``dynamicnet`` cost)
-``max_flash_kb``   flash_kb    ``costs.flash_bytes(net)`` / 1024 (parameters at 8 bits)
+``max_peak_kb``    peak_kb     ``costs.peak_activation_bytes`` / 1024 (activations at ``BITS``)
+``max_flash_kb``   flash_kb    ``costs.flash_bytes`` / 1024 (weights at ``BITS``, biases at 32)
 =================  ==========  ===========================================================
 
-A limit of 0 means none. Costs are computed once per architecture (latency too: the value a
-decision was made on is the value reported); the network is built (untrained) only for the costs
-that need it.
+``BITS`` is 8, the benchmark's default ``flash_bits`` / ``activation_bits``; for other precisions
+bound the benchmark's own cost with ``--constraint peak<=...`` and ``--benchmark-option
+dynamicnet.activation_bits=16``, which ``ofa`` honours too. A limit of 0 means none. Costs are
+computed once per architecture (latency too: the value a decision was made on is the value
+reported); params, peak and flash come from the layer shapes, the network is built (untrained)
+only for flops and latency.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Callable, Mapping
 
 import torch
@@ -28,38 +31,39 @@ from nasbench_lab.errors import NasLabError
 from nasbench_lab.live import measure_latency
 
 from ..blocks import Net
+from ..costs import LayerGraph, flash_bytes, peak_activation_bytes
 from ..net import DynamicNet
 from ..space import DynamicNetSpace
 
 #: limit (hyper-parameter) name -> cost name
 LIMITS: dict[str, str] = {"max_params": "params", "max_flops_m": "flops_m", "max_latency_ms": "latency_ms",
                           "max_peak_kb": "peak_kb", "max_flash_kb": "flash_kb"}
+#: Precision of weights and activations in ``flash_kb`` and ``peak_kb``.
+BITS = 8
+#: Costs read from the layer shapes; the others need the built network.
+SHAPE_COSTS = ("params", "peak_kb", "flash_kb")
 
 
-def _device_costs():
-    """``adapters/dynamicnet/costs.py`` (flash and peak-activation counts), or a one-line error."""
-    try:
-        return importlib.import_module("nasbench_lab.adapters.dynamicnet.costs")
-    except ModuleNotFoundError:
-        raise NasLabError("the peak_kb and flash_kb limits need nasbench_lab.adapters.dynamicnet.costs "
-                          "(flash_bytes, peak_activation_bytes), which this installation lacks") from None
+def _shape_costs(space: DynamicNetSpace, arch: Net, names) -> dict[str, float]:
+    if not names:
+        return {}
+    graph = LayerGraph.of(*space.to_layers(arch))
+    every = {"params": lambda: float(space.param_count(arch)),
+             "peak_kb": lambda: peak_activation_bytes(graph, BITS) / 1024,
+             "flash_kb": lambda: flash_bytes(graph, BITS) / 1024}
+    return {c: every[c]() for c in names}
 
 
-def _cost_functions(latency_repeats: int) -> dict[str, Callable[[DynamicNet], float]]:
+def _net_costs(latency_repeats: int) -> dict[str, Callable[[DynamicNet], float]]:
     def latency(net: DynamicNet) -> float:
         return measure_latency(net, torch.zeros(1, *net.input_shape), latency_repeats)
 
-    return {
-        "flops_m": lambda net: net.macs() / 1e6,
-        "latency_ms": latency,
-        "peak_kb": lambda net: _device_costs().peak_activation_bytes(net) / 1024,
-        "flash_kb": lambda net: _device_costs().flash_bytes(net) / 1024,
-    }
+    return {"flops_m": lambda net: net.macs() / 1e6, "latency_ms": latency}
 
 
 class Limits:
     """Upper limits on costs (``{limit name: value}``, 0 = none) checked on architectures of
-    ``space``; ``costs(arch)`` and ``feasible(arch)`` build the network once per architecture."""
+    ``space``; ``costs(arch)`` and ``feasible(arch)`` compute them once per architecture."""
 
     def __init__(self, space: DynamicNetSpace, values: Mapping[str, float], *, latency_repeats: int = 20) -> None:
         unknown = sorted(set(values) - set(LIMITS))
@@ -67,9 +71,7 @@ class Limits:
             raise NasLabError(f"unknown limit {unknown[0]!r}; limits: {', '.join(LIMITS)}")
         self.space = space
         self.bounds = {LIMITS[k]: float(v) for k, v in values.items() if v}
-        self._functions = {c: f for c, f in _cost_functions(latency_repeats).items() if c in self.bounds}
-        if {"peak_kb", "flash_kb"} & set(self.bounds):
-            _device_costs()
+        self._functions = {c: f for c, f in _net_costs(latency_repeats).items() if c in self.bounds}
         self._cache: dict[Net, dict[str, float]] = {}
 
     def __bool__(self) -> bool:
@@ -79,7 +81,7 @@ class Limits:
         """The bounded costs of ``arch``."""
         found = self._cache.get(arch)
         if found is None:
-            found = {"params": float(self.space.param_count(arch))} if "params" in self.bounds else {}
+            found = _shape_costs(self.space, arch, [c for c in SHAPE_COSTS if c in self.bounds])
             if self._functions:
                 with torch.no_grad():
                     net = self.space.build(arch, seed=0)
