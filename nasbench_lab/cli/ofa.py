@@ -19,7 +19,7 @@ from .args import add_common, json_safe, settings_from
 
 LIMIT_FLAGS = {"max_params": ("--max-params", int, "parameters"), "max_flops_m": ("--max-flops-m", float, "MMACs"),
                "max_latency_ms": ("--max-latency-ms", float, "ms, batch 1, this CPU"),
-               "max_peak_kb": ("--max-peak-kb", float, "KiB of peak activation memory"),
+               "max_peak_kb": ("--max-peak-kb", float, "KiB of peak activation memory, 8-bit activations"),
                "max_flash_kb": ("--max-flash-kb", float, "KiB of parameters at 8 bits")}
 
 
