@@ -21,7 +21,8 @@ from nasbench_lab.space import Arch, SearchSpace
 
 @dataclass
 class Candidate:
-    """A configuration's architecture, predicted and inherited-weight validation accuracy (%)
+    """A configuration's architecture, its predicted score (the predictor's output, trained with a
+    ranking loss: orders candidates, not calibrated in %), inherited-weight validation accuracy (%)
     (NaN when not measured) and its bounded costs."""
 
     arch: Arch
