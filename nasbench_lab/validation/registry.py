@@ -16,6 +16,7 @@ FAMILIES: dict[str, str] = {
     "predictors": "nasbench_lab.validation.predictors",
     "nasbench-graph": "nasbench_lab.validation.graph",
     "oneshot": "nasbench_lab.validation.oneshot",
+    "ofa": "nasbench_lab.validation.ofa",
 }
 
 
