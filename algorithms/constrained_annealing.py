@@ -5,17 +5,14 @@ import math
 
 import numpy as np
 
-from nasbench_lab.context import RunContext
-from nasbench_lab.hyperparams import boolean, number
-from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle
+from nasbench_lab.hyperparams import boolean
 from nasbench_lab.space import Arch, SearchSpace
 
-from .constrained_evolution import needs_constraint
+from .constrained_evolution import NeedsConstraint
 from .simulated_annealing import SimulatedAnnealing
 
 
-class ConstrainedAnnealing(SimulatedAnnealing):
+class ConstrainedAnnealing(NeedsConstraint, SimulatedAnnealing):
     """Simulated annealing, feasibility first: never moves from a feasible state to an infeasible one."""
 
     hyperparameter_ranges = {**SimulatedAnnealing.hyperparameter_ranges, "screen": boolean()}
@@ -31,15 +28,6 @@ class ConstrainedAnnealing(SimulatedAnnealing):
                          min_temperature=min_temperature)
         self.screen = screen
         self.current_violation = math.inf
-        self.oracle: Oracle | None = None
-
-    @classmethod
-    def check_problem(cls, problem: Problem) -> None:
-        needs_constraint(problem)
-
-    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        self.oracle = oracle
-        super().run(oracle, context)
 
     def ask(self) -> Arch:
         oracle = self.oracle

@@ -20,7 +20,22 @@ def needs_constraint(problem: Problem) -> None:
         raise NasLabError("needs a cost limit: pass --constraint COST<=LIMIT (e.g. latency:pixel3<=5)")
 
 
-class ConstrainedEvolution(RegularizedEvolution):
+class NeedsConstraint:
+    """Mixin of the constrained methods: a run without a cost limit is refused, and the run's
+    oracle is kept, whose exact costs screen candidates before they are queried."""
+
+    oracle: Oracle | None = None
+
+    @classmethod
+    def check_problem(cls, problem: Problem) -> None:
+        needs_constraint(problem)
+
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        self.oracle = oracle
+        super().run(oracle, context)  # type: ignore[misc]
+
+
+class ConstrainedEvolution(NeedsConstraint, RegularizedEvolution):
     """Regularized evolution, feasibility first: a feasible member beats an infeasible one."""
 
     hyperparameter_ranges = {**RegularizedEvolution.hyperparameter_ranges, "screen_tries": integer(0)}
@@ -36,15 +51,6 @@ class ConstrainedEvolution(RegularizedEvolution):
                          max_mutation_tries=max_mutation_tries)
         self.screen_tries = screen_tries
         self.violations: dict[Arch, float] = {}
-        self.oracle: Oracle | None = None
-
-    @classmethod
-    def check_problem(cls, problem: Problem) -> None:
-        needs_constraint(problem)
-
-    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        self.oracle = oracle
-        super().run(oracle, context)
 
     def _fresh(self, make) -> Arch:
         oracle = self.oracle
