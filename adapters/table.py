@@ -297,19 +297,10 @@ def spec_from_declaration(path: str | Path, name: str | None = None, packed: Pat
         load=load,
         search_metric=first.get("search_name", first["search"]),
         report_metric=first.get("report_name", first["report"]),
-        costs=declared_cost_names(decl),
+        costs=tuple(first.get("costs", {})),
         note=decl.get("note", ""),
         needs=needs,
     )
-
-
-def declared_cost_names(decl: dict) -> tuple[str, ...]:
-    """The costs a declaration serves, as ``nasbench-lab list`` shows them: its columns (a
-    per-device template ``latency_ms:{}`` shown as ``latency_ms:<device>``), then those of its cost
-    function (``computed_costs``: known once computed, so shown as ``computed by <name>``)."""
-    first = next(iter(decl["datasets"].values()))
-    computed = (f"computed by {decl['computed_costs']}",) if decl.get("computed_costs") else ()
-    return tuple(name.replace("{}", "<device>") for name in first.get("costs", {})) + computed
 
 
 #: ``nb201``: the papers' protocol, from the tables shipped in the package (``nb201.npz``, built

@@ -1,4 +1,3 @@
-import json
 import pickle
 
 import numpy as np
@@ -163,12 +162,3 @@ def test_tabular_benchmark_validation():
     bad[3] = np.nan
     with pytest.raises(TableError, match=r"1 NaN/inf entries \(first at architecture \|none~0\|"):
         TabularBenchmark(name="t", dataset="d", space=space, metrics={"a": bad}, search_metric="a", report_metric="a")
-
-
-def test_list_names_the_costs_a_declared_table_serves(capsys):
-    from nasbench_lab.cli import main
-
-    assert main(["list", "--json"]) == 0
-    benchmarks = {b["name"]: b for b in json.loads(capsys.readouterr().out)["benchmarks"]}
-    assert benchmarks["nb201"]["costs"] == ["latency_ms:<device>", "computed by nb201"]
-    assert benchmarks["nb201-analog"]["costs"] == ["params_m", "flops_m"]

@@ -19,7 +19,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         info["benchmarks"].append({
             "name": name, "description": spec.description, "datasets": list(spec.datasets),
             "search_metric": spec.search_metric, "report_metric": spec.report_metric,
-            "costs": list(spec.costs), "note": spec.note, "needs": spec.needs,
+            "costs": len(spec.costs), "note": spec.note, "needs": spec.needs,
         })
     for name in ALGORITHMS.names():
         cls = ALGORITHMS.get(name)
@@ -32,7 +32,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for b in info["benchmarks"]:
         print(f"  {b['name']}: {b['description']}")
         print(f"      datasets: {', '.join(b['datasets'])}")
-        print(f"      search metric: {b['search_metric']}; report metric: {b['report_metric']}; costs: {', '.join(b['costs']) or 'none'}")
+        print(f"      search metric: {b['search_metric']}; report metric: {b['report_metric']}; cost metrics: {b['costs']}")
         if b["note"]:
             print(f"      note: {b['note']}")
         if b["needs"]:
