@@ -153,12 +153,13 @@ def execute(
     progress: Callable[[Iterable], Iterable] | None = None,
     on_query: Callable[[], None] | None = None,
     executor: Executor | None = None,
+    on_rows: Callable[[pd.DataFrame], None] | None = None,
 ) -> pd.DataFrame:
     """Run every task the store does not hold yet, committing each finished run to the store
     here, as it arrives (workers only compute); return all rows (``runs.csv``). Call
     ``config.resolve()`` and ``store.prepare()`` first. ``executor`` places the runs (default:
     ``LocalExecutor(jobs)``); ``on_query`` (called after each new query) is used only when the
-    executor runs tasks in this process."""
+    executor runs tasks in this process; ``on_rows`` is handed to ``store.finish``."""
     tasks = store.missing(config.tasks())
     if executor is None:
         executor = LocalExecutor(jobs)
@@ -168,4 +169,4 @@ def execute(
         work = partial(run_for_store, settings=config.settings)
     for k, text in executor.map(work, tasks, progress=progress):
         store.commit_text(tasks[k], text)
-    return store.finish()
+    return store.finish(on_rows)

@@ -94,7 +94,8 @@ def test_sigkill_then_resume_gives_the_uninterrupted_rows(tmp_path):
     for attempt in range(8):  # three kills, more until one lands between the first and the last run
         if attempt >= 3 and any(partial):
             break
-        proc = subprocess.Popen(command + (["--resume"] if out.exists() else []),
+        flag = ["--resume"] if (out / "manifest.json").exists() else ["--overwrite"] if out.exists() else []
+        proc = subprocess.Popen(command + flag,  # --overwrite: killed before its store was laid out
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not out.exists():  # while it starts up (before or while the store is laid out)
             time.sleep(rng.uniform(0.1, 1.0))

@@ -76,17 +76,22 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     except BaseException:
         executor.close()
         raise
+    figure = []
+
+    def start_figure(rows) -> None:  # the rows are parsed; runs.csv is written meanwhile
+        from nasbench_lab.reports.figures import regret_figure
+
+        figure.append(_start_figure(regret_figure, rows, out / "regret",
+                                    parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
+
     with executor, ResultsStore(out) as store:
         store.prepare(config, overwrite=args.overwrite, resume=args.resume)
-        runs = _run(config, store, args, executor)
-        from nasbench_lab.reports.figures import regret_figure
+        runs = _run(config, store, args, executor, on_rows=start_figure)
         from nasbench_lab.reports.leaderboard import write_leaderboard
 
         notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
-        figure = _start_figure(regret_figure, runs, out / "regret", parallel=isinstance(executor, LocalExecutor)
-                               and executor.jobs > 1)
         summary, markdown, _ = write_leaderboard(runs, out, notes)
-        figure()
+        figure[0]()
         if config.problem.active:
             from nasbench_lab.reports.hardware import write_hardware_tables
 
@@ -105,8 +110,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(config, store, args, executor):
-    """Run the tasks the store lacks, with progress bars unless ``--no-progress``."""
+def _run(config, store, args, executor, on_rows):
+    """Run the tasks the store lacks, with progress bars unless ``--no-progress``; ``on_rows``
+    gets the rows before they are exported (the background import is over by then)."""
     from nasbench_lab.parallel import import_in_background
     from nasbench_lab.runner import execute
 
@@ -122,14 +128,22 @@ def _run(config, store, args, executor):
         progress = _first_then(progress, lambda: importers.append(
             import_in_background(*REPORT_MODULES, then="nasbench_lab.reports.style:warm_up")))
     query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
+
+    def join_importers() -> None:  # never import the same modules from two threads, nor fork meanwhile
+        for thread in importers:
+            thread.join()
+
+    def rows_ready(rows) -> None:
+        join_importers()
+        on_rows(rows)
+
     try:
-        return execute(config, store, executor=executor, progress=progress,
+        return execute(config, store, executor=executor, progress=progress, on_rows=rows_ready,
                        on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
     finally:
         if query_bar is not None:
             query_bar.close()
-        for thread in importers:  # never import the same modules from two threads at once
-            thread.join()
+        join_importers()
 
 
 def _start_figure(draw, runs, stem: Path, parallel: bool):
