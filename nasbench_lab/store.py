@@ -297,16 +297,14 @@ class ResultsStore:
         nothing, and ``finish`` writes the export ``runs.csv`` durably before it marks the
         store complete; after a power cut a run file may be lost or empty, and ``--resume``
         reruns it (same seed, same rows)."""
-        path = self._path(task)
-        write_atomic(path, text, durable=False)
+        write_atomic(path := self._path(task), text, durable=False)
         self._committed[path] = text  # ``finish`` joins it without reading the file back
 
     def finish(self, on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
         """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
         the store complete; return the rows. Each run file holds one run in query order, so
-        the export is the run files' rows joined in run order, parsed once for the caller.
-        ``on_rows(rows)`` is called once the rows are parsed, before they are written (e.g. to
-        start drawing a figure in another process meanwhile)."""
+        the export is the run files' rows joined in run order, parsed once for the caller, who
+        gets them as ``on_rows(rows)`` before they are written (e.g. to draw a figure meanwhile)."""
         absent = [e for e in self.entries if not _has_rows(self.run_dir / e["file"])]
         if absent:
             raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
