@@ -107,15 +107,8 @@ class SearchLedger:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            conn = self._db()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._lock, claims.transaction(self._db()) as conn:
+            yield conn
 
     def _query(self, sql: str, args: tuple) -> tuple | None:
         with self._lock:
