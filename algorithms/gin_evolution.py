@@ -2,6 +2,8 @@
 crossed-over children of the best architectures; only the top predicted ones are queried."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from nasbench_lab.hyperparams import integer, number, one_of
@@ -9,6 +11,22 @@ from nasbench_lab.oracle import Oracle
 from nasbench_lab.predictors import LOSSES
 from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch, crossover, top_queried
 from nasbench_lab.space import Arch, SearchSpace
+
+
+def breed_distinct(oracle: Oracle, space: SearchSpace, rng: np.random.Generator, count: int, random_share: float,
+                   make_child: Callable[[], Arch], admits: Callable[[Arch], bool]) -> list[Arch]:
+    """Up to ``count`` distinct unqueried candidates in at most ``3 * count`` tries: the first
+    ``random_share`` of ``count`` tries sample the space, the others ``make_child()``; a candidate
+    enters when ``admits`` it."""
+    children: dict[Arch, None] = {}
+    n_random = int(round(count * random_share))
+    for k in range(count * 3):
+        if len(children) >= count:
+            break
+        child = space.sample(rng) if k < n_random else make_child()
+        if not oracle.seen(child) and admits(child):
+            children.setdefault(child, None)
+    return list(children)
 
 
 class GINEvolution(SurrogateSearch):
@@ -90,15 +108,8 @@ class GINEvolution(SurrogateSearch):
     def breed(self, oracle: Oracle) -> list[Arch]:
         """Distinct unqueried candidates: random architectures, then children of the best."""
         pool = self.parent_pool(oracle)
-        children: dict[Arch, None] = {}
-        n_random = int(round(self.candidates * self.random_candidates))
-        for k in range(self.candidates * 3):
-            if len(children) >= self.candidates:
-                break
-            child = self.space.sample(self.rng) if k < n_random else self._child(pool)
-            if not oracle.seen(child) and self.admits(child, oracle):
-                children.setdefault(child, None)
-        return list(children)
+        return breed_distinct(oracle, self.space, self.rng, self.candidates, self.random_candidates,
+                              lambda: self._child(pool), lambda child: self.admits(child, oracle))
 
     def parent_pool(self, oracle: Oracle) -> list[Arch]:
         """The architectures children are bred from: the best queried by search metric."""

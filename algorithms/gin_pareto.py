@@ -12,6 +12,7 @@ from nasbench_lab.predictors import LOSSES
 from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch
 from nasbench_lab.space import Arch, SearchSpace, crossover
 
+from .gin_evolution import breed_distinct
 from .nsga2 import needs_cost_objective
 
 
@@ -69,21 +70,15 @@ class GINPareto(SurrogateSearch):
     def breed(self, oracle: Oracle) -> list[Arch]:
         """Distinct unqueried candidates that the cost model says are feasible."""
         pool = self._pool(oracle)
-        children: dict[Arch, None] = {}
-        n_random = int(round(self.candidates * self.random_candidates))
-        for k in range(self.candidates * 3):
-            if len(children) >= self.candidates:
-                break
-            if k < n_random:
-                child = self.space.sample(self.rng)
-            else:
-                child = pool[int(self.rng.integers(len(pool)))]
-                if len(pool) > 1 and self.rng.random() < self.crossover_rate:
-                    child = crossover(self.space, child, pool[int(self.rng.integers(len(pool)))], self.rng) or child
-                child = self.space.mutate(child, self.rng)
-            if not oracle.seen(child) and oracle.feasible(child):
-                children.setdefault(child, None)
-        return list(children)
+
+        def child() -> Arch:
+            parent = pool[int(self.rng.integers(len(pool)))]
+            if len(pool) > 1 and self.rng.random() < self.crossover_rate:
+                parent = crossover(self.space, parent, pool[int(self.rng.integers(len(pool)))], self.rng) or parent
+            return self.space.mutate(parent, self.rng)
+
+        return breed_distinct(oracle, self.space, self.rng, self.candidates, self.random_candidates, child,
+                              oracle.feasible)
 
     def propose(self, oracle: Oracle) -> list[Arch]:
         children = self.breed(oracle)
