@@ -30,19 +30,27 @@ def _score_in_process(cache_dir, indices, barrier, out):
     out.put((os.getpid(), scores.computed, scores.reused, scores.raw.tolist()))
 
 
-def test_processes_scoring_overlapping_sets_compute_each_cell_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(score_cache, "CHUNK", 4)  # small chunks: the processes interleave
-    rng = np.random.default_rng(0)
-    cells = rng.choice(SPACE.size, 60, replace=False)
-    sets = [cells[:40], cells[20:], cells[10:50]]  # every cell wanted by two or three processes
-    barrier, out = CTX.Barrier(len(sets)), CTX.Queue()
-    procs = [CTX.Process(target=_score_in_process, args=(tmp_path, s, barrier, out)) for s in sets]
+
+def run_together(target, argument_lists) -> list:
+    """Start one process per argument list (each also gets a shared barrier and result queue),
+    collect one result from each (in arrival order), check they all exited cleanly; return the
+    results and the processes' pids in argument order."""
+    barrier, out = CTX.Barrier(len(argument_lists)), CTX.Queue()
+    procs = [CTX.Process(target=target, args=(*args, barrier, out)) for args in argument_lists]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(30)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert [p.exitcode for p in procs] == [0] * len(procs)
+    return results, [p.pid for p in procs]
+
+def test_processes_scoring_overlapping_sets_compute_each_cell_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(score_cache, "CHUNK", 4)  # small chunks: the processes interleave
+    rng = np.random.default_rng(0)
+    cells = rng.choice(SPACE.size, 60, replace=False)
+    sets = [cells[:40], cells[20:], cells[10:50]]  # every cell wanted by two or three processes
+    results, pids = run_together(_score_in_process, [(tmp_path, s) for s in sets])
     # exactly one computation per cell, counted by the processes and by the cache's work table
     assert sum(r[1] for r in results) == len(cells)
     cache = ScoreCache.at(tmp_path)
@@ -53,8 +61,8 @@ def test_processes_scoring_overlapping_sets_compute_each_cell_once(tmp_path, mon
     # identical to scoring every cell alone in one process
     alone = {i: raw for i, raw, _ in score_indices(CONFIG, cells.tolist())}
     by_pid = {pid: raw for pid, _, _, raw in results}
-    for p, s in zip(procs, sets):
-        assert by_pid[p.pid] == [alone[int(i)] for i in s]
+    for pid, s in zip(pids, sets):
+        assert by_pid[pid] == [alone[int(i)] for i in s]
     again = compute_scores(CONFIG, tmp_path, cells, export=False)
     assert again.computed == 0 and again.raw.tolist() == [alone[int(i)] for i in cells]
 
@@ -151,14 +159,7 @@ def _train_in_process(path, log, archs, barrier, out):
 def test_live_cache_trains_each_architecture_once_across_processes(tmp_path):
     path, log = tmp_path / "live.sqlite", tmp_path / "trained.txt"
     sets = [ARCHS[:4], ARCHS[2:], ARCHS[::-1]]
-    barrier, out = CTX.Barrier(len(sets)), CTX.Queue()
-    procs = [CTX.Process(target=_train_in_process, args=(path, log, s, barrier, out)) for s in sets]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(30)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    results, _ = run_together(_train_in_process, [(path, log, s) for s in sets])
     trained = log.read_text().split()
     assert sorted(trained) == sorted(str(SPACE.index(a)) for a in ARCHS)  # each once
     assert sum(r[0] for r in results) == len(ARCHS)
