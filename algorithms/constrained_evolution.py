@@ -1,15 +1,14 @@
 """Regularized evolution under cost limits: feasibility-first tournaments."""
 from __future__ import annotations
 
-import numpy as np
 
 from nasbench_lab.context import RunContext
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.fronts import feasibility_key
-from nasbench_lab.hyperparams import integer
+from nasbench_lab.hyperparams import hyperparameter, integer
 from nasbench_lab.objectives import Problem
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import Arch, SearchSpace, draw_unseen
+from nasbench_lab.space import Arch, draw_unseen
 
 from .regularized_evolution import RegularizedEvolution
 
@@ -36,20 +35,16 @@ class NeedsConstraint:
 
 
 class ConstrainedEvolution(NeedsConstraint, RegularizedEvolution):
-    """Regularized evolution, feasibility first: a feasible member beats an infeasible one."""
+    """Regularized evolution, feasibility first: a feasible member beats an infeasible one.
 
-    hyperparameter_ranges = {**RegularizedEvolution.hyperparameter_ranges, "screen_tries": integer(0)}
+    As ``re``; a tournament's winner is the best member by ``feasibility_key`` (feasible before
+    infeasible, infeasible ones by violation, feasible ones by search metric)."""
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, population_size: int = 10,
-                 sample_size: int = 3, max_mutation_tries: int = 100, screen_tries: int = 20) -> None:
-        """As ``re``; a tournament's winner is the best member by ``feasibility_key`` (feasible
-        before infeasible, infeasible ones by violation, feasible ones by search metric).
-        ``screen_tries``: a proposal the cost model (free: costs are not secret) puts over a
-        limit is redrawn up to that many times (0: no screening, only selection handles
-        constraints)."""
-        super().__init__(space, rng, population_size=population_size, sample_size=sample_size,
-                         max_mutation_tries=max_mutation_tries)
-        self.screen_tries = screen_tries
+    screen_tries: int = hyperparameter(20, integer(0), "redraws of a proposal the free cost model puts over a "
+                                                       "limit (0: selection alone handles constraints)")
+
+    def setup(self) -> None:
+        super().setup()
         self.violations: dict[Arch, float] = {}
 
     def _fresh(self, make) -> Arch:

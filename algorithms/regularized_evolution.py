@@ -5,11 +5,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-import numpy as np
 
 from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.hyperparams import integer
-from nasbench_lab.space import Arch, SearchSpace, draw_unseen
+from nasbench_lab.hyperparams import hyperparameter, integer
+from nasbench_lab.space import Arch, draw_unseen
 
 
 @dataclass(frozen=True)
@@ -21,28 +20,13 @@ class Member:
 class RegularizedEvolution(AskTellAlgorithm):
     """Regularized evolution: tournament selection, one-change mutation, oldest member dies."""
 
-    hyperparameter_ranges = {
-        "population_size": integer(2),
-        "sample_size": integer(1, "population_size"),
-        "max_mutation_tries": integer(0),
-    }
+    population_size: int = hyperparameter(10, integer(2), "members alive at once")
+    sample_size: int = hyperparameter(3, integer(1, "population_size"),
+                                      "random members a tournament picks its parent from")
+    max_mutation_tries: int = hyperparameter(100, integer(0),
+                                             "times a child already evaluated is mutated again")
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        population_size: int = 10,
-        sample_size: int = 3,
-        max_mutation_tries: int = 100,
-    ) -> None:
-        """``population_size`` members; parents chosen as the best of ``sample_size`` random
-        members; a child already evaluated is re-mutated up to ``max_mutation_tries`` times."""
-        super().__init__(space, rng)
-        if not 1 <= sample_size <= population_size:
-            raise ValueError("need 1 <= sample_size <= population_size")
-        self.population_size, self.sample_size = population_size, sample_size
-        self.max_mutation_tries = max_mutation_tries
+    def setup(self) -> None:
         self.population: deque[Member] = deque()
         self._proposed: set[Arch] = set()
 

@@ -3,36 +3,32 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from nasbench_lab.context import RunContext
-from nasbench_lab.hyperparams import integer, number
+from nasbench_lab.hyperparams import hyperparameter, integer, number
 from nasbench_lab.objectives import Problem
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.space import Arch
 
 from .nsga2 import needs_cost_objective
 from .regularized_evolution import RegularizedEvolution
 
 
 class WeightedEvolution(RegularizedEvolution):
-    """Weighted sum: RE on search metric - weight * sum of log costs; a sweep over weights in one run."""
+    """Weighted sum: RE on search metric - weight * sum of log costs; a sweep over weights in one run.
 
-    hyperparameter_ranges = {**RegularizedEvolution.hyperparameter_ranges,
-                             "weight": number(0), "sweep": integer(1)}
+    RE (as ``re``) maximising ``search metric - weight * sum(log cost)`` over the cost
+    objectives (an infeasible architecture scores minus infinity). ``sweep`` > 1: the weights
+    ``weight * k / (sweep - 1)`` for k = 0..sweep-1 (pure accuracy first), each given an equal share
+    of the budget, the population of one weight re-scored to seed the next; the run returns the
+    union of everything queried (its non-dominated set is the front)."""
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, population_size: int = 10,
-                 sample_size: int = 3, max_mutation_tries: int = 100, weight: float = 2.0, sweep: int = 1) -> None:
-        """RE (as ``re``) maximising ``search metric - weight * sum(log cost)`` over the cost
-        objectives (``weight`` in search-metric units per e-fold of cost; an infeasible
-        architecture scores minus infinity). ``sweep`` > 1: the weights ``weight * k / (sweep - 1)``
-        for k = 0..sweep-1 (pure accuracy first), each given an equal share of the budget, the
-        population of one weight re-scored to seed the next; the run returns the union of
-        everything queried (its non-dominated set is the front)."""
-        super().__init__(space, rng, population_size=population_size, sample_size=sample_size,
-                         max_mutation_tries=max_mutation_tries)
-        self.weight, self.sweep = weight, sweep
-        self.current_weight = weight
+    weight: float = hyperparameter(2.0, number(0), "search-metric units per e-fold of cost")
+    sweep: int = hyperparameter(1, integer(1), "weights swept from 0 to weight, each with an equal share of the budget")
+
+    def setup(self) -> None:
+        super().setup()
+        self.current_weight = self.weight
         self.oracle: Oracle | None = None
 
     @classmethod

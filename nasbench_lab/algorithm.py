@@ -9,7 +9,7 @@ import numpy as np
 
 from .context import RunContext
 from .errors import NasLabError
-from .hyperparams import Range, check_values
+from .hyperparams import HyperparameterError, Range, check_values, declared
 from .introspect import first_doc_line, keyword_defaults
 from .objectives import Problem
 from .oracle import Oracle
@@ -17,10 +17,13 @@ from .space import Arch, FiniteSpace, SearchSpace
 
 
 class Algorithm(ABC):
-    """A search algorithm. Subclasses take ``space`` and ``rng`` then keyword-only
-    hyper-parameters with documented defaults, and implement ``run(oracle, context)``: spend
-    the oracle's budget; ``context`` (a ``RunContext``) says which run this is and records
-    compute spent outside queries."""
+    """A search algorithm, built as ``cls(space, rng, **hyper_parameters)``.
+
+    Hyper-parameters are class attributes declared with ``nasbench_lab.hyperparams.hyperparameter``
+    (default, range, one line of doc); ``__init__`` checks the values given and sets each one on
+    the instance, then calls ``setup()``, where a subclass makes its state. Subclasses implement
+    ``run(oracle, context)``: spend the oracle's budget; ``context`` (a ``RunContext``) says which
+    run this is and records compute spent outside queries."""
 
     #: Search-space capabilities the algorithm needs ("finite" for index-based methods).
     requires: ClassVar[tuple[str, ...]] = ()
@@ -30,9 +33,27 @@ class Algorithm(ABC):
     #: its default's type.
     hyperparameter_ranges: ClassVar[Mapping[str, Range]] = {}
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator) -> None:
+    def __init__(self, space: SearchSpace, rng: np.random.Generator, **values: Any) -> None:
         self.space = space
         self.rng = rng
+        if values or declared(type(self)):
+            for name, value in self.checked(values).items():
+                setattr(self, name, value)
+        self.setup()
+
+    def setup(self) -> None:
+        """Make the algorithm's state once its hyper-parameters are set (default: nothing)."""
+
+    @classmethod
+    def checked(cls, values: Mapping[str, Any], name: str | None = None) -> dict[str, Any]:
+        """Every hyper-parameter: ``values`` over the defaults, checked and converted; an unknown
+        name or a missing value raises ``HyperparameterError``."""
+        defaults = cls.hyperparameters()
+        unknown = sorted(set(values) - set(defaults))
+        if unknown:
+            raise HyperparameterError(f"algorithm {name or cls.__name__!r} has no hyper-parameter "
+                                      f"{', '.join(unknown)}; it has: {', '.join(defaults) or 'none'}")
+        return cls.check_hyperparameters({**defaults, **values}, name)
 
     @abstractmethod
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
@@ -58,12 +79,25 @@ class Algorithm(ABC):
 
     @classmethod
     def hyperparameters(cls) -> dict[str, Any]:
-        """Keyword-only constructor arguments and their defaults."""
+        """Each hyper-parameter and its default (declared ones; for an older class, its
+        keyword-only constructor arguments)."""
+        found = declared(cls)
+        if found:
+            return {name: hp.default for name, hp in found.items()}
         return keyword_defaults(cls)
+
+    @classmethod
+    def hyperparameter_docs(cls) -> dict[str, str]:
+        """Each declared hyper-parameter's line of doc ("" for an older class)."""
+        found = declared(cls)
+        return {name: found[name].doc if name in found else "" for name in cls.hyperparameters()}
 
     @classmethod
     def ranges(cls) -> dict[str, Range]:
         """Each hyper-parameter's range: declared, else the type of its default."""
+        found = declared(cls)
+        if found:
+            return {name: hp.valid() for name, hp in found.items()}
         defaults = cls.hyperparameters()
         stray = sorted(set(cls.hyperparameter_ranges) - set(defaults))
         if stray:

@@ -1,17 +1,17 @@
-"""Declared hyper-parameter ranges: which values an algorithm's keyword-only arguments accept.
+"""Declared hyper-parameters: each one's default, valid values and one line of doc, together.
 
-An algorithm declares them once, as a class attribute beside its constructor::
+An algorithm declares each hyper-parameter once, as a class attribute::
 
-    hyperparameter_ranges = {
-        "population_size": integer(2),                  # an integer >= 2
-        "sample_size": integer(1, "population_size"),   # a bound may name another hyper-parameter
-        "cooling": number(0, 1, open_low=True),         # a number in (0, 1]
-        "loss": one_of("mse", "pairwise"),
-        "evolve": boolean(),
-    }
+    class MySearch(AskTellAlgorithm):
+        population_size = hyperparameter(10, integer(2), "architectures kept alive")
+        sample_size = hyperparameter(3, integer(1, "population_size"), "tournament size")  # a bound may name another
+        cooling = hyperparameter(0.9, number(0, 1, open_low=True), "temperature factor per step")
+        loss = hyperparameter("mse", one_of("mse", "pairwise"), "the predictor's loss")
 
-``check_values`` tests a whole set of values before any run starts; a hyper-parameter without a
-declaration is checked against the type of its default. ``nasbench-lab list`` prints ``describe()``.
+The framework checks every value (``check_values``: types first, then bounds) before any run and
+again when the algorithm is built, then sets it on the instance (``self.population_size``); no
+algorithm checks its own values. (Older classes that take keyword-only constructor arguments and
+declare ``hyperparameter_ranges`` still work.) ``nasbench-lab list`` prints ``describe()`` and the doc.
 """
 from __future__ import annotations
 
@@ -119,6 +119,38 @@ class Range:
             other = values.get(bound)
             return other if isinstance(other, numbers.Real) and not isinstance(other, bool) else None
         return bound
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One declared hyper-parameter of an algorithm: ``default``, its ``range`` (None: the
+    type of the default) and one line of ``doc``."""
+
+    default: Any
+    range: Range | None = None
+    doc: str = ""
+
+    def valid(self) -> Range:
+        return self.range or Range.like(self.default)
+
+
+def hyperparameter(default: Any, range: Range | None = None, doc: str = "") -> Any:
+    """Declare a hyper-parameter as a class attribute (typed ``Any`` so that
+    ``population_size: int = hyperparameter(10, integer(2), "...")`` type-checks)."""
+    return HyperParameter(default, range, doc)
+
+
+def declared(cls: type) -> dict[str, HyperParameter]:
+    """The ``HyperParameter`` attributes of ``cls`` and its bases, base classes' first (a
+    subclass may redeclare one to change its default or range)."""
+    out: dict[str, HyperParameter] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, HyperParameter):
+                out[name] = value
+            else:
+                out.pop(name, None)  # a subclass replaced the declaration by a plain attribute
+    return out
 
 
 def integer(low: Bound = None, high: Bound = None) -> Range:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from nasbench_lab import AskTellAlgorithm
-from nasbench_lab.hyperparams import HyperparameterError, Range, boolean, check_values, integer, number, one_of, text
+from nasbench_lab.hyperparams import (
+    HyperparameterError, Range, boolean, check_values, declared, hyperparameter, integer, number, one_of, text,
+)
 from nasbench_lab.loading import resolve_algorithm
 from nasbench_lab.registry import ALGORITHMS
 
@@ -17,7 +19,12 @@ from nasbench_lab.registry import ALGORITHMS
 @pytest.mark.parametrize("name", ["random", "re", "sa", "synflow-rank", "gin-evolution", "gin-sa"])
 def test_every_builtin_declares_every_hyperparameter_and_its_defaults_fit(name):
     cls = ALGORITHMS.get(name)
-    assert set(cls.hyperparameter_ranges) == set(cls.hyperparameters())
+    found = declared(cls)
+    if found:  # declared once: default, range and doc together
+        assert set(found) == set(cls.hyperparameters())
+        assert all(hp.range is not None and hp.doc for hp in found.values())
+    else:
+        assert set(cls.hyperparameter_ranges) == set(cls.hyperparameters())
     assert resolve_algorithm(name, {}) == cls.hyperparameters()  # the defaults pass their own ranges
 
 
@@ -116,3 +123,37 @@ def test_list_shows_the_ranges(capsys):
     assert algorithms["sa"]["ranges"]["cooling"] == "number in (0, 1]"
     assert main(["list"]) == 0
     assert "population_size=10  (integer >= 2)" in capsys.readouterr().out
+
+
+def test_declared_hyperparameters_are_checked_and_set_by_the_framework():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    import numpy as np
+
+    class Declared(AskTellAlgorithm):
+        """Declares two hyper-parameters; the second bounded by the first."""
+
+        size = hyperparameter(4, integer(2), "how many")
+        pick = hyperparameter(2, integer(1, "size"), "how many of them")
+
+        def setup(self):
+            self.made = (self.size, self.pick)
+
+        def ask(self):
+            return self.space.sample(self.rng)
+
+        def tell(self, *args):
+            pass
+
+    class Child(Declared):
+        """Changes a default."""
+
+        size = hyperparameter(8, integer(3), "more")
+
+    space, rng = NB201Space(), np.random.default_rng(0)
+    assert Declared(space, rng).made == (4, 2) and Declared(space, rng, size=5).made == (5, 2)
+    assert Child.hyperparameters() == {"size": 8, "pick": 2} and Child.ranges()["size"] == integer(3)
+    assert Declared.hyperparameter_docs() == {"size": "how many", "pick": "how many of them"}
+    with pytest.raises(HyperparameterError, match=r"pick must be an integer in \[1, size\], got 5 \(size = 4\)"):
+        Declared(space, rng, pick=5)
+    with pytest.raises(HyperparameterError, match="has no hyper-parameter sizes; it has: size, pick"):
+        Declared(space, rng, sizes=3)
