@@ -27,3 +27,12 @@ class BudgetError(NasLabError, ValueError):
 
 class BudgetExhausted(NasLabError):
     """A query past the budget: the oracle refuses it."""
+
+
+class ParameterError(NasLabError, ValueError):
+    """A bad value of one named parameter of a library call (``parameter``: its name, as the
+    library spells it, e.g. ``sample``; ``value``: what was given). The CLI names the flag."""
+
+    def __init__(self, parameter: str, message: str, value: object = None) -> None:
+        super().__init__(message)
+        self.parameter, self.value = parameter, value

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
-
-import numpy as np
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.parallel import default_jobs
 
 from .args import add_common, check_jobs, json_safe, output_dir, parse_params, settings_from, split_benchmark
+from .errors import flag_errors
 
 
 def register(subparsers, common=add_common) -> None:
@@ -38,6 +36,9 @@ def register(subparsers, common=add_common) -> None:
     p.add_argument("--batch-size", type=int, default=64, help="images per batch for data-dependent proxies (default: 64)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default: 1000)")
     p.add_argument("--figure", metavar="PNG", help="also write a scatter plot of proxy against report metric")
+    p.add_argument("--out", metavar="CSV", help="also write each architecture's score and report metric "
+                                                "(index, arch, score, report metric, seconds)")
+    p.add_argument("--overwrite", action="store_true", help="let --out replace an existing file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--method", choices=RANKER_METHODS,
                    help="proxy supernet: the one-shot method training the supernet (spos or darts)")
@@ -57,89 +58,78 @@ def _check_figure(path: Path) -> None:
     output_dir(path.parent, "--figure")
 
 
+def _check_out(path: Path, overwrite: bool) -> None:
+    """``--out``: a new CSV file name (an existing file only with ``--overwrite``; never a
+    directory or another kind of file)."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise NasLabError(f"--out {path} exists and is not a regular file")
+    if path.exists() and not overwrite:
+        raise NasLabError(f"--out {path} exists; pass --overwrite to replace it")
+    output_dir(path.parent, "--out")
+
+
 def cmd_proxy(args: argparse.Namespace) -> int:
     from nasbench_lab.loading import load_benchmark
-    from nasbench_lab.proxies import get_proxy
-    from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores
-    from nasbench_lab.ranking import rank_correlation
+    from nasbench_lab.proxies.study import proxy_study
 
     if args.name == "supernet":
         return cmd_supernet_proxy(args)
-    spec = get_proxy(args.name)
     check_jobs(args.jobs)
-    if args.seed < 0:
-        raise NasLabError(f"--seed must be a whole number >= 0, got {args.seed}")
     if args.figure:
         _check_figure(Path(args.figure))
-    if args.bootstrap < 0:
-        raise NasLabError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    if args.out:
+        _check_out(Path(args.out), args.overwrite)
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
-    bench = load_benchmark(name, dataset or args.dataset, settings)
-    space = bench.space
-    check_supported(space.name)
-    size = getattr(space, "size", None)
-    if size is None:
-        raise NasLabError(f"benchmark {name!r} has no finite search space to score")
-    if args.sample is not None:
-        if not 3 <= args.sample <= size:
-            raise NasLabError(f"--sample must be between 3 and {size}, got {args.sample}")
-        indices = np.sort(np.random.default_rng(args.seed).choice(size, size=args.sample, replace=False))
-    else:
-        indices = np.arange(size)
-    image_dir = str(settings.image_dir) if settings.image_dir else None
-    config = TableConfig(spec.name, space.name, bench.dataset, args.seed,
-                         image_dir if spec.needs_data else None, args.batch_size)
-    start = time.perf_counter()
-    scores = compute_scores(config, settings.cache_dir, indices, jobs=args.jobs,
-                            progress=not (args.no_progress or args.json))
-    values = scores.values
-    if hasattr(bench, "values"):
-        truth = np.asarray(bench.values(bench.report_metric_name), dtype=float)[indices]
-    else:
-        truth = np.array([bench.report_metric(space.arch_at(int(i))) for i in indices], dtype=float)
-    corr = rank_correlation(values, truth, bootstrap=args.bootstrap, seed=args.seed)
-    floored = int(np.sum(values == spec.floor))
+    with flag_errors():
+        study = proxy_study(args.name, load_benchmark(name, dataset or args.dataset, settings), name, settings,
+                            sample=args.sample, seed=args.seed, batch_size=args.batch_size,
+                            bootstrap=args.bootstrap, jobs=args.jobs, progress=not (args.no_progress or args.json))
     if args.figure:
-        from nasbench_lab.reports.ranking import scatter_figure
+        _proxy_figure(study, args.figure)
+    if args.out:
+        from nasbench_lab.store import write_atomic
 
-        keep = values != spec.floor
-        if keep.sum() >= 3:
-            scatter_figure(values[keep], truth[keep], args.figure,
-                           xlabel=f"{spec.name} ({'log10 ' if spec.log_scale else ''}score)",
-                           ylabel=bench.report_metric_name, title=f"{name}/{bench.dataset}, {keep.sum()} architectures")
-    row = {
-        "proxy": spec.name, "reported_as": spec.unit, "benchmark": name, "dataset": bench.dataset,
-        "space": space.name, "architectures": int(len(indices)), "sample": args.sample, "seed": args.seed,
-        "data": scores.source, "table": str(scores.path) if scores.path else None, "complete": scores.complete,
-        "computed": scores.computed, "reused": scores.reused,
-        "compute_seconds": round(float(scores.seconds.sum()), 3), "wall_seconds": round(time.perf_counter() - start, 3),
-        "report_metric": bench.report_metric_name, "at_floor": floored,
-        "spearman_rho": corr.spearman_rho, "spearman_ci": list(corr.spearman_ci),
-        "kendall_tau": corr.kendall_tau, "kendall_ci": list(corr.kendall_ci),
-        "precision_at_top": {f"{k:g}%": v for k, v in corr.precision_at_top.items()},
-        "figure": args.figure,
-    }
+        write_atomic(Path(args.out), study.per_architecture().to_csv(index=False, float_format="%.10g"))
+    row = {**study.summary(), "figure": args.figure, "out": args.out}
     if args.json:
-        print(json.dumps(row))
+        print(json.dumps(json_safe(row)))
         return 0
+    _print_study(study, row)
+    return 0
+
+
+def _proxy_figure(study, path: str) -> None:
+    from nasbench_lab.reports.ranking import scatter_figure
+
+    keep = study.values != study.proxy.floor
+    if keep.sum() >= 3:
+        spec, bench = study.proxy, study.bench
+        scatter_figure(study.values[keep], study.truth[keep], path,
+                       xlabel=f"{spec.name} ({'log10 ' if spec.log_scale else ''}score)", ylabel=bench.report_metric_name,
+                       title=f"{study.benchmark}/{bench.dataset}, {keep.sum()} architectures")
+
+
+def _print_study(study, row: dict) -> None:
+    spec, bench, scores, corr = study.proxy, study.bench, study.scores, study.correlation
     unit = " (log10)" if spec.log_scale else ""
-    print(f"proxy {spec.name}{unit} on {name}/{bench.dataset}: {len(indices)} of {size} architectures "
-          f"of space {space.name}" + (f" (sample, seed {args.seed})" if args.sample else ""))
+    print(f"proxy {spec.name}{unit} on {study.benchmark}/{bench.dataset}: {len(study.indices)} of "
+          f"{bench.space.size} architectures of space {bench.space.name}"
+          + (f" (sample, seed {study.seed})" if study.sample else ""))
     print(f"data: {scores.source}")
     print(f"scores: {scores.reused} reused, {scores.computed} computed in {scores.wall_seconds:.1f} s "
           f"(proxy compute time of these architectures: {row['compute_seconds']:.1f} s)")
     where = "table" if scores.complete else "scores in the shared cache (the space is not fully scored yet)"
     print(f"{where}: {row['table'] or '-'}")
-    if floored:
-        print(f"{floored} architectures score zero / undefined (reported as the floor {spec.floor:g})")
-    print(f"against {bench.report_metric_name} (report metric), 95% bootstrap CI over {args.bootstrap} resamples:")
+    if study.at_floor:
+        print(f"{study.at_floor} architectures score zero / undefined (reported as the floor {spec.floor:g})")
+    print(f"against {bench.report_metric_name} (report metric), 95% bootstrap CI over {study.bootstrap} resamples:")
     print(f"  Spearman rho {corr.spearman_rho:.3f}  [{corr.spearman_ci[0]:.3f}, {corr.spearman_ci[1]:.3f}]")
     print(f"  Kendall tau  {corr.kendall_tau:.3f}  [{corr.kendall_ci[0]:.3f}, {corr.kendall_ci[1]:.3f}]")
     print("  precision@top " + ", ".join(f"{k:g}%: {v:.2f}" for k, v in corr.precision_at_top.items()))
-    if args.figure:
-        print(f"figure: {args.figure}")
-    return 0
+    for label, path in (("figure", row["figure"]), ("scores", row["out"])):
+        if path:
+            print(f"{label}: {path}")
 
 
 def _method_params(args: argparse.Namespace) -> dict:
