@@ -82,10 +82,11 @@ def constrained_fronts(points, violation) -> list[np.ndarray]:
     return fronts
 
 
-def feasibility_key(value: float, violation: float) -> tuple:
-    """Sort key (larger is better) of a single-objective member: a feasible one beats any
-    infeasible one, infeasible ones are compared by violation, feasible ones by value."""
-    return (violation <= 0, -violation, value if violation <= 0 else 0.0)
+def feasibility_key(value: float, violation: float) -> tuple[float, float]:
+    """Sort key (larger is better) of a single-objective member with ``violation`` >= 0 (0:
+    feasible, as ``Problem.violation`` gives it): a feasible one beats any infeasible one,
+    infeasible ones are compared by violation alone, feasible ones by value."""
+    return (-violation, value if violation <= 0 else 0.0)
 
 
 def igd_plus(found, front) -> float:
