@@ -17,7 +17,7 @@ import numpy as np
 
 from nasbench_lab.errors import NasLabError
 
-from .structure import OFAConfig, OFAStructure
+from nasbench_lab.adapters.dynamicnet.ofa import OFAConfig, OFAStructure
 
 
 @dataclass(frozen=True)
