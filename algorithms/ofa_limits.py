@@ -31,13 +31,12 @@ from typing import Callable, Mapping
 
 import torch
 
-from nasbench_lab.errors import NasLabError
-from nasbench_lab.live import measure_latency
-
 from nasbench_lab.adapters.dynamicnet.blocks import Net
 from nasbench_lab.adapters.dynamicnet.costs import LayerGraph, flash_bytes, peak_activation_bytes
 from nasbench_lab.adapters.dynamicnet.net import DynamicNet
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.live import measure_latency
 
 #: limit hyper-parameter of ``ofa`` -> (cost it bounds, scale: bound = value / scale)
 LIMITS: dict[str, tuple[str, float]] = {"max_params": ("params_m", 1e6), "max_flops_m": ("flops_m", 1.0),
