@@ -1,12 +1,9 @@
 """DARTS (Liu et al. 2019): softmax-relaxed operations, alphas by gradient on the validation half."""
 from __future__ import annotations
 
-import numpy as np
+from nasbench_lab.hyperparams import hyperparameter, one_of
 
-from nasbench_lab.hyperparams import one_of
-from nasbench_lab.space import SearchSpace
-
-from .supernet_search import COMMON_RANGES, SupernetSearch
+from .supernet_search import SupernetSearch
 
 
 def darts_strategy(order: int):
@@ -17,7 +14,7 @@ def darts_strategy(order: int):
     from nasbench_lab.supernet.curvature import second_order_hypergradient
     from nasbench_lab.supernet.training import Strategy
 
-    class DartsStrategy(Strategy):
+    class DARTSStrategy(Strategy):
         def arch_step(self, trainer, train, valid):
             if order == 1:
                 return super().arch_step(trainer, train, valid)
@@ -31,25 +28,14 @@ def darts_strategy(order: int):
                 a.grad = g.detach()
             trainer.arch_opt.step()
 
-    return DartsStrategy()
+    return DARTSStrategy()
 
 
-class Darts(SupernetSearch):
+class DARTS(SupernetSearch):
     """DARTS: softmax mixture of operations trained by gradient (order=1 first order, 2 second order); derived cell = per-edge argmax."""
 
     method = "darts"
-    hyperparameter_ranges = {**COMMON_RANGES, "order": one_of(1, 2)}
-
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, epochs: int = 10, batch_size: int = 64,
-                 width: int = 0, depth: int = 0, lr: float = 0.025, arch_lr: float = 3e-4, max_train: int = 0,
-                 threads: int = 1, device: str = "cpu", order: int = 1) -> None:
-        """Supernet (``width``/``depth``: the space's C and N, 0 = CPU default 8 and 1) trained
-        ``epochs`` epochs with batches of ``batch_size`` on the search data's train half (SGD,
-        cosine from ``lr``), alphas by Adam (``arch_lr``) on the validation half; ``max_train``
-        caps each half (0 = all); ``threads`` torch threads; ``device`` cpu or cuda."""
-        super().__init__(space, rng, epochs=epochs, batch_size=batch_size, width=width, depth=depth, lr=lr,
-                         arch_lr=arch_lr, max_train=max_train, threads=threads, device=device)
-        self.order = int(order)
+    order: int = hyperparameter(1, one_of(1, 2), "1: first-order alpha gradient; 2: finite-difference second order")
 
     def strategy(self):
         return darts_strategy(self.order)

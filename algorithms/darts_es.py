@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.hyperparams import integer, number
-from nasbench_lab.space import SearchSpace
+from nasbench_lab.hyperparams import hyperparameter, integer, number
 
-from .supernet_search import COMMON_RANGES, SupernetSearch
+from .supernet_search import SupernetSearch
 
 
 def darts_es_strategy(window: int, ratio: float, batch: int, iterations: int):
@@ -18,7 +17,7 @@ def darts_es_strategy(window: int, ratio: float, batch: int, iterations: int):
     from nasbench_lab.supernet.curvature import dominant_eigenvalue
     from nasbench_lab.supernet.training import Strategy
 
-    class DartsEsStrategy(Strategy):
+    class DARTSESStrategy(Strategy):
         def setup(self, trainer):
             self.eigenvalues, self.snapshots = [], []
 
@@ -43,27 +42,17 @@ def darts_es_strategy(window: int, ratio: float, batch: int, iterations: int):
                 return True
             return False
 
-    return DartsEsStrategy()
+    return DARTSESStrategy()
 
 
-class DartsEs(SupernetSearch):
+class DARTSES(SupernetSearch):
     """DARTS-ES (RobustDARTS): first-order DARTS stopped when the Hessian's dominant eigenvalue w.r.t. alphas grows, alphas taken from before the rise."""
 
     method = "darts-es"
-    hyperparameter_ranges = {**COMMON_RANGES, "es_window": integer(1), "es_ratio": number(1),
-                             "es_batch": integer(2), "es_iterations": integer(1)}
-
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, epochs: int = 10, batch_size: int = 64,
-                 width: int = 0, depth: int = 0, lr: float = 0.025, arch_lr: float = 3e-4, max_train: int = 0,
-                 threads: int = 1, device: str = "cpu", es_window: int = 2, es_ratio: float = 1 / 0.75,
-                 es_batch: int = 64, es_iterations: int = 10) -> None:
-        """As ``darts`` (see there); the eigenvalue is estimated after each epoch on
-        ``es_batch`` validation images by ``es_iterations`` Hessian-vector products; training
-        stops when the mean over ``es_window`` epochs rises by more than ``es_ratio``."""
-        super().__init__(space, rng, epochs=epochs, batch_size=batch_size, width=width, depth=depth, lr=lr,
-                         arch_lr=arch_lr, max_train=max_train, threads=threads, device=device)
-        self.es_window, self.es_ratio = int(es_window), float(es_ratio)
-        self.es_batch, self.es_iterations = int(es_batch), int(es_iterations)
+    es_window: int = hyperparameter(2, integer(1), "epochs averaged on each side of the eigenvalue comparison")
+    es_ratio: float = hyperparameter(1 / 0.75, number(1), "stop when the recent mean eigenvalue exceeds ratio x the one before")
+    es_batch: int = hyperparameter(64, integer(2), "validation images the eigenvalue is estimated on")
+    es_iterations: int = hyperparameter(10, integer(1), "Hessian-vector products (power iterations) per estimate")
 
     def strategy(self):
         return darts_es_strategy(self.es_window, self.es_ratio, self.es_batch, self.es_iterations)

@@ -1,12 +1,9 @@
 """DrNAS (Chen et al. 2021): architecture mixing weights drawn from a learned Dirichlet."""
 from __future__ import annotations
 
-import numpy as np
+from nasbench_lab.hyperparams import hyperparameter, number
 
-from nasbench_lab.hyperparams import number
-from nasbench_lab.space import SearchSpace
-
-from .supernet_search import COMMON_RANGES, SupernetSearch
+from .supernet_search import SupernetSearch
 
 
 def drnas_strategy(kl_weight: float):
@@ -20,7 +17,7 @@ def drnas_strategy(kl_weight: float):
     def concentration(a):
         return torch.nn.functional.elu(a) + 1.0
 
-    class DrnasStrategy(Strategy):
+    class DrNASStrategy(Strategy):
         def weights(self, trainer, phase):
             return [Dirichlet(concentration(a)).rsample() for a in trainer.alphas]
 
@@ -35,23 +32,15 @@ def drnas_strategy(kl_weight: float):
                 out.append(c / c.sum())
             return out
 
-    return DrnasStrategy()
+    return DrNASStrategy()
 
 
-class Drnas(SupernetSearch):
+class DrNAS(SupernetSearch):
     """DrNAS: operation weights sampled from a Dirichlet whose concentration is learned, KL regulariser; derived cell = per-edge argmax of the mean."""
 
     method = "drnas"
-    hyperparameter_ranges = {**COMMON_RANGES, "kl_weight": number(0)}
-
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, epochs: int = 10, batch_size: int = 64,
-                 width: int = 0, depth: int = 0, lr: float = 0.025, arch_lr: float = 6e-4, max_train: int = 0,
-                 threads: int = 1, device: str = "cpu", kl_weight: float = 1e-3) -> None:
-        """As ``darts`` (see there; ``arch_lr`` 6e-4 as DrNAS); ``kl_weight`` scales the KL
-        divergence to the uniform Dirichlet Dir(1)."""
-        super().__init__(space, rng, epochs=epochs, batch_size=batch_size, width=width, depth=depth, lr=lr,
-                         arch_lr=arch_lr, max_train=max_train, threads=threads, device=device)
-        self.kl_weight = float(kl_weight)
+    arch_lr: float = hyperparameter(6e-4, number(0), "architecture learning rate (Adam; 6e-4 as DrNAS)")
+    kl_weight: float = hyperparameter(1e-3, number(0), "weight of KL(Dir(concentration) || Dir(1)) in the alpha loss")
 
     def strategy(self):
         return drnas_strategy(self.kl_weight)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.hyperparams import integer
-from nasbench_lab.space import SearchSpace
+from nasbench_lab.hyperparams import hyperparameter, integer, number
 
-from .supernet_search import COMMON_RANGES, SupernetSearch
+from .supernet_search import SupernetSearch
 
 
 def spos_strategy():
@@ -16,7 +15,7 @@ def spos_strategy():
 
     from nasbench_lab.supernet.training import Strategy
 
-    class SposStrategy(Strategy):
+    class SPOSStrategy(Strategy):
         learns_alphas = False
 
         def weights(self, trainer, phase):
@@ -26,28 +25,17 @@ def spos_strategy():
         def probabilities(self, trainer):
             return [torch.full((a.numel(),), 1.0 / a.numel()) for a in trainer.alphas]
 
-    return SposStrategy()
+    return SPOSStrategy()
 
 
-class Spos(SupernetSearch):
+class SPOS(SupernetSearch):
     """SPOS: uniform single-path supernet training, then sampled candidates ranked by inherited-weight accuracy (BN recalibrated)."""
 
     method = "spos"
-    hyperparameter_ranges = {**COMMON_RANGES, "candidates": integer(1), "recalibration": integer(2),
-                             "eval_samples": integer(1)}
-
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, epochs: int = 10, batch_size: int = 64,
-                 width: int = 0, depth: int = 0, lr: float = 0.025, arch_lr: float = 0.0, max_train: int = 0,
-                 threads: int = 1, device: str = "cpu", candidates: int = 50, recalibration: int = 256,
-                 eval_samples: int = 500) -> None:
-        """As ``darts`` (see there; no alphas, ``arch_lr`` unused); then ``candidates``
-        architectures drawn uniformly from the supernet's paths (a choice per slot: the
-        whole space on nb201, the part a supernet covers elsewhere) are scored by inherited-weight accuracy on
-        ``eval_samples`` validation images, BatchNorm statistics re-estimated on
-        ``recalibration`` training images per candidate; queries go down that ranking."""
-        super().__init__(space, rng, epochs=epochs, batch_size=batch_size, width=width, depth=depth, lr=lr,
-                         arch_lr=arch_lr, max_train=max_train, threads=threads, device=device)
-        self.candidates, self.recalibration, self.eval_samples = int(candidates), int(recalibration), int(eval_samples)
+    arch_lr: float = hyperparameter(0.0, number(0), "unused (SPOS learns no alphas)")
+    candidates: int = hyperparameter(50, integer(1), "paths drawn uniformly and ranked by inherited-weight accuracy")
+    recalibration: int = hyperparameter(256, integer(2), "training images BatchNorm statistics are re-estimated on")
+    eval_samples: int = hyperparameter(500, integer(1), "validation images each candidate is scored on")
 
     def strategy(self):
         return spos_strategy()

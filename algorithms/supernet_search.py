@@ -1,8 +1,9 @@
-"""The shared shape of the weight-sharing methods (darts, gdas, pc-darts, drnas, darts-es, spos).
+"""The shared shape of the weight-sharing methods (DARTS, GDAS, PCDARTS, DrNAS, DARTSES, SPOS).
 
-A run builds the space's supernet and search data (``nasbench_lab.supernet``), trains it with the
-method's ``Strategy`` in the shared loop, ranks architectures (``rank``), and then spends the
-query budget down that ranking: the derived architecture first. Supernet training and ranking
+A run builds the space's supernet and search data (``nasbench_lab.supernet.build.build_trainer``,
+from the method's ``SupernetSettings``), trains it with the method's ``Strategy`` in the shared
+loop, ranks architectures (``rank``), and then spends the query budget down that ranking
+(``nasbench_lab.spend.spend_down``): the derived architecture first. Supernet training and ranking
 are compute, recorded through the run context. The run's record (alpha/probability trajectory
 and derived architecture per epoch, training curves, data source) is kept as ``self.record``
 and written to ``<cache>/oneshot/*.json``.
@@ -11,29 +12,16 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any, Iterable
-
-import numpy as np
 
 from nasbench_lab.algorithm import OneShotAlgorithm
 from nasbench_lab.context import RunContext
-from nasbench_lab.errors import NasLabError
-from nasbench_lab.hyperparams import integer, number, one_of
+from nasbench_lab.hyperparams import hyperparameter, integer, number, one_of
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import Arch, SearchSpace, sample_unseen
-
-COMMON_RANGES = {
-    "epochs": integer(1),
-    "batch_size": integer(2),
-    "width": integer(0),
-    "depth": integer(0),
-    "lr": number(0, open_low=True),
-    "arch_lr": number(0),
-    "max_train": integer(0),
-    "threads": integer(1),
-    "device": one_of("cpu", "cuda"),
-}
+from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.spend import spend_down
+from nasbench_lab.supernet.build import SupernetSettings
 
 
 class SupernetSearch(OneShotAlgorithm):
@@ -41,15 +29,26 @@ class SupernetSearch(OneShotAlgorithm):
 
     #: the registry name, used in records
     method: str = "supernet"
+    #: PC-DARTS's K (1/K of the channels per operation); a hyper-parameter of PCDARTS only
+    partial_channels: int = 1
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, epochs: int, batch_size: int,
-                 width: int, depth: int, lr: float, arch_lr: float, max_train: int, threads: int,
-                 device: str, partial_channels: int = 1) -> None:
-        super().__init__(space, rng)
-        self.epochs, self.batch_size, self.width, self.depth = int(epochs), int(batch_size), int(width), int(depth)
-        self.lr, self.arch_lr, self.max_train, self.threads = float(lr), float(arch_lr), int(max_train), int(threads)
-        self.device, self.partial_channels = device, int(partial_channels)
+    epochs: int = hyperparameter(10, integer(1), "supernet training epochs")
+    batch_size: int = hyperparameter(64, integer(2), "mini-batch size of both search halves")
+    width: int = hyperparameter(0, integer(0), "supernet channels C (0 = the space's CPU default, 8 on nb201)")
+    depth: int = hyperparameter(0, integer(0), "cells per stage N (0 = the space's CPU default, 1 on nb201)")
+    lr: float = hyperparameter(0.025, number(0, open_low=True), "weight learning rate (SGD, cosine to 0.001)")
+    arch_lr: float = hyperparameter(3e-4, number(0), "architecture learning rate (Adam, on the validation half)")
+    max_train: int = hyperparameter(0, integer(0), "images kept per search half (0 = all)")
+    threads: int = hyperparameter(1, integer(1), "torch threads")
+    device: str = hyperparameter("cpu", one_of("cpu", "cuda"), "torch device")
+
+    def setup(self) -> None:
+        self.supernet_settings = SupernetSettings(**{f.name: getattr(self, f.name)
+                                                     for f in fields(SupernetSettings)})
         self.record: dict[str, Any] = {}
+        self.ranking: Iterable[Arch] = ()
+        #: ``(choices, inherited accuracy)`` of the ranked candidates, for methods that measure them
+        self.inherited: list[tuple[list[int], float]] | None = None
         self.trainer = None
 
     @classmethod
@@ -63,12 +62,6 @@ class SupernetSearch(OneShotAlgorithm):
         """The method's ``nasbench_lab.supernet.training.Strategy``."""
         raise NotImplementedError
 
-    def train_config(self, seed: int):
-        from nasbench_lab.supernet.training import TrainConfig
-
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, arch_lr=self.arch_lr,
-                           seed=seed, device=self.device)
-
     def rank(self, trainer) -> Iterable[Arch]:
         """Architectures best first (default: the derived one, then by slot probabilities over
         the derivable choices)."""
@@ -80,33 +73,15 @@ class SupernetSearch(OneShotAlgorithm):
         allowed = [net.derivable(s) for s in range(len(net.slots()))]
         return (net.arch_of(c) for c in best_choices(scores, allowed))
 
-    def build(self, context: RunContext):
-        """The trainer of this run: supernet, data and strategy (the data trimmed to ``max_train``)."""
-        import torch
-
-        from nasbench_lab.supernet import SearchData, SupernetConfig, supernet_provider
-        from nasbench_lab.supernet.training import Trainer
-
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise NasLabError(f"{self.method}: device 'cuda' asked for, but torch sees no CUDA device")
-        provider = supernet_provider(self.space.name)
-        seed = int(self.rng.integers(2**31 - 1))
-        config = SupernetConfig(width=self.width or None, depth=self.depth or None,
-                                partial_channels=self.partial_channels, seed=seed)
-        net = provider.build_supernet(self.space, context.dataset, config)
-        data = provider.search_data(context.dataset, context.settings, seed=seed)
-        if self.max_train:
-            data = SearchData(tuple(t[: self.max_train] for t in data.train),
-                              tuple(t[: self.max_train] for t in data.valid), data.source, data.proxy)
-        return Trainer(net, data, self.strategy(), self.train_config(seed)), config
-
-    def search(self, oracle: Oracle) -> Arch:
+    def search(self, oracle: Oracle, context: RunContext) -> Arch:
         """Train the supernet; return the derived architecture (the ranking is kept)."""
         from nasbench_lab.parallel import torch_threads
+        from nasbench_lab.supernet.build import build_trainer
 
-        context = self.context_for(oracle, getattr(self, "run_context", None))
-        with torch_threads(self.threads):
-            trainer, config = self.build(context)
+        seed = int(self.rng.integers(2**31 - 1))
+        with torch_threads(self.supernet_settings.threads):
+            trainer, config = build_trainer(self.space, context.dataset, context.settings, self.supernet_settings,
+                                            seed, self.strategy())
             history = trainer.train()
             self.ranking = self.rank(trainer)
             first = next(iter(self.ranking))
@@ -118,38 +93,29 @@ class SupernetSearch(OneShotAlgorithm):
             "slots": [trainer.net.choice_names(s) for s in range(len(trainer.net.slots()))],
             "epochs": [asdict(r) for r in history], "derived": list(trainer.net.choices_of(first)),
         }
-        if getattr(self, "inherited", None) is not None:
+        if self.inherited is not None:
             self.record["inherited_accuracy"] = self.inherited
         return first
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        from nasbench_lab.supernet.record import record_path, write_record
-
-        self.run_context = context = self.context_for(oracle, context)
+        context = self.context_for(oracle, context)
         start = time.perf_counter()
-        first = self.search(oracle)
-        with_first = itertools.chain([first], self.ranking)
+        first = self.search(oracle, context)
         seconds = time.perf_counter() - start
         context.record_compute(seconds)
         self.record["compute_seconds"] = seconds
-        queried = []
-        for arch in with_first:
-            if oracle.exhausted:
-                break
-            if not oracle.seen(arch):
-                oracle.query(arch)
-                queried.append(arch)
-        while not oracle.exhausted:  # the ranking ran out (tiny spaces)
-            arch = sample_unseen(self.space, self.rng, oracle.seen)
-            if arch is None:
-                break
-            oracle.query(arch)
-            queried.append(arch)
-        self.record["queried"] = [list(trainer_choices) for trainer_choices in
-                                  (self.trainer.net.choices_of(a) for a in queried)]
+        queried = spend_down(itertools.chain([first], self.ranking), oracle, self.space, self.rng)
+        self.record["queried"] = [list(self.trainer.net.choices_of(a)) for a in queried]
+        self.save_record(context)
+
+    def save_record(self, context: RunContext) -> None:
+        """Write ``self.record`` into the cache (``<cache>/oneshot/*.json``)."""
+        from nasbench_lab.supernet.record import record_path, write_record
+
         path = record_path(context.settings.cache_dir, context.benchmark, context.dataset, self.method,
                            context.seed, self.hyperparameter_values())
         self.record["record_file"] = str(path)
+        # TODO(files helper): replace this one call by ``context.save_artefact(name, self.record)``.
         write_record(path, self.record)
 
     def hyperparameter_values(self) -> dict[str, Any]:

@@ -38,11 +38,11 @@ def say(*parts: object) -> None:
 
 
 def supernet(args, settings, space):
-    from nasbench_lab.algorithms.ofa import OnceForAll
+    from nasbench_lab.algorithms.ofa_search import OFASupernetSettings, ofa_supernet
 
-    algorithm = OnceForAll(space, np.random.default_rng(0), schedule=args.schedule or "")
     start, cpu = time.perf_counter(), time.process_time()
-    net, structure, data, meta = algorithm.supernet(args.dataset, settings, log=say, fresh=args.fresh)
+    net, structure, data, meta = ofa_supernet(space, OFASupernetSettings(schedule=args.schedule or ""), args.dataset,
+                                              settings, log=say, fresh=args.fresh)
     if meta["loaded"]:
         say(f"supernet read from the cache ({meta['path']}): training took {meta['seconds']:.1f} s wall, "
             f"{meta['cpu_seconds']:.1f} s CPU (peak RSS: run with --fresh)")

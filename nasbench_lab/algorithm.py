@@ -144,16 +144,17 @@ class AskTellAlgorithm(Algorithm):
 
 
 class OneShotAlgorithm(Algorithm):
-    """A method that trains a supernet: ``search`` returns the chosen architecture, which is
-    then queried once; its compute time is recorded beside the queries."""
+    """A method that trains a supernet: ``search(oracle, context)`` returns the chosen
+    architecture, which is then queried once; its compute time is recorded beside the queries."""
 
     @abstractmethod
-    def search(self, oracle: Oracle) -> Arch:
-        """Find an architecture (queries through ``oracle`` are optional and counted)."""
+    def search(self, oracle: Oracle, context: RunContext) -> Arch:
+        """Find an architecture (queries through ``oracle`` are optional and counted); ``context``
+        is always given: the run (benchmark, dataset, seed, settings) and its compute recorder."""
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         context = self.context_for(oracle, context)
         start = time.perf_counter()
-        arch = self.search(oracle)
+        arch = self.search(oracle, context)
         context.record_compute(time.perf_counter() - start)
         oracle.query(arch)

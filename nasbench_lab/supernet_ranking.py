@@ -2,8 +2,9 @@
 the benchmark's search metric (tabular: the table; live: the standalone training of each
 architecture, cached in the live cache), with the rank statistics of ``nasbench_lab.ranking``.
 
-The supernet is trained by the one-shot method itself (its ``build`` and ``Strategy`` in the
-shared loop of ``nasbench_lab.supernet.training``): no second training recipe lives here.
+The supernet is trained as the one-shot method trains it (``nasbench_lab.supernet.build.build_trainer``
+with the method's ``SupernetSettings`` and ``Strategy``, in the shared loop of
+``nasbench_lab.supernet.training``): no second training recipe lives here.
 
     result = supernet_ranking("spos", bench, sample=50, seed=0, settings=settings)
     result.correlation.kendall_tau, result.correlation.kendall_ci
@@ -17,7 +18,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .benchmark import Benchmark
-from .context import RunContext
 from .errors import NasLabError
 from .loading import load_benchmark, resolve_algorithm
 from .parallel import parallel_map, torch_threads
@@ -72,20 +72,23 @@ def supernet_ranking(method: str, bench: Benchmark, name: str, *, sample: int, s
     """Train ``method``'s supernet on ``bench`` (benchmark ``name``) with ``params``, then score
     ``sample`` distinct paths drawn with ``seed`` by inherited-weight validation accuracy (BN
     statistics re-estimated per path) and by the benchmark's search metric."""
+    from .supernet.build import build_trainer
     from .supernet.evaluation import inherited_accuracy, sample_paths
 
     if method not in RANKER_METHODS:
-        raise NasLabError(f"--method must be one of {', '.join(RANKER_METHODS)}, got {method!r}")
+        raise NasLabError(f"method must be one of {', '.join(RANKER_METHODS)}, got {method!r}")
     if sample < 3:
-        raise NasLabError(f"--sample must be at least 3 (rank correlation needs 3 points), got {sample}")
+        raise NasLabError(f"sample must be at least 3 (rank correlation needs 3 points), got {sample}")
     resolved = resolve_algorithm(method, dict(params or {}))
     cls = ALGORITHMS.get(method)
     cls.check_space(bench.space)
-    algo = cls(bench.space, np.random.default_rng(seed), **resolved)
-    context = RunContext(benchmark=name, dataset=bench.dataset, seed=seed, settings=settings)
+    rng = np.random.default_rng(seed)
+    algo = cls(bench.space, rng, **resolved)  # the method's checked settings and its strategy
+    supernet = algo.supernet_settings
     start = time.perf_counter()
-    with torch_threads(algo.threads):
-        trainer, _ = algo.build(context)
+    with torch_threads(supernet.threads):
+        trainer, _ = build_trainer(bench.space, bench.dataset, settings, supernet, int(rng.integers(2**31 - 1)),
+                                   algo.strategy())
         history = trainer.train()
         archs = sample_paths(trainer.net, np.random.default_rng([seed, 1]), sample)
         if len(archs) < 3:

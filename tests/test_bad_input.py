@@ -354,7 +354,7 @@ CASES = [
     Case("ofa-extract-out-missing-dir", ["ofa", "extract", "conv16k3-relu-bn-maxpool|dense32-relu-bn", "--dataset",
                                          "digits", "--out", "{tmp}/no/n.npz"], r"--out .*existing, writable directory"),
     Case("ofa-limit-below-smallest", ["ofa", "search", "--dataset", "digits", "--max-params", "100"],
-         r"no OFA configuration meets the limits \(params<=100\): the smallest, conv8k1-relu-bn-maxpool\|dense32"),
+         r"no OFA configuration meets the limits \(params_m<=0.0001\): the smallest, conv8k1-relu-bn-maxpool\|dense32"),
     Case("ofa-limit-negative", ["ofa", "search", "--dataset", "digits", "--max-flops-m", "-1"],
          r"max_flops_m must be a number >= 0, got -1"),
 ]

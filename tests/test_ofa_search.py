@@ -11,8 +11,8 @@ from hypothesis import given, settings, strategies as st
 
 from nasbench_lab.adapters.dynamicnet import DynamicNet
 from nasbench_lab.adapters.dynamicnet.ofa import preset
-from nasbench_lab.adapters.dynamicnet.ofa.evolution import EvolutionOptions, crossover, evolve, mutate
-from nasbench_lab.adapters.dynamicnet.ofa.limits import Limits
+from nasbench_lab.algorithms.ofa_evolution import EvolutionOptions, crossover, evolve, mutate
+from nasbench_lab.algorithms.ofa_limits import Limits, limit_bounds
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.cli import main
 from nasbench_lab.errors import NasLabError
@@ -27,20 +27,24 @@ TINY = '[{"stage": "largest", "epochs": 1, "lr": 0.003}, {"stage": "all", "epoch
 
 
 def test_limits_count_params_and_macs_of_the_built_network():
-    limits = Limits(SPACE, {"max_params": 10_000, "max_flops_m": 0.5})
+    limits = Limits(SPACE, {"params_m": 0.01, "flops_m": 0.5})
     net = SPACE.build(LARGEST)
-    assert limits.costs(LARGEST) == {"params": net.param_count(), "flops_m": net.macs() / 1e6}
+    assert limits.costs(LARGEST) == {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6}
     assert limits.feasible(SMALLEST) and not limits.feasible(LARGEST)
-    assert not Limits(SPACE, {"max_params": 0}) and Limits(SPACE, {"max_latency_ms": 5.0}).bounds == {"latency_ms": 5.0}
+    assert not Limits(SPACE, {"params_m": 0}) and Limits(SPACE, {"latency_ms": 5.0}).bounds == {"latency_ms": 5.0}
+    with pytest.raises(NasLabError, match="no limit on cost 'ram_kb'"):
+        Limits(SPACE, {"ram_kb": 3})
+    assert limit_bounds({"max_params": 10_000, "max_flops_m": 0.5, "max_peak_kb": 0}) == {"params_m": 0.01,
+                                                                                         "flops_m": 0.5}
     with pytest.raises(NasLabError, match="unknown limit 'max_ram'"):
-        Limits(SPACE, {"max_ram": 3})
+        limit_bounds({"max_ram": 3})
 
 
 def test_peak_and_flash_limits_are_the_benchmark_costs():
     """peak_kb and flash_kb at 8 bits: the values the dynamicnet benchmark serves by default."""
     from nasbench_lab.adapters.dynamicnet.costs import device_costs
 
-    limits = Limits(SPACE, {"max_peak_kb": 3.0, "max_flash_kb": 20.0})
+    limits = Limits(SPACE, {"peak_kb": 3.0, "flash_kb": 20.0})
     for arch in (SMALLEST, LARGEST):
         assert limits.costs(arch) == device_costs(SPACE.build(arch))
     assert limits.feasible(SMALLEST) and not limits.feasible(LARGEST)
@@ -60,7 +64,7 @@ def test_mutation_and_crossover_stay_in_the_structure():
 @given(max_params=st.integers(5_000, 250_000), max_flops_m=st.one_of(st.just(0.0), st.floats(0.02, 2.0)),
        seed=st.integers(0, 2**16))
 def test_returned_configurations_never_break_the_limits(max_params, max_flops_m, seed):
-    limits = Limits(SPACE, {"max_params": max_params, "max_flops_m": max_flops_m})
+    limits = Limits(SPACE, limit_bounds({"max_params": max_params, "max_flops_m": max_flops_m}))
     rng = np.random.default_rng(seed)
 
     def score(configs):  # prefers large networks: pushes evolution against the limits
@@ -130,8 +134,8 @@ def test_cli_train_search_extract(ofa_env, tmp_path, capsys):
     assert trained["configurations"] == 936 and 0 <= trained["inherited_valid_acc"]["smallest"] <= 100
     assert main(["ofa", "search", *common, "--max-params", "15000", "--samples", "10", "--top", "3"]) == 0
     found = json.loads(capsys.readouterr().out)
-    assert found["limits"] == "params<=15000" and len(found["best"]) == 3
-    assert all(b["costs"]["params"] <= 15000 for b in found["best"])
+    assert found["limits"] == "params_m<=0.015" and len(found["best"]) == 3
+    assert all(b["costs"]["params_m"] <= 0.015 for b in found["best"])
     best = found["best"][0]["arch"]
     out = tmp_path / "net.npz"
     assert main(["ofa", "extract", best, "--out", str(out), *common]) == 0

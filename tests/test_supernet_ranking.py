@@ -50,9 +50,9 @@ def test_same_seed_same_ranking_and_the_sample_does_not_depend_on_the_method(tmp
 
 
 def test_bad_requests_are_one_line_errors(tmp_path, capsys):
-    with pytest.raises(NasLabError, match="--method must be one of spos, darts"):
+    with pytest.raises(NasLabError, match="^method must be one of spos, darts"):
         rank("gdas", 0, tmp_path)
-    with pytest.raises(NasLabError, match="--sample must be at least 3"):
+    with pytest.raises(NasLabError, match="^sample must be at least 3"):
         rank("spos", 0, tmp_path, sample=2)
     assert main(["proxy", "supernet", "--benchmark", "nb201-analog", "--sample", "5"]) == 2
     assert "needs --method" in capsys.readouterr().err

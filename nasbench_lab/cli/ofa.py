@@ -23,13 +23,14 @@ LIMIT_FLAGS = {"max_params": ("--max-params", int, "parameters"), "max_flops_m":
                "max_flash_kb": ("--max-flash-kb", float, "KiB of parameters at 8 bits")}
 
 
-def _algorithm(args: argparse.Namespace, **extra):
-    """The dataset, the settings and an ``OnceForAll`` configured from the options."""
-    import numpy as np
-
+def _setup(args: argparse.Namespace, **extra):
+    """The dataset, the settings, the space and the supernet and search settings of the options
+    (checked as the ``ofa`` algorithm's hyper-parameters)."""
     from nasbench_lab.adapters.dynamicnet.benchmark import NAME, load_data
+    from nasbench_lab.adapters.dynamicnet.ofa import preset
+    from nasbench_lab.adapters.dynamicnet.ofa.shrinking import read_schedule
     from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
-    from nasbench_lab.algorithms.ofa import OnceForAll
+    from nasbench_lab.algorithms.ofa import OnceForAll, settings_of
     from nasbench_lab.loading import benchmark_spec
 
     if args.threads < 1 or args.batch_size < 2 or args.kd_ratio < 0:
@@ -40,14 +41,10 @@ def _algorithm(args: argparse.Namespace, **extra):
     space = DynamicNetSpace(data.input_shape, data.num_classes)
     params = {"structure": args.structure, "schedule": args.schedule or "", "supernet_seed": args.seed,
               "batch_size": args.batch_size, "kd_ratio": args.kd_ratio, "threads": args.threads, **extra}
-    params = OnceForAll.check_hyperparameters({**OnceForAll.hyperparameters(), **params}, "ofa")
-    algorithm = OnceForAll(space, np.random.default_rng(getattr(args, "search_seed", 0)), **params)
-    from nasbench_lab.adapters.dynamicnet.ofa import preset
-    from nasbench_lab.adapters.dynamicnet.ofa.shrinking import read_schedule
-
+    supernet, search = settings_of(OnceForAll.checked(params, "ofa"))
     preset(space, args.structure)
     read_schedule(args.schedule)  # mistakes in the schedule before any training
-    return dataset, settings, algorithm
+    return dataset, settings, space, supernet, search
 
 
 def _say(args: argparse.Namespace):
@@ -58,10 +55,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nasbench_lab.parallel import torch_threads
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
-    dataset, settings, algorithm = _algorithm(args)
+    from nasbench_lab.algorithms.ofa_search import ofa_supernet
+
+    dataset, settings, space, supernet, _ = _setup(args)
     start = time.perf_counter()
     with torch_threads(args.threads):
-        net, structure, data, meta = algorithm.supernet(dataset, settings, _say(args))
+        net, structure, data, meta = ofa_supernet(space, supernet, dataset, settings, _say(args))
         recal = data.train[0][:512]
         ends = {name: inherited_accuracy(net, structure.arch(config), data.valid, recal)
                 for name, config in (("largest", structure.largest()), ("smallest", structure.smallest()))}
@@ -82,17 +81,22 @@ def cmd_search(args: argparse.Namespace) -> int:
     limits = {name: getattr(args, name) for name in LIMIT_FLAGS}
     if args.top < 1:
         raise NasLabError(f"--top must be >= 1, got {args.top}")
+    import numpy as np
+
+    from nasbench_lab.algorithms.ofa_search import plan
+
     extra = {"predictor": args.predictor, "samples": args.samples, **limits}
-    dataset, settings, algorithm = _algorithm(args, **extra)
+    dataset, settings, space, supernet, search = _setup(args, **extra)
     start = time.perf_counter()
-    ranked = algorithm.plan(dataset, settings, log=_say(args))
-    rows = [{"arch": algorithm.space.format(c.arch), "predicted": round(c.predicted, 4),
+    found = plan(space, supernet, search, dataset, settings, np.random.default_rng(args.search_seed), log=_say(args))
+    ranked = found.ranked
+    rows = [{"arch": space.format(c.arch), "predicted": round(c.predicted, 4),
              "inherited_valid_acc": c.inherited, "costs": c.costs} for c in ranked[: args.top]]
     if args.json:
-        print(json.dumps(json_safe({"dataset": dataset, "limits": algorithm.record["limits"],
+        print(json.dumps(json_safe({"dataset": dataset, "limits": found.record["limits"],
                                     "seconds": round(time.perf_counter() - start, 3), "best": rows})))
         return 0
-    print(f"{len(ranked)} feasible configurations scored (limits: {algorithm.record['limits']}); best {len(rows)} "
+    print(f"{len(ranked)} feasible configurations scored (limits: {found.record['limits']}); best {len(rows)} "
           "by inherited validation accuracy of the predictor's best:")
     for r in rows:
         costs = ", ".join(f"{k} {v:g}" for k, v in r["costs"].items())
@@ -109,14 +113,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise NasLabError(f"--out {out}: give a file name in an existing, writable directory")
     if args.recalibration < 2:
         raise NasLabError(f"--recalibration must be >= 2, got {args.recalibration}")
-    dataset, settings, algorithm = _algorithm(args)
     from nasbench_lab.adapters.dynamicnet.ofa import preset
+    from nasbench_lab.algorithms.ofa_search import ofa_supernet
 
-    structure = preset(algorithm.space, args.structure)
-    arch = algorithm.space.parse(args.config)
+    dataset, settings, space, supernet, _ = _setup(args)
+    structure = preset(space, args.structure)
+    arch = space.parse(args.config)
     config = structure.config_of(arch)
     with torch_threads(args.threads):
-        net, structure, data, meta = algorithm.supernet(dataset, settings, _say(args))
+        net, structure, data, meta = ofa_supernet(space, supernet, dataset, settings, _say(args))
         valid = inherited_accuracy(net, arch, data.valid, data.train[0][: args.recalibration])
         sub = net.extract(config)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -125,7 +130,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    summary = {"arch": algorithm.space.format(arch), "out": str(out), "params": sub.param_count(),
+    summary = {"arch": space.format(arch), "out": str(out), "params": sub.param_count(),
                "inherited_valid_acc": valid, "supernet": meta["path"]}
     if args.json:
         print(json.dumps(summary))

@@ -151,6 +151,8 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
     if args.sample is None:
         raise NasLabError("proxy supernet needs --sample K (architectures to rank; each is trained "
                           "standalone on a live benchmark)")
+    if args.sample < 3:
+        raise NasLabError(f"--sample must be at least 3 (rank correlation needs 3 points), got {args.sample}")
     check_jobs(args.jobs)
     if args.seed < 0 or args.bootstrap < 0:
         raise NasLabError(f"--seed and --bootstrap must be >= 0, got {args.seed} and {args.bootstrap}")

@@ -3,8 +3,8 @@
 Modules: ``structure`` (stages, configurations, decision slots; every configuration is a
 DynamicNet architecture), ``elastic`` (layers with elastic width and kernel), ``supernet``
 (``OFASupernet``: run, importance sorting, extraction), ``shrinking`` (the progressive-shrinking
-schedule and training loop), ``store`` (the trained supernet cached on disk), ``evolution``
-(configurations evolved under cost limits) and ``limits`` (the costs a limit can bound).
+schedule and training loop) and ``store`` (the trained supernet cached on disk). The OFA search
+(evolution under cost limits) is an algorithm: ``nasbench_lab.algorithms.ofa_search``.
 """
 from .structure import DIMENSIONS, PRESETS, OFAConfig, OFAStructure, Stage, preset
 from .supernet import OFASupernet

@@ -15,9 +15,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from nasbench_lab.adapters.dynamicnet.ofa import OFAConfig, OFAStructure
 from nasbench_lab.errors import NasLabError
-
-from .structure import OFAConfig, OFAStructure
 
 
 @dataclass(frozen=True)
