@@ -1,7 +1,9 @@
 """The Algorithm interface: ask/tell for black-box methods, ``search`` for one-shot methods."""
 from __future__ import annotations
 
+import inspect
 import time
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Mapping
 
@@ -12,7 +14,7 @@ from .errors import NasLabError
 from .hyperparams import HyperparameterError, Range, check_values, declared
 from .introspect import first_doc_line, keyword_defaults
 from .objectives import Problem
-from .oracle import Oracle
+from .oracle import CostModel, Oracle, Query
 from .space import Arch, FiniteSpace, SearchSpace
 
 
@@ -118,29 +120,70 @@ class Algorithm(ABC):
 
 
 class AskTellAlgorithm(Algorithm):
-    """A black-box method: ``ask()`` proposes an architecture, ``tell()`` gives its value.
+    """A black-box method: ``ask()`` proposes an architecture, ``tell(query)`` gives its record
+    (``nasbench_lab.oracle.Query``: architecture, search metric, costs, violation).
 
-    ``run`` loops until the budget is spent. Asking an architecture already queried is free, so a
-    method that keeps proposing known architectures is stopped after ``max_free_repeats`` in a
-    row (e.g. when it has converged on a small space).
+    ``run`` loops until the budget is spent; before the loop it hands over the run's ``problem``
+    and free ``cost_model`` (``arch -> {cost: value}``, with ``violation``/``feasible``; no
+    metric), for methods that screen candidates before asking; the oracle itself is never kept.
+    A batch method overrides ``ask_batch(n)`` (default: ``n`` asks); the loop asks for
+    ``batch_size()`` architectures at a time. Asking an architecture already queried is free,
+    so a method that keeps proposing known architectures is stopped after ``max_free_repeats``
+    in a row (e.g. when it has converged on a small space). An older ``tell(arch, value)`` is
+    still called that way, with a ``DeprecationWarning``.
     """
 
     max_free_repeats: ClassVar[int] = 10_000
+    problem: Problem = Problem()
+    cost_model: CostModel = CostModel(Problem())
 
     @abstractmethod
     def ask(self) -> Arch:
         """Propose the next architecture to evaluate."""
 
+    def ask_batch(self, n: int) -> list[Arch]:
+        """Propose ``n`` architectures to evaluate in order (default: ``n`` calls of ``ask``,
+        each told before the next is asked; a batch method returns them all at once)."""
+        raise NotImplementedError
+
+    def batch_size(self) -> int:
+        """How many architectures the next ``ask_batch`` should propose (1: ``ask`` is used)."""
+        return 1
+
     @abstractmethod
-    def tell(self, arch: Arch, value: float) -> None:
-        """Receive the search metric of an asked architecture."""
+    def tell(self, query: Query) -> None:
+        """Receive the record of an asked architecture (search metric, costs, violation)."""
+
+    def prepare(self, problem: Problem, cost_model: CostModel) -> None:
+        """Hand over the run's problem and free cost model (called by ``run`` before the loop)."""
+        self.problem, self.cost_model = problem, cost_model
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        self.prepare(oracle.problem, oracle.cost_model)
+        tell = self.tell if not legacy_tell(self) else self._tell_legacy
         repeats = 0
         while not oracle.exhausted and repeats < self.max_free_repeats:
-            arch = self.ask()
-            repeats = repeats + 1 if oracle.seen(arch) else 0
-            self.tell(arch, oracle.query(arch))
+            size = self.batch_size()
+            for arch in [self.ask()] if size == 1 else self.ask_batch(min(size, oracle.remaining)):
+                if oracle.exhausted or repeats >= self.max_free_repeats:
+                    break
+                repeats = repeats + 1 if oracle.seen(arch) else 0
+                tell(oracle.evaluate(arch))
+
+    def _tell_legacy(self, query: Query) -> None:
+        self.tell(query.arch, query.search_metric)  # type: ignore[call-arg]
+
+
+def legacy_tell(algorithm: AskTellAlgorithm) -> bool:
+    """Whether ``algorithm.tell`` is the older ``tell(arch, value)`` (warns once per run)."""
+    required = [p for p in inspect.signature(algorithm.tell).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+    if len(required) < 2:
+        return False
+    warnings.warn(f"{type(algorithm).__name__}.tell(arch, value) is deprecated: define tell(self, query) "
+                  "(a nasbench_lab.oracle.Query with arch, search_metric, costs, violation)",
+                  DeprecationWarning, stacklevel=3)
+    return True
 
 
 class OneShotAlgorithm(Algorithm):
