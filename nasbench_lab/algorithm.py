@@ -126,8 +126,8 @@ class AskTellAlgorithm(Algorithm):
     ``run`` loops until the budget is spent; before the loop it hands over the run's ``problem``
     and free ``cost_model`` (``arch -> {cost: value}``, with ``violation``/``feasible``; no
     metric), for methods that screen candidates before asking; the oracle itself is never kept.
-    A batch method overrides ``ask_batch(n)`` (default: ``n`` asks); the loop asks for
-    ``batch_size()`` architectures at a time. Asking an architecture already queried is free,
+    A batch method sets ``batched`` and implements ``ask_batch(n)``; the loop then asks for
+    ``batch_size()`` architectures at a time and tells each record in order. Asking an architecture already queried is free,
     so a method that keeps proposing known architectures is stopped after ``max_free_repeats``
     in a row (e.g. when it has converged on a small space). An older ``tell(arch, value)`` is
     still called that way, with a ``DeprecationWarning``.
@@ -141,13 +141,16 @@ class AskTellAlgorithm(Algorithm):
     def ask(self) -> Arch:
         """Propose the next architecture to evaluate."""
 
+    #: True for a batch method: the loop calls ``ask_batch(batch_size())`` instead of ``ask()``.
+    batched: ClassVar[bool] = False
+
     def ask_batch(self, n: int) -> list[Arch]:
-        """Propose ``n`` architectures to evaluate in order (default: ``n`` calls of ``ask``,
-        each told before the next is asked; a batch method returns them all at once)."""
-        raise NotImplementedError
+        """Propose ``n`` architectures, queried (and told) in order; an empty batch ends the run
+        (used when ``batched``; the default asks ``n`` times)."""
+        return [self.ask() for _ in range(n)]
 
     def batch_size(self) -> int:
-        """How many architectures the next ``ask_batch`` should propose (1: ``ask`` is used)."""
+        """How many architectures the next ``ask_batch`` should propose."""
         return 1
 
     @abstractmethod
@@ -163,8 +166,10 @@ class AskTellAlgorithm(Algorithm):
         tell = self.tell if not legacy_tell(self) else self._tell_legacy
         repeats = 0
         while not oracle.exhausted and repeats < self.max_free_repeats:
-            size = self.batch_size()
-            for arch in [self.ask()] if size == 1 else self.ask_batch(min(size, oracle.remaining)):
+            batch = self.ask_batch(self.batch_size()) if self.batched else [self.ask()]
+            if not batch:
+                return  # nothing left to propose
+            for arch in batch:
                 if oracle.exhausted or repeats >= self.max_free_repeats:
                     break
                 repeats = repeats + 1 if oracle.seen(arch) else 0
@@ -184,6 +189,26 @@ def legacy_tell(algorithm: AskTellAlgorithm) -> bool:
                   "(a nasbench_lab.oracle.Query with arch, search_metric, costs, violation)",
                   DeprecationWarning, stacklevel=3)
     return True
+
+
+class BatchAlgorithm(AskTellAlgorithm):
+    """A black-box method that proposes a batch at a time (e.g. a generation): it implements
+    ``ask_batch(n)`` and ``batch_size()``; ``ask()`` hands out the current batch one by one."""
+
+    batched: ClassVar[bool] = True
+
+    @abstractmethod
+    def ask_batch(self, n: int) -> list[Arch]:
+        """Propose ``n`` architectures, told in order; an empty batch ends the run."""
+
+    def ask(self) -> Arch:
+        """The next architecture of the current batch (a new batch when it is used up)."""
+        queue: list[Arch] = self.__dict__.setdefault("_batch", [])
+        if not queue:
+            queue.extend(self.ask_batch(self.batch_size()))
+        if not queue:
+            raise NasLabError(f"{type(self).__name__} has nothing left to propose")
+        return queue.pop(0)
 
 
 class OneShotAlgorithm(Algorithm):
