@@ -1,7 +1,6 @@
 """The Algorithm interface: ask/tell for black-box methods, ``search`` for one-shot methods."""
 from __future__ import annotations
 
-import inspect
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -12,7 +11,7 @@ import numpy as np
 from .context import RunContext
 from .errors import NasLabError
 from .hyperparams import HyperparameterError, Range, check_values, declared
-from .introspect import first_doc_line, keyword_defaults
+from .introspect import first_doc_line, keyword_defaults, required_positional
 from .objectives import Problem
 from .oracle import CostModel, Oracle, Query
 from .space import Arch, FiniteSpace, SearchSpace
@@ -181,9 +180,7 @@ class AskTellAlgorithm(Algorithm):
 
 def legacy_tell(algorithm: AskTellAlgorithm) -> bool:
     """Whether ``algorithm.tell`` is the older ``tell(arch, value)`` (warns once per run)."""
-    required = [p for p in inspect.signature(algorithm.tell).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
-    if len(required) < 2:
+    if required_positional(algorithm.tell) < 2:
         return False
     warnings.warn(f"{type(algorithm).__name__}.tell(arch, value) is deprecated: define tell(self, query) "
                   "(a nasbench_lab.oracle.Query with arch, search_metric, costs, violation)",
