@@ -3,38 +3,33 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from nasbench_lab.hyperparams import boolean
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.hyperparams import boolean, hyperparameter
+from nasbench_lab.oracle import Query
+from nasbench_lab.space import Arch
 
 from .constrained_evolution import NeedsConstraint
 from .simulated_annealing import SimulatedAnnealing
 
 
 class ConstrainedAnnealing(NeedsConstraint, SimulatedAnnealing):
-    """Simulated annealing, feasibility first: never moves from a feasible state to an infeasible one."""
+    """Simulated annealing, feasibility first: never moves from a feasible state to an infeasible one.
 
-    hyperparameter_ranges = {**SimulatedAnnealing.hyperparameter_ranges, "screen": boolean()}
+    As ``sa``, with feasibility-first acceptance: a feasible neighbour of an infeasible state is
+    always accepted, an infeasible neighbour of a feasible state never; between feasible states
+    Metropolis on the search metric, between infeasible ones on the violation (relative excess,
+    in units of the temperature)."""
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, initial_temperature: float = 1.0,
-                 cooling: float = 0.95, min_temperature: float = 1e-3, screen: bool = True) -> None:
-        """As ``sa``, with feasibility-first acceptance: a feasible neighbour of an infeasible
-        state is always accepted, an infeasible neighbour of a feasible state never; between
-        feasible states Metropolis on the search metric, between infeasible ones on the
-        violation (relative excess, in units of the temperature). ``screen``: prefer the
-        unvisited neighbours the cost model (free) says are feasible, when there are any."""
-        super().__init__(space, rng, initial_temperature=initial_temperature, cooling=cooling,
-                         min_temperature=min_temperature)
-        self.screen = screen
+    screen: bool = hyperparameter(True, boolean(), "prefer unvisited neighbours the free cost model says are feasible")
+
+    def setup(self) -> None:
+        super().setup()
         self.current_violation = math.inf
 
     def ask(self) -> Arch:
-        oracle = self.oracle
-        if self.current is None or oracle is None or not self.screen:
+        if self.current is None or not self.problem.constraints or not self.screen:
             return super().ask()
         unvisited = [a for a in self.space.neighbours(self.current) if a not in self._visited]
-        feasible = [a for a in unvisited if oracle.feasible(a)]
+        feasible = [a for a in unvisited if self.cost_model.feasible(a)]
         if feasible:
             return feasible[int(self.rng.integers(len(feasible)))]
         return super().ask()
@@ -50,8 +45,8 @@ class ConstrainedAnnealing(NeedsConstraint, SimulatedAnnealing):
         delta = value - self.current_value if violation <= 0 else self.current_violation - violation
         return delta >= 0 or self.rng.random() < math.exp(delta / self.temperature)
 
-    def tell(self, arch: Arch, value: float) -> None:
-        violation = self.oracle.violation(arch) if self.oracle is not None else 0.0
+    def tell(self, query: Query) -> None:
+        arch, value, violation = query.arch, query.search_metric, query.violation
         self._visited.add(arch)
         if arch == self._restart:
             self._restart = None

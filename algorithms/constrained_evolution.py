@@ -1,13 +1,11 @@
 """Regularized evolution under cost limits: feasibility-first tournaments."""
 from __future__ import annotations
 
-
-from nasbench_lab.context import RunContext
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.fronts import feasibility_key
 from nasbench_lab.hyperparams import hyperparameter, integer
 from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle
+from nasbench_lab.oracle import Query
 from nasbench_lab.space import Arch, draw_unseen
 
 from .regularized_evolution import RegularizedEvolution
@@ -16,22 +14,16 @@ from .regularized_evolution import RegularizedEvolution
 def needs_constraint(problem: Problem) -> None:
     """Refuse a problem without cost limits (shared by the constrained methods)."""
     if not problem.constraints:
-        raise NasLabError("needs a cost limit: pass --constraint COST<=LIMIT (e.g. latency:pixel3<=5)")
+        raise NasLabError("needs a cost limit (a constraint such as latency:pixel3<=5)")
 
 
 class NeedsConstraint:
-    """Mixin of the constrained methods: a run without a cost limit is refused, and the run's
-    oracle is kept, whose exact costs screen candidates before they are queried."""
-
-    oracle: Oracle | None = None
+    """Mixin of the constrained methods: a run without a cost limit is refused. Candidates are
+    screened with the free cost model the framework hands over (``self.cost_model``)."""
 
     @classmethod
     def check_problem(cls, problem: Problem) -> None:
         needs_constraint(problem)
-
-    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        self.oracle = oracle
-        super().run(oracle, context)  # type: ignore[misc]
 
 
 class ConstrainedEvolution(NeedsConstraint, RegularizedEvolution):
@@ -48,14 +40,14 @@ class ConstrainedEvolution(NeedsConstraint, RegularizedEvolution):
         self.violations: dict[Arch, float] = {}
 
     def _fresh(self, make) -> Arch:
-        oracle = self.oracle
-        if oracle is None or not self.screen_tries:
+        if not self.problem.constraints or not self.screen_tries:
             return super()._fresh(make)
+        feasible = self.cost_model.feasible
 
         def draw() -> Arch:
             return draw_unseen(make, self._proposed.__contains__, self.max_mutation_tries)[0]
 
-        arch, _ = draw_unseen(draw, lambda a: a in self._proposed or not oracle.feasible(a), self.screen_tries)
+        arch, _ = draw_unseen(draw, lambda a: a in self._proposed or not feasible(a), self.screen_tries)
         self._proposed.add(arch)
         return arch
 
@@ -70,7 +62,6 @@ class ConstrainedEvolution(NeedsConstraint, RegularizedEvolution):
         parent = max((members[i] for i in sorted(picks)), key=self.key)
         return self._fresh(lambda: self.space.mutate(parent.arch, self.rng))
 
-    def tell(self, arch: Arch, value: float) -> None:
-        if self.oracle is not None:
-            self.violations[arch] = self.oracle.violation(arch)
-        super().tell(arch, value)
+    def tell(self, query: Query) -> None:
+        self.violations[query.arch] = query.violation
+        super().tell(query)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from nasbench_lab.fronts import feasibility_key
 from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle
 from nasbench_lab.space import Arch
 
 from .constrained_evolution import needs_constraint
@@ -18,15 +17,15 @@ class GINConstrained(GINEvolution):
     def check_problem(cls, problem: Problem) -> None:
         needs_constraint(problem)
 
-    def parent_pool(self, oracle: Oracle) -> list[Arch]:
+    def parent_pool(self) -> list[Arch]:
         """The best queried architectures by ``feasibility_key`` (feasible first, then by search
         metric; the latest first on ties)."""
-        history = oracle.history
+        history = self.history
         order = sorted(range(len(history)), key=lambda i: (feasibility_key(history[i].search_metric,
-                                                                          oracle.violation(history[i].arch)), -i),
+                                                                          history[i].violation), -i),
                        reverse=True)
         return [history[i].arch for i in order[: self.parents]]
 
-    def admits(self, child: Arch, oracle: Oracle) -> bool:
-        """Only candidates within the cost limits (free to check: costs are not secret)."""
-        return oracle.feasible(child)
+    def admits(self, child: Arch) -> bool:
+        """Only candidates within the cost limits (the free cost model's word)."""
+        return self.cost_model.feasible(child)

@@ -6,89 +6,52 @@ from typing import Callable
 
 import numpy as np
 
-from nasbench_lab.hyperparams import integer, number, one_of
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.predictors import LOSSES
-from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch, crossover, top_queried
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.hyperparams import hyperparameter, integer, number
+from nasbench_lab.space import Arch, SearchSpace, crossover
+
+from .surrogate_search import (EPOCHS, HIDDEN, INITIAL_SAMPLES, LAYERS, LOSS, MEMBERS, QUERIES_PER_ROUND,
+                               REFIT_EPOCHS, SurrogateSearch, top_queried)
 
 
-def breed_distinct(oracle: Oracle, space: SearchSpace, rng: np.random.Generator, count: int, random_share: float,
-                   make_child: Callable[[], Arch], admits: Callable[[Arch], bool]) -> list[Arch]:
-    """Up to ``count`` distinct unqueried candidates in at most ``3 * count`` tries: the first
-    ``random_share`` of ``count`` tries sample the space, the others ``make_child()``; a candidate
-    enters when ``admits`` it."""
+def breed_distinct(seen: Callable[[Arch], bool], space: SearchSpace, rng: np.random.Generator, count: int,
+                   random_share: float, make_child: Callable[[], Arch], admits: Callable[[Arch], bool]) -> list[Arch]:
+    """Up to ``count`` distinct candidates not ``seen`` (queried) in at most ``3 * count``
+    tries: the first ``random_share`` of ``count`` tries sample the space, the others
+    ``make_child()``; a candidate enters when ``admits`` it."""
     children: dict[Arch, None] = {}
     n_random = int(round(count * random_share))
     for k in range(count * 3):
         if len(children) >= count:
             break
         child = space.sample(rng) if k < n_random else make_child()
-        if not oracle.seen(child) and admits(child):
+        if not seen(child) and admits(child):
             children.setdefault(child, None)
     return list(children)
 
 
 class GINEvolution(SurrogateSearch):
-    """GIN-guided evolution: mutate/cross the best, rank children with a GIN, query the top few."""
+    """GIN-guided evolution: mutate/cross the best, rank children with a GIN, query the top few.
 
-    hyperparameter_ranges = {
-        "initial_samples": integer(2),
-        "queries_per_round": integer(1),
-        "parents": integer(1),
-        "candidates": integer(1),
-        "random_candidates": number(0, 1),
-        "crossover_rate": number(0, 1),
-        "max_mutations": integer(1),
-        "members": integer(1),
-        "epochs": integer(1),
-        "refit_epochs": integer(0),
-        "hidden": integer(1),
-        "layers": integer(1),
-        "loss": one_of(*LOSSES),
-    }
+    Each round (after ``initial_samples`` random queries): fit the GIN on all queries so far;
+    make ``candidates`` unqueried candidates, a fraction ``random_candidates`` uniformly random
+    (so that the GIN can pull the search out of a poor region), the rest children of the
+    ``parents`` best architectures (a crossover of two parents with probability
+    ``crossover_rate``, then 1..``max_mutations`` one-change mutations, each extra one with half
+    the probability); rank them by the GIN and query the best ``queries_per_round``."""
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        initial_samples: int = 10,
-        queries_per_round: int = 5,
-        parents: int = 10,
-        candidates: int = 300,
-        random_candidates: float = 0.2,
-        crossover_rate: float = 0.3,
-        max_mutations: int = 3,
-        members: int = 1,
-        epochs: int = 100,
-        refit_epochs: int = 25,
-        hidden: int = 32,
-        layers: int = 2,
-        loss: str = "pairwise",
-    ) -> None:
-        """Query ``initial_samples`` random architectures; then, each round: fit the GIN on all
-        queries so far (search metric only; ``epochs`` from scratch the first time, then a warm
-        start of ``refit_epochs``; 0 = always from scratch); make ``candidates`` unqueried
-        candidates, a fraction ``random_candidates`` of them uniformly random (so that the GIN
-        can pull the search out of a poor region) and the rest children of the ``parents`` best
-        architectures (a crossover of two parents with probability ``crossover_rate``, then
-        1..``max_mutations`` one-change mutations, each extra one with half the probability);
-        rank them by the GIN (``members`` GINs of ``layers`` layers of width ``hidden``,
-        averaged; ``loss`` as in the GIN predictor) and query the best ``queries_per_round``.
-        A round without a new candidate queries a random architecture, so the whole budget is
-        spent."""
-        super().__init__(space, rng)
-        if initial_samples < 2 or queries_per_round < 1 or parents < 1 or candidates < 1:
-            raise ValueError("need initial_samples >= 2 and queries_per_round, parents, candidates >= 1")
-        if not 0 <= crossover_rate <= 1 or not 0 <= random_candidates <= 1 or max_mutations < 1:
-            raise ValueError("need 0 <= crossover_rate, random_candidates <= 1 and max_mutations >= 1")
-        self.initial_samples, self.queries_per_round = initial_samples, queries_per_round
-        self.parents, self.candidates = parents, candidates
-        self.random_candidates = random_candidates
-        self.crossover_rate, self.max_mutations = crossover_rate, max_mutations
-        self.surrogate = GINSurrogate(space, rng, members=members, epochs=epochs, refit_epochs=refit_epochs,
-                                      gin={"hidden": hidden, "layers": layers, "loss": loss})
+    initial_samples: int = INITIAL_SAMPLES
+    queries_per_round: int = QUERIES_PER_ROUND
+    parents: int = hyperparameter(10, integer(1), "best queried architectures children are bred from")
+    candidates: int = hyperparameter(300, integer(1), "unqueried candidates the GIN ranks each round")
+    random_candidates: float = hyperparameter(0.2, number(0, 1), "share of the candidates drawn uniformly at random")
+    crossover_rate: float = hyperparameter(0.3, number(0, 1), "probability a child is a crossover of two parents")
+    max_mutations: int = hyperparameter(3, integer(1), "most one-change mutations per child")
+    members: int = MEMBERS
+    epochs: int = EPOCHS
+    refit_epochs: int = REFIT_EPOCHS
+    hidden: int = HIDDEN
+    layers: int = LAYERS
+    loss: str = LOSS
 
     def _child(self, pool: list[Arch]) -> Arch:
         if len(pool) > 1 and self.rng.random() < self.crossover_rate:
@@ -105,22 +68,22 @@ class GINEvolution(SurrogateSearch):
             child = self.space.mutate(child, self.rng)
         return child
 
-    def breed(self, oracle: Oracle) -> list[Arch]:
+    def breed(self) -> list[Arch]:
         """Distinct unqueried candidates: random architectures, then children of the best."""
-        pool = self.parent_pool(oracle)
-        return breed_distinct(oracle, self.space, self.rng, self.candidates, self.random_candidates,
-                              lambda: self._child(pool), lambda child: self.admits(child, oracle))
+        pool = self.parent_pool()
+        return breed_distinct(self.seen, self.space, self.rng, self.candidates, self.random_candidates,
+                              lambda: self._child(pool), self.admits)
 
-    def parent_pool(self, oracle: Oracle) -> list[Arch]:
+    def parent_pool(self) -> list[Arch]:
         """The architectures children are bred from: the best queried by search metric."""
-        return top_queried(oracle, self.parents)
+        return top_queried(self.history, self.parents)
 
-    def admits(self, child: Arch, oracle: Oracle) -> bool:
+    def admits(self, child: Arch) -> bool:
         """Whether a new candidate may be ranked (all may; subclasses filter)."""
         return True
 
-    def propose(self, oracle: Oracle) -> list[Arch]:
-        children = self.breed(oracle)
+    def propose(self) -> list[Arch]:
+        children = self.breed()
         if not children:
             return []
         mean, _ = self.surrogate.score(children)

@@ -5,71 +5,58 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab.fronts import constrained_fronts, hypervolume, pareto_mask
-from nasbench_lab.hyperparams import integer, number, one_of
+from nasbench_lab.hyperparams import hyperparameter, integer, number
 from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.predictors import LOSSES
-from nasbench_lab.predictors.surrogate import GINSurrogate, SurrogateSearch
-from nasbench_lab.space import Arch, SearchSpace, crossover
+from nasbench_lab.space import Arch, crossover
 
 from .gin_evolution import breed_distinct
 from .nsga2 import needs_cost_objective
+from .surrogate_search import (EPOCHS, HIDDEN, INITIAL_SAMPLES, LAYERS, LOSS, QUERIES_PER_ROUND, REFIT_EPOCHS,
+                               SurrogateSearch)
 
 
 class GINPareto(SurrogateSearch):
-    """GIN-guided Pareto search: predicted accuracy, exact costs, greedy hypervolume gain."""
+    """GIN-guided Pareto search: predicted accuracy, exact costs, greedy hypervolume gain.
 
-    hyperparameter_ranges = {
-        "initial_samples": integer(2),
-        "queries_per_round": integer(1),
-        "parents": integer(1),
-        "candidates": integer(1),
-        "random_candidates": number(0, 1),
-        "crossover_rate": number(0, 1),
-        "epochs": integer(1),
-        "refit_epochs": integer(0),
-        "hidden": integer(1),
-        "layers": integer(1),
-        "loss": one_of(*LOSSES),
-    }
+    After ``initial_samples`` random queries, each round fits the GIN on every query (search
+    metric only, as ``gin-evolution``), breeds ``candidates`` unqueried feasible candidates (a
+    fraction ``random_candidates`` uniformly random, the rest mutations, or with probability
+    ``crossover_rate`` crossovers, of the ``parents`` best queried architectures by constrained
+    non-dominated rank), and queries ``queries_per_round`` of them chosen greedily: each the one
+    that adds most hypervolume to the front of queried plus already chosen architectures, in the
+    space of (GIN score, log cost) normalised over queried and candidates; ties (no gain) by
+    predicted score."""
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, initial_samples: int = 10,
-                 queries_per_round: int = 5, parents: int = 20, candidates: int = 300, random_candidates: float = 0.2,
-                 crossover_rate: float = 0.3, epochs: int = 100, refit_epochs: int = 25, hidden: int = 32,
-                 layers: int = 2, loss: str = "pairwise") -> None:
-        """Query ``initial_samples`` random architectures; then each round fit the GIN on every
-        query (search metric only, as ``gin-evolution``), breed ``candidates`` unqueried
-        feasible candidates (a fraction ``random_candidates`` uniformly random, the rest
-        mutations, or with probability ``crossover_rate`` crossovers, of the ``parents`` best
-        queried architectures by constrained non-dominated rank), and query
-        ``queries_per_round`` of them chosen greedily: each the one that adds most hypervolume
-        to the front of queried plus already chosen architectures, in the space of (GIN score,
-        log cost) normalised over queried and candidates; ties (no gain) by predicted score."""
-        super().__init__(space, rng)
-        self.initial_samples, self.queries_per_round = initial_samples, queries_per_round
-        self.parents, self.candidates = parents, candidates
-        self.random_candidates, self.crossover_rate = random_candidates, crossover_rate
-        self.surrogate = GINSurrogate(space, rng, members=1, epochs=epochs, refit_epochs=refit_epochs,
-                                      gin={"hidden": hidden, "layers": layers, "loss": loss})
+    initial_samples: int = INITIAL_SAMPLES
+    queries_per_round: int = QUERIES_PER_ROUND
+    parents: int = hyperparameter(20, integer(1), "best queried architectures (by constrained non-dominated rank) bred from")
+    candidates: int = hyperparameter(300, integer(1), "unqueried feasible candidates ranked each round")
+    random_candidates: float = hyperparameter(0.2, number(0, 1), "share of the candidates drawn uniformly at random")
+    crossover_rate: float = hyperparameter(0.3, number(0, 1), "probability a child is a crossover of two parents")
+    epochs: int = EPOCHS
+    refit_epochs: int = REFIT_EPOCHS
+    hidden: int = HIDDEN
+    layers: int = LAYERS
+    loss: str = LOSS
 
     @classmethod
     def check_problem(cls, problem: Problem) -> None:
         needs_cost_objective(problem)
 
-    def _log_costs(self, oracle: Oracle, archs: list[Arch]) -> np.ndarray:
-        names = oracle.problem.objective_costs
-        return np.log(np.maximum(np.array([[oracle.costs(a)[c] for c in names] for a in archs]), 1e-12))
+    def _log_costs(self, archs: list[Arch]) -> np.ndarray:
+        names = self.problem.objective_costs
+        return np.log(np.maximum(np.array([[self.cost_model(a)[c] for c in names] for a in archs]), 1e-12))
 
-    def _pool(self, oracle: Oracle) -> list[Arch]:
-        history = oracle.history
-        points = np.array([oracle.problem.vector(q.search_metric, q.costs) for q in history])
-        fronts = constrained_fronts(points, [oracle.problem.violation(q.costs) for q in history])
+    def _pool(self) -> list[Arch]:
+        history = self.history
+        points = np.array([self.problem.vector(q.search_metric, q.costs) for q in history])
+        fronts = constrained_fronts(points, [q.violation for q in history])
         order = [int(i) for front in fronts for i in front]
         return [history[i].arch for i in order[: self.parents]]
 
-    def breed(self, oracle: Oracle) -> list[Arch]:
+    def breed(self) -> list[Arch]:
         """Distinct unqueried candidates that the cost model says are feasible."""
-        pool = self._pool(oracle)
+        pool = self._pool()
 
         def child() -> Arch:
             parent = pool[int(self.rng.integers(len(pool)))]
@@ -77,18 +64,18 @@ class GINPareto(SurrogateSearch):
                 parent = crossover(self.space, parent, pool[int(self.rng.integers(len(pool)))], self.rng) or parent
             return self.space.mutate(parent, self.rng)
 
-        return breed_distinct(oracle, self.space, self.rng, self.candidates, self.random_candidates, child,
-                              oracle.feasible)
+        return breed_distinct(self.seen, self.space, self.rng, self.candidates, self.random_candidates, child,
+                              self.cost_model.feasible)
 
-    def propose(self, oracle: Oracle) -> list[Arch]:
-        children = self.breed(oracle)
+    def propose(self) -> list[Arch]:
+        children = self.breed()
         if not children:
             return []
-        queried = [q for q in oracle.history if oracle.problem.violation(q.costs) <= 0]
+        queried = [q for q in self.history if q.violation <= 0]
         predicted, _ = self.surrogate.score(children + [q.arch for q in queried])
         cand_acc, known_acc = predicted[: len(children)], predicted[len(children):]
         points = np.column_stack([-np.concatenate([cand_acc, known_acc]),
-                                  self._log_costs(oracle, children + [q.arch for q in queried])])
+                                  self._log_costs(children + [q.arch for q in queried])])
         low, high = points.min(0), points.max(0)
         points = (points - low) / np.where(high > low, high - low, 1.0)
         reference = points.max(0) + 0.1

@@ -5,13 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench_lab.algorithm import Algorithm
-from nasbench_lab.context import RunContext
+from nasbench_lab.algorithm import BatchAlgorithm
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.fronts import constrained_fronts, crowding_distance
-from nasbench_lab.hyperparams import boolean, integer, number
+from nasbench_lab.hyperparams import boolean, hyperparameter, integer, number
 from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle
+from nasbench_lab.oracle import Query
 from nasbench_lab.space import Arch, SearchSpace, crossover, draw_unseen, sample_unseen
 
 
@@ -25,46 +24,37 @@ class Member:
 def needs_cost_objective(problem: Problem) -> None:
     """Refuse a problem without a cost objective (shared by the multi-objective methods)."""
     if not problem.multi_objective:
-        raise NasLabError("needs two or more objectives: pass --objectives search,COST (e.g. search,latency:pixel3)")
+        raise NasLabError("needs two or more objectives (the search metric and a cost, e.g. search,latency:pixel3)")
 
 
-class NSGA2(Algorithm):
-    """NSGA-II: non-dominated sorting and crowding distance; feasible before infeasible."""
+class NSGA2(BatchAlgorithm):
+    """NSGA-II: non-dominated sorting and crowding distance; feasible before infeasible.
 
-    hyperparameter_ranges = {
-        "population_size": integer(2),
-        "crossover_rate": number(0, 1),
-        "mutation_rate": number(0, 1),
-        "max_mutations": integer(1),
-        "max_tries": integer(0),
-        "screen": boolean(),
-    }
+    ``population_size`` random members to start; each generation (a batch) breeds as many
+    children (parents by binary tournament on front rank, then crowding distance; a uniform
+    crossover with probability ``crossover_rate``, then, with probability ``mutation_rate``
+    (always when there was no crossover), 1..``max_mutations`` one-change mutations, each extra
+    one with half the probability; an already queried child is re-bred up to ``max_tries``
+    times, then a random unqueried architecture is used) and keeps the best ``population_size``
+    of parents and children by constrained non-dominated sorting (feasible first, infeasible by
+    violation) and crowding distance."""
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, population_size: int = 20,
-                 crossover_rate: float = 0.9, mutation_rate: float = 0.5, max_mutations: int = 1,
-                 max_tries: int = 100, screen: bool = True) -> None:
-        """``population_size`` random members to start; each generation breeds as many children
-        (parents by binary tournament on front rank, then crowding distance; a uniform crossover
-        with probability ``crossover_rate``, then, with probability ``mutation_rate`` (always
-        when there was no crossover), 1..``max_mutations`` one-change mutations, each extra one
-        with half the probability; an already queried child is re-bred up to
-        ``max_tries`` times, then a random unqueried architecture is used) and keeps the best
-        ``population_size`` of parents and children by constrained non-dominated sorting
-        (feasible first, infeasible by violation) and crowding distance. ``screen``: under
-        constraints, random members and children the cost model (free) puts over a limit are
-        redrawn like already queried ones."""
-        super().__init__(space, rng)
-        self.population_size, self.crossover_rate, self.mutation_rate = population_size, crossover_rate, mutation_rate
-        self.max_mutations, self.max_tries, self.screen = max_mutations, max_tries, screen
+    population_size: int = hyperparameter(20, integer(2), "members kept alive; children bred per generation")
+    crossover_rate: float = hyperparameter(0.9, number(0, 1), "probability a child is a crossover of two parents")
+    mutation_rate: float = hyperparameter(0.5, number(0, 1), "probability a crossover child is also mutated")
+    max_mutations: int = hyperparameter(1, integer(1), "most one-change mutations per child")
+    max_tries: int = hyperparameter(100, integer(0), "re-breedings of an already queried (or screened-out) child")
+    screen: bool = hyperparameter(True, boolean(), "under constraints, redraw members and children the free "
+                                                   "cost model puts over a limit")
+
+    def setup(self) -> None:
         self.population: list[Member] = []
+        self._children: list[Member] = []
+        self._queried: set[Arch] = set()
 
     @classmethod
     def check_problem(cls, problem: Problem) -> None:
         needs_cost_objective(problem)
-
-    def _evaluate(self, oracle: Oracle, arch: Arch) -> Member:
-        value = oracle.query(arch)
-        return Member(arch, oracle.problem.vector(value, oracle.costs(arch)), oracle.violation(arch))
 
     def _ranks(self, members: list[Member]) -> tuple[np.ndarray, np.ndarray]:
         """Front rank and crowding distance of each member."""
@@ -97,29 +87,40 @@ class NSGA2(Algorithm):
         order = np.lexsort((-crowd, rank))
         return [members[int(i)] for i in order[: self.population_size]]
 
-    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        screening = self.screen and bool(oracle.problem.constraints)
+    def batch_size(self) -> int:
+        return self.population_size
 
-        def blocked(arch: Arch) -> bool:
-            return oracle.seen(arch) or (screening and not oracle.feasible(arch))
+    def _blocked(self, arch: Arch, batch: list[Arch]) -> bool:
+        if arch in self._queried or arch in batch:
+            return True
+        return self.screen and bool(self.problem.constraints) and not self.cost_model.feasible(arch)
 
-        def fresh(draw) -> Arch | None:
-            arch, ok = draw_unseen(draw, blocked, self.max_tries)
-            return arch if ok else sample_unseen(self.space, self.rng, oracle.seen)
-
-        while len(self.population) < self.population_size and not oracle.exhausted:
-            arch = fresh(lambda: self.space.sample(self.rng))
-            if arch is None:
-                return
-            self.population.append(self._evaluate(oracle, arch))
-        while not oracle.exhausted:
+    def ask_batch(self, n: int) -> list[Arch]:
+        """The initial random members (while the population is short), else a generation of
+        ``n`` children, each distinct from every queried architecture and from the batch."""
+        self._children = []
+        batch: list[Arch] = []
+        if len(self.population) < self.population_size:
+            draw, n = (lambda: self.space.sample(self.rng)), self.population_size - len(self.population)
+        else:
             rank, crowd = self._ranks(self.population)
-            children: list[Member] = []
-            for _ in range(self.population_size):
-                if oracle.exhausted:
-                    break
-                arch = fresh(lambda: self._child(rank, crowd))
-                if arch is None:
-                    return
-                children.append(self._evaluate(oracle, arch))
-            self.population = self._select(self.population + children)
+            draw = lambda: self._child(rank, crowd)  # noqa: E731
+        for _ in range(n):
+            arch, ok = draw_unseen(draw, lambda a: self._blocked(a, batch), self.max_tries)
+            if not ok:
+                arch = sample_unseen(self.space, self.rng, lambda a: a in self._queried or a in batch)
+            if arch is None:
+                break
+            batch.append(arch)
+        return batch
+
+    def tell(self, query: Query) -> None:
+        self._queried.add(query.arch)
+        member = Member(query.arch, self.problem.vector(query.search_metric, query.costs), query.violation)
+        if len(self.population) < self.population_size:
+            self.population.append(member)
+            return
+        self._children.append(member)
+        if len(self._children) == self.population_size:
+            self.population = self._select(self.population + self._children)
+            self._children = []

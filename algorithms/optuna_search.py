@@ -14,12 +14,11 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
-
-from nasbench_lab.algorithm import Algorithm
+from nasbench_lab.algorithm import BatchAlgorithm
 from nasbench_lab.context import RunContext
 from nasbench_lab.errors import ArchError, NasLabError
-from nasbench_lab.oracle import Oracle
+from nasbench_lab.hyperparams import hyperparameter, integer
+from nasbench_lab.oracle import Oracle, Query
 from nasbench_lab.space import Arch, SearchSpace, sample_unseen
 
 
@@ -32,20 +31,30 @@ def optuna_module():
     return optuna
 
 
+MAX_REPEATS = hyperparameter(50, integer(1), "free trials (already queried) in a row before a random unqueried "
+                                            "architecture is enqueued")
+
+
 def constraint_values(trial) -> list[float]:
     """Optuna's ``constraints_func``: the ``cost - limit`` values stored on the trial."""
     return list(trial.user_attrs["constraints"])
 
 
-class OptunaSearch(Algorithm):
-    """An Optuna sampler as a search algorithm (subclasses choose the sampler and objectives)."""
+class OptunaSearch(BatchAlgorithm):
+    """An Optuna sampler as a search algorithm (subclasses choose the sampler and objectives).
 
-    hyperparameter_ranges: dict = {}
+    A batch of one: each ``ask_batch`` asks the study for a trial; an empty batch (no unqueried
+    architecture left to enqueue) ends the run."""
+
     multi_objective = True  # False: the search metric alone (constraints still apply)
+    max_repeats: int  # each subclass lists MAX_REPEATS among its hyper-parameters
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, max_repeats: int = 50) -> None:
-        super().__init__(space, rng)
-        self.max_repeats = max_repeats
+    def setup(self) -> None:
+        self.study: Any = None
+        self._trial: Any = None
+        self._queried: set[Arch] = set()
+        self._repeats = 0
+        self._stop = False
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
@@ -57,44 +66,49 @@ class OptunaSearch(Algorithm):
     def sampler(self, optuna, seed: int, constrained: bool) -> Any:
         raise NotImplementedError
 
-    def _values(self, oracle: Oracle, arch: Arch, value: float) -> list[float]:
-        costs = oracle.costs(arch) if oracle.problem.costs else {}
-        if not self.multi_objective:
-            return [value]
-        return [value, *(costs[c] for c in oracle.problem.objective_costs)]
+    def _create_study(self, optuna) -> Any:
+        directions = ["maximize"] + (["minimize"] * len(self.problem.objective_costs) if self.multi_objective else [])
+        seed = int(self.rng.integers(2**31 - 1))
+        return optuna.create_study(directions=directions,
+                                   sampler=self.sampler(optuna, seed, bool(self.problem.constraints)))
 
-    def _enqueue_unseen(self, study, oracle: Oracle, names: list[str]) -> bool:
-        arch = sample_unseen(self.space, self.rng, oracle.seen)
-        if arch is None:
-            return False
-        study.enqueue_trial(dict(zip(names, self.space.to_categorical(arch))))
-        return True
+    def ask_batch(self, n: int) -> list[Arch]:
+        optuna = optuna_module()
+        if self.study is None:
+            self.study = self._create_study(optuna)
+        if self._stop:
+            return []
+        choices = self.space.categorical()  # type: ignore[attr-defined]
+        while True:
+            trial = self.study.ask()
+            try:
+                arch = self.space.from_categorical([trial.suggest_categorical(n, list(o)) for n, o in choices])  # type: ignore[attr-defined]
+            except ArchError:
+                self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                continue
+            self._trial = trial
+            return [arch]
+
+    def tell(self, query: Query) -> None:
+        arch, trial = query.arch, self._trial
+        self._repeats = self._repeats + 1 if arch in self._queried else 0
+        self._queried.add(arch)
+        if self.problem.constraints:
+            trial.set_user_attr("constraints", [query.costs[c.cost] - c.limit for c in self.problem.constraints])
+        values = [query.search_metric]
+        if self.multi_objective:
+            values += [query.costs[c] for c in self.problem.objective_costs]
+        self.study.tell(trial, values)
+        if self._repeats >= self.max_repeats:
+            self._repeats = 0
+            unseen = sample_unseen(self.space, self.rng, self._queried.__contains__)
+            if unseen is None:
+                self._stop = True
+            else:
+                names = [n for n, _ in self.space.categorical()]  # type: ignore[attr-defined]
+                self.study.enqueue_trial(dict(zip(names, self.space.to_categorical(unseen))))  # type: ignore[attr-defined]
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        optuna = optuna_module()
-        problem = oracle.problem
-        directions = ["maximize"] + (["minimize"] * len(problem.objective_costs) if self.multi_objective else [])
-        seed = int(self.rng.integers(2**31 - 1))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # experimental-feature warnings (constraints_func)
-            study = optuna.create_study(directions=directions, sampler=self.sampler(optuna, seed, bool(problem.constraints)))
-            choices = self.space.categorical()
-            names = [n for n, _ in choices]
-            repeats = 0
-            while not oracle.exhausted:
-                trial = study.ask()
-                try:
-                    arch = self.space.from_categorical([trial.suggest_categorical(n, list(o)) for n, o in choices])
-                except ArchError:
-                    study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                    continue
-                repeats = repeats + 1 if oracle.seen(arch) else 0
-                value = oracle.query(arch)
-                if problem.constraints:
-                    costs = oracle.costs(arch)
-                    trial.set_user_attr("constraints", [costs[c.cost] - c.limit for c in problem.constraints])
-                study.tell(trial, self._values(oracle, arch, value))
-                if repeats >= self.max_repeats:
-                    if not self._enqueue_unseen(study, oracle, names):
-                        return
-                    repeats = 0
+            super().run(oracle, context)

@@ -1,22 +1,18 @@
 """Random search without replacement."""
 from __future__ import annotations
 
-import numpy as np
-
 from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.hyperparams import integer
-from nasbench_lab.space import Arch, SearchSpace, draw_unseen
+from nasbench_lab.hyperparams import hyperparameter, integer
+from nasbench_lab.oracle import Query
+from nasbench_lab.space import Arch, draw_unseen
 
 
 class RandomSearch(AskTellAlgorithm):
     """Random search: uniform samples, never the same architecture twice."""
 
-    hyperparameter_ranges = {"max_tries": integer(0)}
+    max_tries: int = hyperparameter(1000, integer(0), "extra samples drawn to find an architecture not proposed before")
 
-    def __init__(self, space: SearchSpace, rng: np.random.Generator, *, max_tries: int = 1000) -> None:
-        """``max_tries``: extra samples drawn to find an architecture not proposed before."""
-        super().__init__(space, rng)
-        self.max_tries = max_tries
+    def setup(self) -> None:
         self._proposed: set[Arch] = set()
 
     def ask(self) -> Arch:
@@ -24,5 +20,5 @@ class RandomSearch(AskTellAlgorithm):
         self._proposed.add(arch)
         return arch
 
-    def tell(self, arch: Arch, value: float) -> None:
+    def tell(self, query: Query) -> None:
         pass

@@ -5,9 +5,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-
 from nasbench_lab.algorithm import AskTellAlgorithm
 from nasbench_lab.hyperparams import hyperparameter, integer
+from nasbench_lab.oracle import Query
 from nasbench_lab.space import Arch, draw_unseen
 
 
@@ -30,12 +30,12 @@ class RegularizedEvolution(AskTellAlgorithm):
         self.population: deque[Member] = deque()
         self._proposed: set[Arch] = set()
 
-    def seed_population(self, members: Iterable[tuple[Arch, float]]) -> None:
-        """Start from already evaluated ``(arch, value)`` pairs, oldest first (the first die
-        first); they count as proposed, so they are not asked again."""
-        for arch, value in members:
-            self._proposed.add(arch)
-            self.tell(arch, value)
+    def seed_population(self, members: Iterable[Query]) -> None:
+        """Start from already evaluated architectures (their query records), oldest first (the
+        first die first); they count as proposed, so they are not asked again."""
+        for query in members:
+            self._proposed.add(query.arch)
+            self.tell(query)
 
     def _fresh(self, make) -> Arch:
         arch, _ = draw_unseen(make, self._proposed.__contains__, self.max_mutation_tries)
@@ -50,7 +50,11 @@ class RegularizedEvolution(AskTellAlgorithm):
         parent = max((members[i] for i in sorted(picks)), key=lambda m: m.value)
         return self._fresh(lambda: self.space.mutate(parent.arch, self.rng))
 
-    def tell(self, arch: Arch, value: float) -> None:
-        self.population.append(Member(arch, value))
+    def fitness(self, query: Query) -> float:
+        """The value a member competes with (the search metric; subclasses may scalarise)."""
+        return query.search_metric
+
+    def tell(self, query: Query) -> None:
+        self.population.append(Member(query.arch, self.fitness(query)))
         if len(self.population) > self.population_size:
             self.population.popleft()

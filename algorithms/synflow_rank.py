@@ -9,9 +9,10 @@ import numpy as np
 from nasbench_lab.algorithm import Algorithm
 from nasbench_lab.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.hyperparams import boolean, integer, one_of, text
+from nasbench_lab.hyperparams import boolean, hyperparameter, integer, one_of, text
 from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import SearchSpace, sample_unseen
+from nasbench_lab.space import SearchSpace
+from nasbench_lab.spend import spend_down
 
 from .regularized_evolution import RegularizedEvolution
 
@@ -23,54 +24,25 @@ def _proxy_names() -> tuple[str, ...]:
 
 
 class SynflowRank(Algorithm):
-    """SynFlow ranking: proxy-score a pool (no queries; compute time recorded), query the top-k, then RE warm-started from them."""
+    """SynFlow ranking: proxy-score a pool (no queries; compute time recorded), query the top-k, then RE warm-started from them.
+
+    With ``use_cache`` the scores come from the shared score cache of the run's cache directory
+    (cells scored by other runs or ``nasbench-lab proxy`` are read, the others computed and
+    stored); the run is charged the recorded compute time of its pool's scores, whoever
+    computed them, so its compute time is the method's cost whatever ran before it.
+    Data-dependent proxies read images from the run's ``image_dir`` setting."""
 
     requires = ("finite",)
-    hyperparameter_ranges = {
-        "pool_size": integer(1),
-        "top_k": integer(1),
-        "evolve": boolean(),
-        "population_size": integer(2),
-        "sample_size": integer(1, "population_size"),
-        "proxy": one_of(_proxy_names),
-        "proxy_seed": integer(0),
-        "dataset": text(),
-        "use_cache": boolean(),
-    }
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        rng: np.random.Generator,
-        *,
-        pool_size: int = 3000,
-        top_k: int = 10,
-        evolve: bool = True,
-        population_size: int = 10,
-        sample_size: int = 3,
-        proxy: str = "synflow",
-        proxy_seed: int = 0,
-        dataset: str = "auto",
-        use_cache: bool = True,
-    ) -> None:
-        """``pool_size`` architectures drawn at random are scored with ``proxy`` (networks
-        initialised from ``proxy_seed``; ``dataset`` "auto" = the benchmark's); the ``top_k``
-        best by proxy are queried. With ``evolve`` the remaining budget runs regularized
-        evolution (``population_size``, ``sample_size``) whose population starts as the best
-        queried ones; without, queries continue down the proxy ranking. With ``use_cache`` the
-        scores come from the shared score cache of the run's cache directory (cells scored by
-        other runs or ``nasbench-lab proxy`` are read, the others computed and stored); the run
-        is charged the recorded compute time of its pool's scores, whoever computed them, so
-        its compute time is the method's cost whatever ran before it.
-        Data-dependent proxies read images from the run's ``image_dir`` setting."""
-        super().__init__(space, rng)
-        if pool_size < 1 or top_k < 1:
-            raise NasLabError("synflow-rank needs pool_size >= 1 and top_k >= 1")
-        if not 1 <= sample_size <= population_size:
-            raise NasLabError("synflow-rank needs 1 <= sample_size <= population_size")
-        self.pool_size, self.top_k, self.evolve = int(pool_size), int(top_k), bool(evolve)
-        self.population_size, self.sample_size = int(population_size), int(sample_size)
-        self.proxy, self.proxy_seed, self.dataset, self.use_cache = proxy, int(proxy_seed), dataset, bool(use_cache)
+    pool_size: int = hyperparameter(3000, integer(1), "random architectures scored by the proxy (no queries)")
+    top_k: int = hyperparameter(10, integer(1), "best by proxy queried first")
+    evolve: bool = hyperparameter(True, boolean(), "then regularized evolution warm-started from them (else: down the ranking)")
+    population_size: int = hyperparameter(10, integer(2), "RE: members alive at once")
+    sample_size: int = hyperparameter(3, integer(1, "population_size"), "RE: tournament size")
+    proxy: str = hyperparameter("synflow", one_of(_proxy_names), "the zero-cost proxy")
+    proxy_seed: int = hyperparameter(0, integer(0), "seed of the networks the proxy scores")
+    dataset: str = hyperparameter("auto", text(), "data of data-dependent proxies ('auto': the benchmark's)")
+    use_cache: bool = hyperparameter(True, boolean(), "read and store scores in the run's shared score cache")
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
@@ -84,7 +56,7 @@ class SynflowRank(Algorithm):
 
         dataset = self.dataset if self.dataset != "auto" else context.dataset
         if dataset is None:
-            raise NasLabError("synflow-rank: the run names no dataset; pass --param synflow-rank.dataset=NAME")
+            raise NasLabError("synflow-rank: the run names no dataset; give the hyper-parameter dataset=NAME")
         return canonical_dataset(dataset)
 
     def scores(self, pool: np.ndarray, context: RunContext) -> tuple[np.ndarray, float]:
@@ -111,23 +83,14 @@ class SynflowRank(Algorithm):
         values, seconds = self.scores(pool, context)
         context.record_compute(seconds)
         ranked = [self.space.arch_at(int(i)) for i in pool[np.argsort(-values, kind="stable")]]  # type: ignore[attr-defined]
-        queried: list[tuple] = []
-        for arch in ranked[: self.top_k]:
-            if oracle.exhausted:
-                return
-            queried.append((arch, oracle.query(arch)))
+        top = spend_down(ranked[: self.top_k], oracle, self.space, self.rng, fill=False)
+        if oracle.exhausted:
+            return
         if self.evolve:
             re = RegularizedEvolution(self.space, self.rng, population_size=self.population_size,
                                       sample_size=self.sample_size)
-            re.seed_population(sorted(queried, key=lambda q: q[1]))  # best last: the oldest die first
+            records = [oracle.evaluate(arch) for arch in top]  # free: already queried
+            re.seed_population(sorted(records, key=lambda q: q.search_metric))  # best last: the oldest die first
             re.run(oracle, context)
             return
-        for arch in ranked[self.top_k:]:
-            if oracle.exhausted:
-                return
-            oracle.query(arch)
-        while not oracle.exhausted:  # the pool was smaller than the budget
-            arch = sample_unseen(self.space, self.rng, oracle.seen)
-            if arch is None:
-                return
-            oracle.query(arch)
+        spend_down(ranked[self.top_k:], oracle, self.space, self.rng)

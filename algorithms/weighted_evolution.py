@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import math
 
-
 from nasbench_lab.context import RunContext
 from nasbench_lab.hyperparams import hyperparameter, integer, number
 from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import Arch
+from nasbench_lab.oracle import Oracle, Query
 
 from .nsga2 import needs_cost_objective
 from .regularized_evolution import RegularizedEvolution
@@ -29,7 +27,6 @@ class WeightedEvolution(RegularizedEvolution):
     def setup(self) -> None:
         super().setup()
         self.current_weight = self.weight
-        self.oracle: Oracle | None = None
 
     @classmethod
     def check_problem(cls, problem: Problem) -> None:
@@ -40,33 +37,31 @@ class WeightedEvolution(RegularizedEvolution):
             return [self.weight]
         return [self.weight * k / (self.sweep - 1) for k in range(self.sweep)]
 
-    def score(self, arch: Arch, value: float) -> float:
-        oracle = self.oracle
-        if oracle is None:
-            return value
-        if oracle.violation(arch) > 0:
+    def fitness(self, query: Query) -> float:
+        """The search metric minus the current weight times the sum of log cost objectives
+        (minus infinity when infeasible; the search metric alone without cost objectives)."""
+        names = self.problem.objective_costs
+        if not names and not self.problem.constraints:
+            return query.search_metric
+        if query.violation > 0:
             return -math.inf
-        costs = oracle.costs(arch)
-        return value - self.current_weight * sum(math.log(max(costs[c], 1e-12)) for c in oracle.problem.objective_costs)
-
-    def tell(self, arch: Arch, value: float) -> None:
-        super().tell(arch, self.score(arch, value))
+        return query.search_metric - self.current_weight * sum(math.log(max(query.costs[c], 1e-12)) for c in names)
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        self.oracle = oracle
+        self.prepare(oracle.problem, oracle.cost_model)
         weights = self.weights()
         start, total = oracle.used, oracle.remaining
         for k, w in enumerate(weights):
             stop = start + total * (k + 1) // len(weights)
             if k:
-                members = [(m.arch, oracle.query(m.arch)) for m in self.population]  # free: already queried
+                members = [oracle.evaluate(m.arch) for m in self.population]  # free: already queried
                 self.current_weight = w
                 self.population.clear()
-                for arch, value in members:
-                    super().tell(arch, self.score(arch, value))
+                for query in members:
+                    self.tell(query)
             self.current_weight = w
             repeats = 0
             while oracle.used < stop and not oracle.exhausted and repeats < self.max_free_repeats:
                 arch = self.ask()
                 repeats = repeats + 1 if oracle.seen(arch) else 0
-                self.tell(arch, oracle.query(arch))
+                self.tell(oracle.evaluate(arch))

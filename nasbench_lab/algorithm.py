@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Mapping
 
@@ -10,9 +11,9 @@ import numpy as np
 from .context import RunContext
 from .errors import NasLabError
 from .hyperparams import HyperparameterError, Range, check_values, declared
-from .introspect import first_doc_line, keyword_defaults
+from .introspect import first_doc_line, keyword_defaults, required_positional
 from .objectives import Problem
-from .oracle import Oracle
+from .oracle import CostModel, Oracle, Query
 from .space import Arch, FiniteSpace, SearchSpace
 
 
@@ -118,29 +119,93 @@ class Algorithm(ABC):
 
 
 class AskTellAlgorithm(Algorithm):
-    """A black-box method: ``ask()`` proposes an architecture, ``tell()`` gives its value.
+    """A black-box method: ``ask()`` proposes an architecture, ``tell(query)`` gives its record
+    (``nasbench_lab.oracle.Query``: architecture, search metric, costs, violation).
 
-    ``run`` loops until the budget is spent. Asking an architecture already queried is free, so a
-    method that keeps proposing known architectures is stopped after ``max_free_repeats`` in a
-    row (e.g. when it has converged on a small space).
+    ``run`` loops until the budget is spent; before the loop it hands over the run's ``problem``
+    and free ``cost_model`` (``arch -> {cost: value}``, with ``violation``/``feasible``; no
+    metric), for methods that screen candidates before asking; the oracle itself is never kept.
+    A batch method sets ``batched`` and implements ``ask_batch(n)``; the loop then asks for
+    ``batch_size()`` architectures at a time and tells each record in order. Asking an architecture already queried is free,
+    so a method that keeps proposing known architectures is stopped after ``max_free_repeats``
+    in a row (e.g. when it has converged on a small space). An older ``tell(arch, value)`` is
+    still called that way, with a ``DeprecationWarning``.
     """
 
     max_free_repeats: ClassVar[int] = 10_000
+    problem: Problem = Problem()
+    cost_model: CostModel = CostModel(Problem())
 
     @abstractmethod
     def ask(self) -> Arch:
         """Propose the next architecture to evaluate."""
 
+    #: True for a batch method: the loop calls ``ask_batch(batch_size())`` instead of ``ask()``.
+    batched: ClassVar[bool] = False
+
+    def ask_batch(self, n: int) -> list[Arch]:
+        """Propose ``n`` architectures, queried (and told) in order; an empty batch ends the run
+        (used when ``batched``; the default asks ``n`` times)."""
+        return [self.ask() for _ in range(n)]
+
+    def batch_size(self) -> int:
+        """How many architectures the next ``ask_batch`` should propose."""
+        return 1
+
     @abstractmethod
-    def tell(self, arch: Arch, value: float) -> None:
-        """Receive the search metric of an asked architecture."""
+    def tell(self, query: Query) -> None:
+        """Receive the record of an asked architecture (search metric, costs, violation)."""
+
+    def prepare(self, problem: Problem, cost_model: CostModel) -> None:
+        """Hand over the run's problem and free cost model (called by ``run`` before the loop)."""
+        self.problem, self.cost_model = problem, cost_model
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        self.prepare(oracle.problem, oracle.cost_model)
+        tell = self.tell if not legacy_tell(self) else self._tell_legacy
         repeats = 0
         while not oracle.exhausted and repeats < self.max_free_repeats:
-            arch = self.ask()
-            repeats = repeats + 1 if oracle.seen(arch) else 0
-            self.tell(arch, oracle.query(arch))
+            batch = self.ask_batch(self.batch_size()) if self.batched else [self.ask()]
+            if not batch:
+                return  # nothing left to propose
+            for arch in batch:
+                if oracle.exhausted or repeats >= self.max_free_repeats:
+                    break
+                repeats = repeats + 1 if oracle.seen(arch) else 0
+                tell(oracle.evaluate(arch))
+
+    def _tell_legacy(self, query: Query) -> None:
+        self.tell(query.arch, query.search_metric)  # type: ignore[call-arg]
+
+
+def legacy_tell(algorithm: AskTellAlgorithm) -> bool:
+    """Whether ``algorithm.tell`` is the older ``tell(arch, value)`` (warns once per run)."""
+    if required_positional(algorithm.tell) < 2:
+        return False
+    warnings.warn(f"{type(algorithm).__name__}.tell(arch, value) is deprecated: define tell(self, query) "
+                  "(a nasbench_lab.oracle.Query with arch, search_metric, costs, violation)",
+                  DeprecationWarning, stacklevel=3)
+    return True
+
+
+class BatchAlgorithm(AskTellAlgorithm):
+    """A black-box method that proposes a batch at a time (e.g. a generation): it implements
+    ``ask_batch(n)`` and ``batch_size()``; ``ask()`` hands out the current batch one by one."""
+
+    batched: ClassVar[bool] = True
+
+    @abstractmethod
+    def ask_batch(self, n: int) -> list[Arch]:
+        """Propose ``n`` architectures, told in order; an empty batch ends the run."""
+
+    def ask(self) -> Arch:
+        """The next architecture of the current batch (a new batch when it is used up)."""
+        queue: list[Arch] = self.__dict__.setdefault("_batch", [])
+        if not queue:
+            queue.extend(self.ask_batch(self.batch_size()))
+        if not queue:
+            raise NasLabError(f"{type(self).__name__} has nothing left to propose")
+        return queue.pop(0)
 
 
 class OneShotAlgorithm(Algorithm):

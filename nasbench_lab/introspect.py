@@ -20,3 +20,9 @@ def first_doc_line(obj: Any) -> str:
     """The first line of ``obj``'s docstring, else its name."""
     doc = inspect.getdoc(obj) or ""
     return doc.splitlines()[0] if doc else getattr(obj, "__name__", type(obj).__name__)
+
+
+def required_positional(func: Callable[..., Any]) -> int:
+    """How many positional parameters ``func`` (a bound method: after ``self``) needs."""
+    return sum(1 for p in inspect.signature(func).parameters.values()
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty)

@@ -12,14 +12,54 @@ from .space import Arch, SearchSpace
 
 @dataclass(frozen=True)
 class Query:
-    """One charged query: its number (1-based), the architecture, its search metric, and the
-    wall time in seconds since the oracle was created."""
+    """One charged query, the record an algorithm is told: its number (1-based), the
+    architecture, its search metric, the wall time in seconds since the oracle was created, the
+    problem's costs (empty without cost objectives or constraints) and the total relative excess
+    over the cost limits (``violation``: 0.0 when feasible or without constraints)."""
 
     number: int
     arch: Arch
     search_metric: float
     seconds: float
     costs: Mapping[str, float] = field(default_factory=dict)  # the problem's costs, if any
+    violation: float = 0.0
+
+    @property
+    def feasible(self) -> bool:
+        return self.violation <= 0
+
+
+class CostModel:
+    """The free cost model of a run: ``model(arch) -> {cost: value}`` for the problem's costs,
+    cached, with ``violation`` and ``feasible`` against the problem's limits. It holds the cost
+    function and the ``problem`` only (no metric, no budget), so the framework hands it to
+    algorithms that screen candidates before querying them."""
+
+    def __init__(self, problem: Problem, costs: Callable[[Arch], Mapping[str, float]] | None = None) -> None:
+        if problem.costs and costs is None:
+            raise NasLabError(f"the problem names costs ({', '.join(problem.costs)}) but the oracle has no cost model")
+        self.problem = problem
+        self._model = costs
+        self._cache: dict[Arch, dict[str, float]] = {}
+        self.lookups = 0
+
+    def __call__(self, arch: Arch) -> dict[str, float]:
+        """The problem's costs of ``arch`` (free: no query is charged)."""
+        found = self._cache.get(arch)
+        if found is None:
+            if self._model is None:
+                raise NasLabError("this run has no objectives or constraints on costs: there are no costs to serve")
+            model = self._model(arch)
+            found = self._cache[arch] = {c: float(model[c]) for c in self.problem.costs}
+            self.lookups += 1
+        return dict(found)
+
+    def violation(self, arch: Arch) -> float:
+        """Total relative excess of ``arch`` over the problem's cost limits (0: feasible; free)."""
+        return self.problem.violation(self(arch)) if self.problem.constraints else 0.0
+
+    def feasible(self, arch: Arch) -> bool:
+        return self.violation(arch) <= 0
 
 
 class Oracle:
@@ -59,15 +99,11 @@ class Oracle:
         self._lookup = search_metric
         self._clock = clock
         self._start = clock()
-        self._cache: dict[Arch, float] = {}
         self._history: list[Query] = []
         self.compute_seconds = 0.0
         self.problem = problem or Problem()
-        if self.problem.costs and costs is None:
-            raise NasLabError(f"the problem names costs ({', '.join(self.problem.costs)}) but the oracle has no cost model")
-        self._cost_model = costs
-        self._costs: dict[Arch, dict[str, float]] = {}
-        self.cost_lookups = 0
+        self.cost_model = CostModel(self.problem, costs)
+        self._records: dict[Arch, Query] = {}
 
     @classmethod
     def for_benchmark(cls, benchmark, budget: int, max_seconds: float | None = None,
@@ -99,39 +135,45 @@ class Oracle:
         return self.remaining <= 0 or self.out_of_time
 
     def seen(self, arch: Arch) -> bool:
-        return arch in self._cache
+        return arch in self._records
 
     def query(self, arch: Arch) -> float:
         """The search metric of ``arch``; charged once per distinct architecture."""
-        if arch in self._cache:
-            return self._cache[arch]
+        return self.evaluate(arch).search_metric
+
+    def evaluate(self, arch: Arch) -> Query:
+        """The full record of ``arch`` (search metric, costs, violation); charged once per
+        distinct architecture (a repeat returns the first record, free)."""
+        found = self._records.get(arch)
+        if found is not None:
+            return found
         if self.remaining <= 0:
             raise BudgetExhausted(f"query budget of {self.budget} is spent")
         if self.out_of_time:
             raise BudgetExhausted(f"wall-clock budget of {self.max_seconds:g} s is spent")
         value = float(self._lookup(arch))
         costs = self.costs(arch) if self.problem.costs else {}
-        self._cache[arch] = value
-        self._history.append(Query(len(self._history) + 1, arch, value, self._clock() - self._start, costs))
-        return value
+        violation = self.problem.violation(costs) if self.problem.constraints else 0.0
+        record = Query(len(self._history) + 1, arch, value, self._clock() - self._start, costs, violation)
+        self._records[arch] = record
+        self._history.append(record)
+        return record
+
+    @property
+    def cost_lookups(self) -> int:
+        """Distinct architectures whose costs the cost model was asked for."""
+        return self.cost_model.lookups
 
     def costs(self, arch: Arch) -> dict[str, float]:
         """The problem's costs of ``arch`` from the cost model (free: no query is charged)."""
-        found = self._costs.get(arch)
-        if found is None:
-            if self._cost_model is None:
-                raise NasLabError("this run has no objectives or constraints on costs: the oracle serves no costs")
-            model = self._cost_model(arch)
-            found = self._costs[arch] = {c: float(model[c]) for c in self.problem.costs}
-            self.cost_lookups += 1
-        return dict(found)
+        return self.cost_model(arch)
 
     def violation(self, arch: Arch) -> float:
         """Total relative excess of ``arch`` over the problem's cost limits (0: feasible; free)."""
-        return self.problem.violation(self.costs(arch)) if self.problem.constraints else 0.0
+        return self.cost_model.violation(arch)
 
     def feasible(self, arch: Arch) -> bool:
-        return self.violation(arch) <= 0
+        return self.cost_model.feasible(arch)
 
     def add_compute(self, seconds: float) -> None:
         """Record compute spent outside queries (e.g. supernet training), reported beside them."""

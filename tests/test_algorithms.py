@@ -60,7 +60,7 @@ def test_re_children_are_one_change_from_a_population_member():
         arch = algo.ask()
         if len(oracle.history) >= 5:
             assert any(sum(x != y for x, y in zip(arch, p)) == 1 for p in population)
-        algo.tell(arch, oracle.query(arch))
+        algo.tell(oracle.evaluate(arch))
 
 
 def test_sa_restarts_when_neighbourhood_is_exhausted():

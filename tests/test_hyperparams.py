@@ -16,15 +16,18 @@ from nasbench_lab.loading import resolve_algorithm
 from nasbench_lab.registry import ALGORITHMS
 
 
-@pytest.mark.parametrize("name", ["random", "re", "sa", "synflow-rank", "gin-evolution", "gin-sa"])
+BLACK_BOX = ["random", "re", "sa", "synflow-rank", "gin-evolution", "gin-sa", "nsga2", "re-constrained",
+             "sa-constrained", "weighted", "gin-constrained", "gin-pareto", "optuna-nsga2", "optuna-tpe",
+             "optuna-tpe-constrained"]
+
+
+@pytest.mark.parametrize("name", BLACK_BOX)
 def test_every_builtin_declares_every_hyperparameter_and_its_defaults_fit(name):
     cls = ALGORITHMS.get(name)
-    found = declared(cls)
-    if found:  # declared once: default, range and doc together
-        assert set(found) == set(cls.hyperparameters())
-        assert all(hp.range is not None and hp.doc for hp in found.values())
-    else:
-        assert set(cls.hyperparameter_ranges) == set(cls.hyperparameters())
+    found = declared(cls)  # declared once: default, range and doc together; no constructor of its own
+    assert found and set(found) == set(cls.hyperparameters())
+    assert all(hp.range is not None and hp.doc for hp in found.values())
+    assert not cls.hyperparameter_ranges and "__init__" not in vars(cls)
     assert resolve_algorithm(name, {}) == cls.hyperparameters()  # the defaults pass their own ranges
 
 

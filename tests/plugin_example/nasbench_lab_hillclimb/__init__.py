@@ -4,19 +4,17 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab import AskTellAlgorithm, BenchmarkSpec, Settings, TabularBenchmark
-from nasbench_lab.hyperparams import integer
+from nasbench_lab.hyperparams import hyperparameter, integer
+from nasbench_lab.oracle import Query
 from nasbench_lab.space import draw_unseen
 
 
 class HillClimb(AskTellAlgorithm):
     """Greedy hill climbing: mutate the best architecture so far; restart after `patience` misses."""
 
-    hyperparameter_ranges = {"patience": integer(1)}
+    patience: int = hyperparameter(20, integer(1), "queries without improvement before a random restart")
 
-    def __init__(self, space, rng: np.random.Generator, *, patience: int = 20) -> None:
-        """``patience``: queries without improvement before restarting from a random architecture."""
-        super().__init__(space, rng)
-        self.patience = patience
+    def setup(self) -> None:
         self._best = None
         self._best_value = -np.inf
         self._misses = 0
@@ -34,9 +32,9 @@ class HillClimb(AskTellAlgorithm):
         self._asked.add(arch)
         return arch
 
-    def tell(self, arch, value: float) -> None:
-        if value > self._best_value:
-            self._best, self._best_value, self._misses = arch, value, 0
+    def tell(self, query: Query) -> None:
+        if query.search_metric > self._best_value:
+            self._best, self._best_value, self._misses = query.arch, query.search_metric, 0
         else:
             self._misses += 1
 
