@@ -5,7 +5,7 @@ method's ``Strategy`` in the shared loop, ranks architectures (``rank``), and th
 query budget down that ranking: the derived architecture first. Supernet training and ranking
 are compute, recorded through the run context. The run's record (alpha/probability trajectory
 and derived architecture per epoch, training curves, data source) is kept as ``self.record``
-and written to ``<cache>/oneshot/*.json``.
+and saved through the run context as the artefact ``oneshot.json`` (results folder).
 """
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ class SupernetSearch(OneShotAlgorithm):
         return first
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        from nasbench_lab.supernet.record import record_path, write_record
+        from nasbench_lab.supernet.record import save_record
 
         self.run_context = context = self.context_for(oracle, context)
         start = time.perf_counter()
@@ -147,10 +147,7 @@ class SupernetSearch(OneShotAlgorithm):
             queried.append(arch)
         self.record["queried"] = [list(trainer_choices) for trainer_choices in
                                   (self.trainer.net.choices_of(a) for a in queried)]
-        path = record_path(context.settings.cache_dir, context.benchmark, context.dataset, self.method,
-                           context.seed, self.hyperparameter_values())
-        self.record["record_file"] = str(path)
-        write_record(path, self.record)
+        save_record(context, self.record)  # the artefact oneshot.json, beside the run file
 
     def hyperparameter_values(self) -> dict[str, Any]:
         return {k: getattr(self, k, None) for k in self.hyperparameters()}

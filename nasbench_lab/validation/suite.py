@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import platform
 import sys
@@ -85,12 +84,12 @@ def run_validation(checks: list[Check], mode: str, out: Path, settings: Settings
 
 def write_outputs(validation: Validation, out: Path) -> list[Path]:
     """``validation.md`` and ``validation.json`` in ``out`` (each written then renamed)."""
-    from nasbench_lab.store import write_atomic
+    from nasbench_lab.files import write_json, write_text
 
     from .markdown import markdown
 
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "validation.json", out / "validation.md"]
-    write_atomic(paths[0], json.dumps(validation.as_dict(), indent=1, default=str) + "\n")
-    write_atomic(paths[1], markdown(validation))
+    write_json(paths[0], validation.as_dict())
+    write_text(paths[1], markdown(validation))
     return paths
