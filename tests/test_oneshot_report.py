@@ -120,3 +120,27 @@ def test_artefacts_are_listed_in_the_manifest_with_their_sha256(records):
         (item,) = entry["artefacts"]
         assert item["name"] == "oneshot.json" and item["file"] == f"runs/{entry['file'][:-4]}/oneshot.json"
         assert hashlib.sha256((records / item["file"]).read_bytes()).hexdigest() == item["sha256"]
+
+
+def test_report_needs_the_results_folder_alone(tmp_path, capsys, monkeypatch, data_dir):
+    """A one-shot run's folder, copied elsewhere and reported with an empty cache: the one-shot
+    figures come from the artefacts beside the run files (nothing was written to the cache)."""
+    from nasbench_lab.cli import main
+
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "results"
+    tiny = ["darts.epochs=2", "darts.max_train=48", "darts.batch_size=24", "darts.width=4"]
+    assert main(["leaderboard", "--benchmark", "nb201/cifar10", "--algorithms", "darts", "--budget", "2",
+                 "--seeds", "2", "--data-dir", str(data_dir), "--out", str(out), "--no-progress",
+                 *[a for p in tiny for a in ("--param", p)]]) == 0
+    assert not (tmp_path / "cache" / "oneshot").exists()
+    copy = shutil.copytree(out, tmp_path / "elsewhere" / "copy")
+    shutil.rmtree(out)
+    shutil.rmtree(tmp_path / "cache")
+    monkeypatch.setenv("NASBENCH_LAB_CACHE", str(tmp_path / "empty"))
+    capsys.readouterr()
+    assert main(["report", str(copy), "--formats", "png", "--json"]) == 0
+    names = {p.name for p in (copy / "report").iterdir()}
+    assert {"oneshot_mix_nb201_cifar10.png", "oneshot_derived_nb201_cifar10.png", "leaderboard.md"} <= names
+    records = load_records(copy, "nb201", "cifar10")
+    assert sorted(r["seed"] for r in records) == [0, 1] and {r["method"] for r in records} == {"darts"}
