@@ -25,7 +25,7 @@ class RunContext:
     seed: int | None = None
     settings: Settings = field(default_factory=Settings)
     record_compute: Callable[[float], None] = _discard
-    artefacts: dict[str, bytes] = field(default_factory=dict)
+    artefacts: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def save_artefact(self, name: str, data: dict | bytes) -> None:
         """Keep ``data`` (a dict, written as JSON, or bytes) as the run's artefact ``name`` (a plain
