@@ -8,8 +8,8 @@ results folder or a cache someone else prepared never makes us write elsewhere. 
 also flushes the directory after the rename (survives a power cut).
 
 This is the only module of the product that calls ``os.replace`` (``tests/test_layout.py``).
-Temporary names are ``.<name>.<pid>-<token>.tmp`` (``write_through``: ``...tmp<suffix>``, for
-savers that choose a format by suffix).
+Temporary names are ``.<name>.<pid>-<token>.tmp`` (``write_through``: ``.tmp-<pid>-<token>-<stem><suffix>``,
+for savers that choose a format by suffix).
 """
 from __future__ import annotations
 
@@ -42,10 +42,14 @@ def check_target(path: str | os.PathLike) -> Path:
     return path
 
 
-def _temporary(path: Path, suffix: str = "") -> tuple[int, Path]:
-    """A new temporary file beside ``path``, opened for writing: ``(fd, its path)``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp{suffix}")
-    return os.open(tmp, _FLAGS, 0o666), tmp
+def _temporary(path: Path, keep_suffix: bool = False) -> tuple[int, Path]:
+    """A new temporary file beside ``path``, opened for writing: ``(fd, its path)``. With
+    ``keep_suffix`` its name has one dot, before ``path``'s suffix (a saver that swaps the
+    suffix, ``with_suffix("")`` then ``.png``, finds the same name)."""
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    name = (f".tmp-{token}-{path.stem.replace('.', '_')}{path.suffix}" if keep_suffix
+            else f".{path.name}.{token}.tmp")
+    return os.open(path.with_name(name), _FLAGS, 0o666), path.with_name(name)
 
 
 def _finish(tmp: Path, path: Path, durable: bool) -> Path:
@@ -76,7 +80,7 @@ def write_through(path: str | os.PathLike, produce: Callable[[Path], Any], *, du
     """For savers that take a file name (``net.save(name)``, a drawing function): call
     ``produce(tmp)`` on a temporary file made here (same suffix as ``path``), then rename it."""
     path = check_target(path)
-    fd, tmp = _temporary(path, path.suffix)
+    fd, tmp = _temporary(path, keep_suffix=True)
     os.close(fd)
     try:
         produce(tmp)

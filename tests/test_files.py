@@ -54,3 +54,8 @@ def test_artefacts_are_named_files_holding_a_dict_or_bytes():
             context.save_artefact(bad, {})
     with pytest.raises(NasLabError, match="must be a dict or bytes"):
         context.save_artefact("x.json", [1, 2])
+
+
+def test_a_saver_that_swaps_the_suffix_writes_the_temporary_file(tmp_path):
+    write_through(tmp_path / "fig.v2.png", lambda tmp: tmp.with_suffix("").with_suffix(".png").write_bytes(b"png"))
+    assert (tmp_path / "fig.v2.png").read_bytes() == b"png" and len(list(tmp_path.iterdir())) == 1
