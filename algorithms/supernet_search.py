@@ -6,7 +6,7 @@ loop, ranks architectures (``rank``), and then spends the query budget down that
 (``nasbench_lab.spend.spend_down``): the derived architecture first. Supernet training and ranking
 are compute, recorded through the run context. The run's record (alpha/probability trajectory
 and derived architecture per epoch, training curves, data source) is kept as ``self.record``
-and written to ``<cache>/oneshot/*.json``.
+and saved through the run context as the artefact ``oneshot.json`` (results folder).
 """
 from __future__ import annotations
 
@@ -98,6 +98,8 @@ class SupernetSearch(OneShotAlgorithm):
         return first
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        from nasbench_lab.supernet.record import save_record
+
         context = self.context_for(oracle, context)
         start = time.perf_counter()
         first = self.search(oracle, context)
@@ -106,17 +108,4 @@ class SupernetSearch(OneShotAlgorithm):
         self.record["compute_seconds"] = seconds
         queried = spend_down(itertools.chain([first], self.ranking), oracle, self.space, self.rng)
         self.record["queried"] = [list(self.trainer.net.choices_of(a)) for a in queried]
-        self.save_record(context)
-
-    def save_record(self, context: RunContext) -> None:
-        """Write ``self.record`` into the cache (``<cache>/oneshot/*.json``)."""
-        from nasbench_lab.supernet.record import record_path, write_record
-
-        path = record_path(context.settings.cache_dir, context.benchmark, context.dataset, self.method,
-                           context.seed, self.hyperparameter_values())
-        self.record["record_file"] = str(path)
-        # TODO(files helper): replace this one call by ``context.save_artefact(name, self.record)``.
-        write_record(path, self.record)
-
-    def hyperparameter_values(self) -> dict[str, Any]:
-        return {k: getattr(self, k, None) for k in self.hyperparameters()}
+        save_record(context, self.record)  # the artefact oneshot.json, beside the run file

@@ -32,7 +32,7 @@ if str(REPO) not in sys.path:
 from nasbench_lab.adapters.nb201.space import NB201Space  # noqa: E402
 from nasbench_lab.adapters.packed_table import packed_bytes, read_packed  # noqa: E402
 from nasbench_lab.settings import DATA_ENV  # noqa: E402
-from nasbench_lab.store import write_atomic  # noqa: E402
+from nasbench_lab.files import write_bytes  # noqa: E402
 
 #: source file -> its architecture-string column (names as ``adapters/tables/nb201.json`` declares them)
 SOURCES = {"nb201_12epoch.csv": "arch_str", "nats_bench.csv": "ArchitectureString",
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         same = out.is_file() and out.read_bytes() == data
         print(f"{out}: {'identical to' if same else 'DIFFERS from'} the build ({len(data):,} bytes, sha256 {digest})")
         return 0 if same else 1
-    write_atomic(out, data)
+    write_bytes(out, data)
     table = read_packed(out, NB201Space())  # read back as the package reads it
     encodings = Counter(entry["encoding"] for entry in table.meta["columns"])
     print(f"wrote {out}: {len(data):,} bytes, sha256 {digest}; {len(table.meta['columns'])} columns "

@@ -1,10 +1,10 @@
 """The one-shot report figures from the records of finished searches.
 
-    python experiments/oneshot_figures.py [--records DIR] [--benchmark nb201] [--dataset cifar10]
+    python experiments/oneshot_figures.py --records RESULTS [--benchmark nb201] [--dataset cifar10]
                                           [--data-dir ../shared/data] [--out figures/oneshot]
 
-Reads ``DIR`` (default ``$NASBENCH_LAB_CACHE/oneshot``, where every one-shot run writes its
-record; e.g. after ``python experiments/oneshot_nb201.py``), joins the report metric of each
+Reads the one-shot records of the results folder ``RESULTS`` (written by ``nasbench-lab
+leaderboard --out RESULTS`` with one-shot algorithms: each run's ``oneshot.json`` artefact), joins the report metric of each
 epoch's derived architecture from the benchmark, and writes ``derived_metric.png`` (one line per
 method) and ``operation_mix.png`` (one panel per method). Printed: per method, the metric and the
 operation mix of the derived architecture at the first and the last epoch.
@@ -22,7 +22,7 @@ def main() -> None:
     from nasbench_lab.settings import Settings
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--records")
+    p.add_argument("--records", required=True, help="a results folder of one-shot runs")
     p.add_argument("--benchmark", default="nb201")
     p.add_argument("--dataset", default="cifar10")
     p.add_argument("--data-dir")
@@ -30,7 +30,7 @@ def main() -> None:
     args = p.parse_args()
     settings = Settings.from_env(data_dir=args.data_dir)
     bench = load_benchmark(args.benchmark, args.dataset, settings)
-    records = load_records(args.records or Path(settings.cache_dir) / "oneshot", args.benchmark, bench.dataset)
+    records = load_records(args.records, args.benchmark, bench.dataset)
     proxy = " (searched on the proxy task: cross-task transfer)" if any(r.get("proxy_task") for r in records) else ""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

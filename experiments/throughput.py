@@ -45,7 +45,8 @@ if str(REPO) not in sys.path:
 
 from nasbench_lab.runner import RunConfig, run_task  # noqa: E402
 from nasbench_lab.settings import CACHE_ENV, DATA_ENV, Settings  # noqa: E402
-from nasbench_lab.store import RUN_COLUMNS, ResultsStore, run_file_text, write_atomic  # noqa: E402
+from nasbench_lab.files import write_text  # noqa: E402
+from nasbench_lab.store import RUN_COLUMNS, ResultsStore, run_file_text  # noqa: E402
 
 LEADERBOARD = ["--benchmark", "nb201/cifar10,nb201/cifar100", "--algorithms", "random,re,sa", "--seeds", "0-199"]
 LOADS = [("nb201", "cifar10"), ("nb201-analog", "cifar10")]
@@ -128,7 +129,7 @@ def measure_commits(root: Path, settings: Settings, commits: int) -> dict[str, n
     previous.mkdir()
     for k in range(commits):
         start = time.perf_counter()
-        write_atomic(previous / f"run{k}.csv", frame[RUN_COLUMNS].to_csv(index=False))
+        write_text(previous / f"run{k}.csv", frame[RUN_COLUMNS].to_csv(index=False))
         old[k] = time.perf_counter() - start
     same = (root / "store" / "runs" / next(iter(sorted(os.listdir(root / "store" / "runs"))))).read_text()
     if same != frame[RUN_COLUMNS].to_csv(index=False):

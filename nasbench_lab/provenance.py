@@ -9,7 +9,7 @@
   analog-nasbench wheel's data file, ...).
 
 Checksums are cached by (path, size, mtime_ns), in memory and in
-``<cache_dir>/checksums.json`` (written then renamed), so a multi-GB official file is hashed
+``<cache_dir>/checksums.json`` (``cache_layout.checksums``, written then renamed), so a multi-GB official file is hashed
 once, not in every leaderboard. A file changed in place keeping its size and mtime would be
 missed; no tool that rewrites a benchmark file does that.
 """
@@ -21,11 +21,15 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import cache_layout
+from .errors import NasLabError
+from .files import write_json
+
 #: Packages whose versions every results directory records (when installed).
 PACKAGES = ("nasbench-lab", "torch", "numpy", "pandas")
 #: Benchmark packages, recorded when installed.
 BENCHMARK_PACKAGES = ("nas-bench-201", "nats_bench", "analog-nasbench", "nas-bench-graph")
-CHECKSUM_CACHE = "checksums.json"
+CHECKSUM_CACHE = cache_layout.CHECKSUMS
 CACHE_FORMAT = 1
 
 _MEMORY: dict[tuple[str, int, int], str] = {}
@@ -68,19 +72,17 @@ def _read_cache(file: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write_cache(file: Path, entries: dict[str, dict[str, Any]]) -> None:
-    from .store import write_atomic  # imported here: ``--version`` needs no pandas
-
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(file, json.dumps({"format": CACHE_FORMAT, "files": entries}, indent=1, sort_keys=True) + "\n")
-    except OSError:
+        write_json(file, {"format": CACHE_FORMAT, "files": entries}, sort_keys=True)
+    except (OSError, NasLabError):
         pass  # a read-only cache directory only costs hashing again next time
 
 
 def checksums(paths: Iterable[Path], cache_dir: Path | None = None) -> dict[str, str]:
     """``{absolute path: SHA-256}`` of ``paths`` (files; others are skipped), reusing the
     checksums cached for an unchanged (path, size, mtime_ns)."""
-    cache_file = Path(cache_dir) / CHECKSUM_CACHE if cache_dir is not None else None
+    cache_file = cache_layout.checksums(cache_dir) if cache_dir is not None else None
     stored: dict[str, dict[str, Any]] | None = None
     changed = False
     out: dict[str, str] = {}

@@ -108,10 +108,12 @@ def check_problem(problem: Problem, algorithms: list[str], benchmarks: list) -> 
         feasible_best_report(bench, problem)
 
 
-def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> pd.DataFrame:
+def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None,
+             artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
     """Run one task; the random stream depends only on the seed. ``on_query`` is called after
     each new query (e.g. to advance a progress bar). A run stopped by its wall-clock budget
-    ends normally with the queries made so far."""
+    ends normally with the queries made so far. ``artefacts`` receives what the algorithm
+    saved through ``context.save_artefact`` (name -> bytes)."""
     bench = load_benchmark(task.benchmark, task.dataset, settings)
     cls = ALGORITHMS.get(task.algorithm)
     algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
@@ -128,7 +130,8 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
     oracle = Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds, problem=problem,
                     costs=bench.cost_fn(problem.costs) if problem.costs else None)
     context = RunContext(benchmark=task.benchmark, dataset=bench.dataset, seed=task.seed,
-                         settings=settings, record_compute=oracle.add_compute)
+                         settings=settings, record_compute=oracle.add_compute,
+                         artefacts=artefacts if artefacts is not None else {})
     try:
         algo.run(oracle, context)
     except BudgetExhausted:
@@ -140,10 +143,12 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
                       problem=task.problem)
 
 
-def run_for_store(task: Task, settings: Settings, on_query: Callable[[], None] | None = None) -> str:
-    """Run one task and give its run file's text: formatting it where the run ran (e.g. a
-    worker process) leaves the process that commits runs only the writing."""
-    return run_file_text(run_task(task, settings, on_query))
+def run_for_store(task: Task, settings: Settings,
+                  on_query: Callable[[], None] | None = None) -> tuple[str, dict[str, bytes]]:
+    """Run one task and give its run file's text and its artefacts: formatting it where the run
+    ran (e.g. a worker process) leaves the process that commits runs only the writing."""
+    artefacts: dict[str, bytes] = {}
+    return run_file_text(run_task(task, settings, on_query, artefacts)), artefacts
 
 
 def execute(
@@ -167,6 +172,6 @@ def execute(
         work = partial(run_for_store, settings=config.settings, on_query=on_query)
     else:
         work = partial(run_for_store, settings=config.settings)
-    for k, text in executor.map(work, tasks, progress=progress):
-        store.commit_text(tasks[k], text)
+    for k, (text, artefacts) in executor.map(work, tasks, progress=progress):
+        store.commit_text(tasks[k], text, artefacts)
     return store.finish(on_rows)

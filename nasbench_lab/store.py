@@ -5,8 +5,11 @@ Layout of ``<out>/``:
 * ``runs/<benchmark>__<dataset>__<algorithm>__seed<k>__<hash>.csv``: one file per finished run
   (benchmark, dataset, algorithm, seed, hyper-parameters), written to a temporary file in the
   same directory and renamed: a run file is either absent or complete, and never rewritten.
+* ``runs/<run file stem>/<name>``: the run's artefacts (``nasbench_lab.artefacts``), written
+  before its run file and listed in the manifest with their SHA-256.
 * ``config.json``: the resolved configuration (written then renamed).
 * ``manifest.json``: the expected runs and ``complete`` true/false (written then renamed).
+Every file is written through ``nasbench_lab.files`` (temporary file, rename; never a symlink).
 * ``runs.csv``: every run, sorted by ``SORT_KEYS``, exported at the end (written then renamed).
 * ``.lock``: one writer at a time (``fcntl.flock``); it holds the writer's pid.
 
@@ -32,8 +35,10 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from .artefacts import on_disk, write_artefacts
 from .csv_text import frame_csv
 from .errors import NasLabError
+from .files import move_directory, write_bytes, write_text
 from .trajectory import COLUMNS
 
 RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
@@ -48,34 +53,6 @@ MANIFEST_FORMAT = 1
 def _json(value: Any) -> Any:
     """``value`` as it reads back from JSON (tuples become lists, paths strings)."""
     return json.loads(json.dumps(value, default=str))
-
-
-def sync_directory(directory: Path) -> None:
-    """Flush a directory's entries (renames, new files) to disk."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
-    """Write ``text`` (or bytes) to ``path`` through a temporary file in the same directory and a
-    rename: a reader (or a process killed meanwhile) sees the old file or the new one, never a
-    part. ``durable``: flush the file, then the rename, to disk (survives a power cut too)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with (open(tmp, "wb") if isinstance(text, bytes) else open(tmp, "w", newline="")) as fh:
-            fh.write(text)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        sync_directory(path.parent)
 
 
 def _slug(text: str, limit: int = 40) -> str:
@@ -142,11 +119,12 @@ class ResultsStore:
         self._lock_fds: list[int] = []
         self._file_names: dict[Any, str] = {}
         self._committed: dict[Path, str] = {}  # run file -> the text this process committed to it
+        self._listed: dict[str, list[dict[str, str]]] = {}  # run file name -> its artefacts' listing
 
     # -- locking -------------------------------------------------------------------------
     def _lock(self, directory: Path) -> int:
         path = directory / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -217,7 +195,7 @@ class ResultsStore:
 
     def _layout(self, directory: Path, meta: dict) -> None:
         (directory / "runs").mkdir(exist_ok=True)
-        write_atomic(directory / "config.json", json.dumps(meta, indent=2, default=str) + "\n")
+        write_text(directory / "config.json", json.dumps(meta, indent=2, default=str) + "\n")
         self._write_manifest(complete=False, directory=directory)
 
     def _check_resumable(self, meta: dict) -> None:
@@ -241,8 +219,8 @@ class ResultsStore:
 
     def _clean_temporaries(self) -> None:
         """Temporary files left by a killed writer (we hold the lock: nobody else writes)."""
-        for directory in (self.out, self.run_dir):
-            for tmp in directory.glob(".*.tmp"):
+        for pattern in (".*.tmp", "runs/.*.tmp", "runs/*/.*.tmp"):  # the store, run files, artefacts
+            for tmp in self.out.glob(pattern):
                 tmp.unlink(missing_ok=True)
         self.run_dir.mkdir(exist_ok=True)
 
@@ -260,14 +238,14 @@ class ResultsStore:
             shutil.rmtree(new, ignore_errors=True)
             raise
         old_fd = self._lock_fds[0]
-        os.replace(self.out, old)
-        os.replace(new, self.out)
+        move_directory(self.out, old)
+        move_directory(new, self.out)
         self._unlock(old_fd)
         shutil.rmtree(old, ignore_errors=True)
 
     def _write_manifest(self, complete: bool, directory: Path | None = None) -> None:
         manifest = {"format": MANIFEST_FORMAT, "complete": complete, "runs": self.entries}
-        write_atomic((directory or self.out) / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
+        write_text((directory or self.out) / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
 
     # -- runs ----------------------------------------------------------------------------
     def _path(self, task: Any) -> Path:
@@ -290,14 +268,17 @@ class ResultsStore:
         """Store one finished run atomically (see ``commit_text``)."""
         self.commit_text(task, run_file_text(frame))
 
-    def commit_text(self, task: Any, text: str) -> None:
+    def commit_text(self, task: Any, text: str, artefacts: dict[str, bytes] | None = None) -> None:
         """Store one finished run atomically, given its ``run_file_text`` (which a worker
         process can make): written to a temporary file renamed into place. Not flushed to
         disk one by one (that would cost milliseconds per run): a killed process loses
         nothing, and ``finish`` writes the export ``runs.csv`` durably before it marks the
         store complete; after a power cut a run file may be lost or empty, and ``--resume``
-        reruns it (same seed, same rows)."""
-        write_atomic(path := self._path(task), text, durable=False)
+        reruns it (same seed, same rows). ``artefacts`` (name -> bytes, see ``nasbench_lab.artefacts``)
+        are written first, to ``runs/<run file stem>/<name>``, and listed in the manifest."""
+        path = self._path(task)
+        self._listed[path.name] = write_artefacts(self.run_dir, path.name, artefacts or {})
+        write_text(path, text, durable=False)
         self._committed[path] = text  # ``finish`` joins it without reading the file back
 
     def finish(self, on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
@@ -328,8 +309,13 @@ class ResultsStore:
             data = frame.to_csv(index=False).encode()
         if on_rows is not None:
             on_rows(frame)
-        write_atomic(self.runs, data)
+        write_bytes(self.runs, data)
         self._record_rows(frame)
+        for entry in self.entries:  # artefacts of runs committed by an earlier process are found on disk
+            listed = self._listed.get(entry["file"])
+            entry.pop("artefacts", None)
+            if listed := (on_disk(self.run_dir, entry["file"]) if listed is None else listed):
+                entry["artefacts"] = listed
         self._write_manifest(complete=True)
         return frame
 

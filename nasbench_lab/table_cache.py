@@ -13,18 +13,18 @@ is built again and replaced; one that cannot be written costs a warning, never t
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import cache_layout
 from .benchmark import TabularBenchmark
+from .errors import NasLabError
+from .files import write_npz
 from .space import FiniteSpace
 
 FORMAT_VERSION = 2
@@ -49,7 +49,7 @@ def cache_file(cache_dir: Path, name: str, dataset: str, space: FiniteSpace,
     }, sort_keys=True, default=str)
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{name}-{dataset}")
-    return Path(cache_dir) / "tables" / f"{safe}-{digest}.npz"
+    return cache_layout.tables(cache_dir) / f"{safe}-{digest}.npz"
 
 
 def to_arrays(bench: TabularBenchmark) -> dict[str, np.ndarray]:
@@ -90,19 +90,11 @@ def read_cache(file: Path, space: FiniteSpace) -> TabularBenchmark | None:
 
 def write_cache(file: Path, bench: TabularBenchmark) -> None:
     """Write ``file`` through a temporary file and a rename; a failure is only a warning."""
-    tmp: Path | None = None
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=file.parent, prefix=f".{file.stem}.", suffix=".tmp",
-                                         delete=False) as fh:
-            tmp = Path(fh.name)
-            np.savez(fh, **to_arrays(bench))
-        os.replace(tmp, file)
-    except OSError as exc:
+        write_npz(file, to_arrays(bench), durable=False)
+    except (OSError, NasLabError) as exc:
         warnings.warn(f"could not write the benchmark cache {file}: {exc}", stacklevel=3)
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
 
 
 def cached_tabular(build: Callable[[], TabularBenchmark], *, name: str, dataset: str,

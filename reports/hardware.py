@@ -18,6 +18,7 @@ points of the best feasible one in the table, and the share of queries spent on 
 """
 from __future__ import annotations
 
+from nasbench_lab.files import write_text
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,14 +210,14 @@ def write_hardware_tables(runs: pd.DataFrame, out: Path, problem: Problem, setti
     fronts = constrained = None
     if problem.multi_objective:
         scores = front_scores(runs, problem, lambda b, d: load_benchmark(b, d, settings))
-        scores.to_csv(out / "front_scores.csv", index=False)
+        write_text(out / "front_scores.csv", scores.to_csv(index=False), durable=False)
         fronts = front_summary(scores)
-        fronts.to_csv(out / "hardware_front.csv", index=False)
+        write_text(out / "hardware_front.csv", fronts.to_csv(index=False), durable=False)
         if figures:
             front_curves_figure(scores, out / "front_scores", formats=figures)
     if problem.constraints:
         constrained = constrained_summary(runs, within)
-        constrained.to_csv(out / "hardware_constrained.csv", index=False)
+        write_text(out / "hardware_constrained.csv", constrained.to_csv(index=False), durable=False)
     markdown = hardware_markdown(problem, fronts, constrained, within)
-    (out / "hardware.md").write_text(markdown)
+    write_text(out / "hardware.md", markdown, durable=False)
     return markdown

@@ -3,6 +3,7 @@ error over seeds), average rank, and a Wilcoxon signed-rank test of each algorit
 best one (paired seeds, Holm correction). Markdown, LaTeX (booktabs) and CSV."""
 from __future__ import annotations
 
+from nasbench_lab.files import write_text
 from pathlib import Path
 
 import numpy as np
@@ -152,9 +153,9 @@ def write_leaderboard(runs: pd.DataFrame, out: Path, notes: dict[tuple[str, str]
     several = runs.groupby(BENCH).ngroups > 1
     markdown = to_markdown(summary, notes, overall_ranks(runs) if several else None)
     paths = [out / "leaderboard.md", out / "leaderboard.csv"]
-    paths[0].write_text(markdown)
-    summary.to_csv(paths[1], index=False)
+    write_text(paths[0], markdown, durable=False)
+    write_text(paths[1], summary.to_csv(index=False), durable=False)
     if latex:
         paths.append(out / "leaderboard.tex")
-        paths[-1].write_text(to_latex(summary))
+        write_text(paths[-1], to_latex(summary), durable=False)
     return summary, markdown, paths

@@ -1,9 +1,10 @@
-"""Figures of one-shot searches from their per-run JSON records (``<cache>/oneshot/*.json``,
-written by ``algorithms/supernet_search.py``): the derived architecture's report metric against
-the search epoch (one line per method; the metric joined here, the search never saw it), and
-the operation mix of the derived architecture per epoch (a skip-connection collapse shows there).
+"""Figures of one-shot searches from their per-run records (the artefact ``oneshot.json`` of each
+run, beside its run file in the results folder, saved by ``algorithms/supernet_search.py``): the
+derived architecture's report metric against the search epoch (one line per method; the metric
+joined here, the search never saw it), and the operation mix of the derived architecture per
+epoch (a skip-connection collapse shows there). Only the results folder is read.
 
-    records = load_records(settings.cache_dir / "oneshot")
+    records = load_records(results)
     derived_metric_figure(derived_metric_curves(records, bench), "derived.png", ylabel="test accuracy (%)")
     operation_mix_figure(operation_mix(records), "mix.png")
 """
@@ -16,9 +17,11 @@ from typing import Sequence
 
 import numpy as np
 
+from nasbench_lab.artefacts import read_artefacts
 from nasbench_lab.benchmark import Benchmark
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.supernet.record import ARTEFACT
 
 from .style import COLUMN_WIDTH, PALETTE, colour, pyplot, save
 
@@ -26,19 +29,21 @@ from .style import COLUMN_WIDTH, PALETTE, colour, pyplot, save
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def load_records(directory: str | Path, benchmark: str | None = None, dataset: str | None = None) -> list[dict]:
-    """The one-shot records in ``directory`` (optionally of one benchmark and dataset), by file name."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise NasLabError(f"no one-shot records: {directory} is not a directory")
+def load_records(results: str | Path, benchmark: str | None = None, dataset: str | None = None) -> list[dict]:
+    """The one-shot records of the runs in the results folder ``results`` (optionally of one
+    benchmark and dataset), in run order, each checked against the manifest's SHA-256."""
+    results = Path(results)
+    if not results.is_dir():
+        raise NasLabError(f"no one-shot records: {results} is not a directory")
     records = []
-    for path in sorted(directory.glob("*.json")):
+    for entry, data in read_artefacts(results, ARTEFACT):
+        where = f"{results}/runs/{Path(str(entry['file'])).stem}/{ARTEFACT}"
         try:
-            record = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise NasLabError(f"one-shot record {path} is not readable JSON ({exc})") from None
+            record = json.loads(data)
+        except ValueError as exc:
+            raise NasLabError(f"one-shot record {where} is not readable JSON ({exc})") from None
         if not isinstance(record, dict) or not isinstance(record.get("epochs"), list) or "method" not in record:
-            raise NasLabError(f"one-shot record {path} has no method and epochs")
+            raise NasLabError(f"one-shot record {where} has no method and epochs")
         if (benchmark is None or record.get("benchmark") == benchmark) and \
                 (dataset is None or record.get("dataset") == dataset):
             records.append(record)
@@ -145,3 +150,29 @@ def operation_mix_figure(mixes: dict[str, dict[str, tuple[np.ndarray, np.ndarray
     path = Path(path)
     save(fig, path.with_suffix(""), (path.suffix.lstrip(".") or "png",))
     return path
+
+
+def oneshot_figures(results: Path, benches: dict, out: Path, formats: Sequence[str]) -> list[Path]:
+    """For each benchmark of ``benches`` (``{(name, dataset): benchmark}``) whose runs in the
+    results folder ``results`` left one-shot records that learned alphas: the operation mix
+    figure and, on a tabular benchmark, the derived architecture's report metric per epoch.
+    Nothing but the results folder (and the benchmark's own table) is read."""
+    from .style import slug
+
+    if not (Path(results) / "manifest.json").is_file():
+        return []  # a results folder of an earlier version: no artefacts
+    records = load_records(results)
+    files: list[Path] = []
+    for (name, dataset), bench in benches.items():
+        mine = [r for r in records if r.get("benchmark") == name and r.get("dataset") == dataset]
+        mixes = operation_mix(mine)
+        if not mixes:
+            continue
+        tag = slug(name, dataset)
+        curves = derived_metric_curves(mine, bench) if hasattr(bench, "values") else {}
+        for fmt in formats:
+            files.append(operation_mix_figure(mixes, out / f"oneshot_mix_{tag}.{fmt}"))
+            if curves:
+                files.append(derived_metric_figure(curves, out / f"oneshot_derived_{tag}.{fmt}",
+                                                   ylabel=f"{bench.report_metric_name}"))
+    return files

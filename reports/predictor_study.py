@@ -2,6 +2,7 @@
 over seeds as the leaderboard (``stats.describe``), the same figure style."""
 from __future__ import annotations
 
+from nasbench_lab.files import write_text
 import json
 from pathlib import Path
 from typing import Any
@@ -68,10 +69,10 @@ def write_results(out: Path, config: StudyConfig, runs: pd.DataFrame, overwrite:
     summary = summarise(runs)
     metric = runs.attrs.get("metric", config.target)
     title = f"{config.benchmark}/{config.dataset}, target {metric}, held-out {config.test_size}"
-    runs.to_csv(out / "runs.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
+    write_text(out / "runs.csv", runs.to_csv(index=False), durable=False)
+    write_text(out / "summary.csv", summary.to_csv(index=False), durable=False)
     markdown = to_markdown(summary, title)
-    (out / "summary.md").write_text(markdown)
+    write_text(out / "summary.md", markdown, durable=False)
     tau_figure(summary, out / "tau.png", title)
-    (out / "config.json").write_text(json.dumps({**config.to_dict(), "metric": metric}, indent=2, default=str) + "\n")
+    write_text(out / "config.json", json.dumps({**config.to_dict(), "metric": metric}, indent=2, default=str) + "\n", durable=False)
     return {"summary": summary, "markdown": markdown, "metric": metric}

@@ -2,6 +2,7 @@
 curves, Pareto fronts with hypervolumes, drawings of the incumbents."""
 from __future__ import annotations
 
+from nasbench_lab.files import write_text
 import dataclasses
 import json
 import os
@@ -92,11 +93,19 @@ def _pareto_costs(bench) -> list[str]:
     return chosen
 
 
+def _oneshot(results: Path, benches: dict, out: Path, formats: tuple[str, ...]) -> list[Path]:
+    from .oneshot import oneshot_figures
+
+    return oneshot_figures(results, benches, out, formats)
+
+
 def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str = "ci", log: bool = True,
-                 formats: tuple[str, ...] = ("png", "pdf")) -> tuple[pd.DataFrame, list[Path], list[str]]:
+                 formats: tuple[str, ...] = ("png", "pdf"),
+                 results: Path | None = None) -> tuple[pd.DataFrame, list[Path], list[str]]:
     """Write the report of ``runs`` into ``out``; benchmarks are loaded with ``settings`` (the
-    run's own, see ``run_settings``). Returns the leaderboard summary, the files written and
-    the benchmarks whose Pareto fronts and drawings were skipped (with the reason)."""
+    run's own, see ``run_settings``). ``results``: the results folder the runs come from (its
+    one-shot records give the one-shot figures). Returns the leaderboard summary, the files
+    written and the benchmarks whose Pareto fronts and drawings were skipped (with the reason)."""
     from nasbench_lab.loading import load_benchmark
 
     from .drawing import draw_cells
@@ -142,8 +151,10 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
             graphs.append((f"{row.algorithm} (seed {row.seed}): {bench.report_metric(arch):.2f}", bench.space.encode(arch)))
         if graphs:
             files += draw_cells(graphs, out / f"cells_{slug(name, dataset)}", formats)
+    if results is not None:
+        files += _oneshot(results, benches, out, formats)
     if hv_rows:
-        pd.DataFrame(hv_rows).to_csv(out / "hypervolume.csv", index=False)
+        write_text(out / "hypervolume.csv", pd.DataFrame(hv_rows).to_csv(index=False), durable=False)
         files.append(out / "hypervolume.csv")
 
     return summary, files, skipped

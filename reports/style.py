@@ -70,14 +70,16 @@ def figure_formats(text: str, flag: str = "--formats") -> tuple[str, ...]:
 
 
 def save(fig, stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
-    """Save ``fig`` as ``stem.<format>`` for every format; close it; return the paths."""
+    """Save ``fig`` as ``stem.<format>`` for every format (each written then renamed); close it;
+    return the paths."""
+    from nasbench_lab.files import save_figure
+
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, dpi=200)
-        paths.append(path)
+        paths.append(save_figure(fig, path, dpi=200))
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -2,11 +2,12 @@
 and spread, and any figure written atomically (drawn under a temporary name, then renamed)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+from nasbench_lab.files import write_through
 
 from .style import COLUMN_WIDTH, colour, pyplot
 
@@ -16,14 +17,7 @@ REFERENCE_COLOUR = "#555555"  # the published value (grey: no algorithm has it)
 def atomic_figure(path: str | Path, draw: Callable[[Path], Any]) -> Path:
     """Call ``draw(tmp)`` to write the figure to a temporary file beside ``path`` (same
     format), then rename it to ``path``: a reader sees the old figure or the new one."""
-    path = Path(path)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.stem}{path.suffix}")  # one dot: savers that swap suffixes keep it
-    try:
-        draw(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_through(path, draw)
 
 
 def distribution_figure(values, reference: float, spread: float | None, path: str | Path, *, label: str,

@@ -43,6 +43,9 @@ def test_imports_use_the_one_namespace():
     (r"ProcessPoolExecutor\(", "nasbench_lab/parallel.py"),
     (r"set_num_threads\(", "nasbench_lab/parallel.py"),
     (r"inspect\.signature\(", "nasbench_lab/introspect.py"),
+    # One atomic writer (temporary file, rename, never through a symlink); one layout of the cache.
+    (r"\bos\.(replace|rename)\(|\btmp\w*\.(replace|rename)\(", "nasbench_lab/files.py"),
+    (r"\bPath\((settings\.)?cache_dir\)\s*/|\bcache_dir\s*/\s*[\"']", "nasbench_lab/cache_layout.py"),
     # Restricted unpicklers only: the image-batch reader and analog-nasbench's table.
     (r"pickle\.(Unpickler|loads?\()", ("nasbench_lab/image_batches.py", "adapters/nb201/analog.py")),
 ])
@@ -50,6 +53,44 @@ def test_shared_helpers_exist_once(pattern, home):
     files = product_files() + sorted((REPO / "experiments").glob("*.py"))
     where = {str(p.relative_to(REPO)) for p in files if re.search(pattern, p.read_text())}
     assert where == ({home} if isinstance(home, str) else set(home))
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """The product modules ``path`` (module ``module``) imports, anywhere in the file."""
+    import ast
+
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]) if node.level else ""
+            name = ".".join(p for p in (base, node.module) if p)
+            found |= {f"{name}.{a.name}" for a in node.names} | {f"{name}?"}  # the module unless a submodule
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return found
+
+
+def test_no_import_cycles():
+    modules = {}
+    for folder, package in FOLDERS.items():
+        for p in product_files():
+            if p.is_relative_to(REPO / folder):
+                parts = [package, *p.relative_to(REPO / folder).with_suffix("").parts]
+                modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    def targets(names: set[str]) -> set[str]:
+        return {n.rstrip("?") for n in names if n in modules or (n.endswith("?") and n[:-1] in modules
+                and not any(o.startswith(n[:-1] + ".") and o in modules for o in names))}
+
+    graph = {m: targets(_imports(p, m)) - {m} for m, p in modules.items()}
+    for start in graph:  # a depth-first walk from each module must never come back to it
+        seen, todo = set(), list(graph[start])
+        while todo:
+            m = todo.pop()
+            assert m != start, f"{start} imports itself through a cycle"
+            if m not in seen:
+                seen.add(m)
+                todo += graph[m]
 
 
 def test_algorithms_read_no_environment_nor_private_fields():

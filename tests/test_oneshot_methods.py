@@ -24,8 +24,10 @@ def run(name, seed, tmp_path, budget=4, **params):
     algo = ALGORITHMS.get(name)(SPACE, np.random.default_rng(seed), **{**TINY, **params})
     oracle = Oracle.for_benchmark(BENCH, budget)
     spent = []
-    algo.run(oracle, RunContext(benchmark="t", dataset="cifar10", seed=seed,
-                                settings=Settings(cache_dir=tmp_path), record_compute=spent.append))
+    context = RunContext(benchmark="t", dataset="cifar10", seed=seed,
+                         settings=Settings(cache_dir=tmp_path), record_compute=spent.append)
+    algo.run(oracle, context)
+    algo.saved = context.artefacts  # what the run handed over for the results folder
     return algo, oracle, spent
 
 
@@ -36,7 +38,7 @@ def test_method_spends_the_budget_derived_first_and_records_its_search(name, ext
     algo, oracle, spent = run(name, 3, tmp_path, **extra)
     queried = [q.arch for q in oracle.history]
     assert len(set(queried)) == 4 and len(spent) == 1 and spent[0] > 0
-    record = json.loads(open(algo.record["record_file"]).read())
+    record = json.loads(algo.saved["oneshot.json"])
     assert tuple(record["derived"]) == queried[0]
     assert record["proxy_task"] is True and "proxy task" in record["data"]
     assert 1 <= len(record["epochs"]) <= 2 and len(record["epochs"][0]["probabilities"]) == 6

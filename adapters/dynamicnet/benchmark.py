@@ -46,6 +46,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from nasbench_lab import cache_layout
 from nasbench_lab.benchmark import BenchmarkSpec
 from nasbench_lab.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, NasLabError
@@ -155,7 +156,7 @@ class DynamicNetBenchmark(LiveBenchmark):
                               f"the data has {data.input_shape} and {data.num_classes}")
         self.data_name = data.name
         self._sample, self._threads, self._latency_repeats = data.val_x[:1], threads if threads > 0 else None, latency_repeats
-        self.cache_path = Path(cache_dir) / "live" / f"{name}.sqlite" if cache_dir is not None else None
+        self.cache_path = cache_layout.live(cache_dir, name) if cache_dir is not None else None
         torch_n = threads if threads > 0 else None  # threads <= 0: leave torch's thread count alone
         super().__init__(
             name=name,
@@ -165,7 +166,7 @@ class DynamicNetBenchmark(LiveBenchmark):
             data_id=data.data_id,
             trainer=_Trainer(space, data, recipe, torch_n, latency_repeats),
             scorer=_Scorer(space, data, torch_n),
-            cache_path=Path(cache_dir) / "live" / f"{name}.sqlite" if cache_dir is not None else None,
+            cache_path=cache_layout.live(cache_dir, name) if cache_dir is not None else None,
             search_metric="valid_acc",
             report_metric="test_acc",
             costs=COSTS,

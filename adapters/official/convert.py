@@ -41,11 +41,9 @@ never touch the API.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +52,9 @@ from typing import Any, Callable
 import numpy as np
 
 from nasbench_lab.settings import FILE_ENVS, Settings
-from nasbench_lab.errors import ArchError, BenchmarkFileError
+from nasbench_lab import cache_layout
+from nasbench_lab.errors import ArchError, BenchmarkFileError, NasLabError
+from nasbench_lab.files import write_npz
 from nasbench_lab.space import FiniteSpace
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
@@ -275,7 +275,7 @@ def cache_path(source: OfficialSource, path: Path, dataset: str, settings: Setti
     """Where the converted arrays of ``path`` for ``dataset`` are cached."""
     key = f"v{CACHE_VERSION}|{source.name}|{dataset}|{_fingerprint(path)}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-    return Path(settings.cache_dir) / "official" / f"{source.name}-{dataset}-{digest}.npz"
+    return cache_layout.official(settings.cache_dir) / f"{source.name}-{dataset}-{digest}.npz"
 
 
 def _read_cache(file: Path, source: OfficialSource) -> dict[str, np.ndarray] | None:
@@ -295,18 +295,11 @@ def _read_cache(file: Path, source: OfficialSource) -> dict[str, np.ndarray] | N
 
 def _write_cache(file: Path, table: dict[str, np.ndarray]) -> None:
     """Write ``file`` atomically; a cache that cannot be written only costs a warning."""
-    tmp: Path | None = None
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=file.parent, suffix=".npz.tmp", delete=False) as fh:
-            tmp = Path(fh.name)
-            np.savez(fh, **table)
-        os.replace(tmp, file)
-    except OSError as exc:
+        write_npz(file, table, durable=False)
+    except (OSError, NasLabError) as exc:
         warnings.warn(f"could not write the benchmark cache {file}: {exc}", stacklevel=3)
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
 
 
 def load_tables(source: OfficialSource, dataset: str, settings: Settings) -> tuple[dict[str, np.ndarray], Path]:

@@ -124,12 +124,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         net, structure, data, meta = ofa_supernet(space, supernet, dataset, settings, _say(args))
         valid = inherited_accuracy(net, arch, data.valid, data.train[0][: args.recalibration])
         sub = net.extract(config)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        sub.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    from nasbench_lab.files import write_through
+
+    write_through(out, sub.save)
     summary = {"arch": space.format(arch), "out": str(out), "params": sub.param_count(),
                "inherited_valid_acc": valid, "supernet": meta["path"]}
     if args.json:

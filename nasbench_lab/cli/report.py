@@ -20,7 +20,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     runs, config = read_results(results)
     out = output_dir(args.out if args.out else results / "report")
     settings = run_settings(config, settings_from(args))
-    summary, files, skipped = write_report(runs, settings, out, band=args.band, log=not args.linear, formats=formats)
+    summary, files, skipped = write_report(runs, settings, out, band=args.band, log=not args.linear, formats=formats,
+                                           results=results)
     files += _hardware_report(runs, config, settings, out, args, formats)
     if args.json:
         print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,

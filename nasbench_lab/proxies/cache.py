@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .. import claims
+from .. import cache_layout, claims
 from ..claims import current_owner, transaction
 
 #: Cells claimed, computed and stored together (one transaction per chunk).
@@ -72,7 +72,7 @@ class FillStats:
 
 
 def cache_file(cache_dir: Path) -> Path:
-    return Path(cache_dir) / "proxies" / FILE
+    return cache_layout.proxies(cache_dir) / FILE
 
 
 def _json(indices: Iterable[int]) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -36,7 +35,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import cache_layout
 from ..errors import NasLabError, TableError, UnknownNameError
+from ..files import write_text
 from ..parallel import parallel_map, torch_threads
 from ..registry import import_object
 from . import Proxy, get_proxy, proxy_batch
@@ -162,7 +163,7 @@ def data_source(config: TableConfig) -> str:
 
 def table_paths(config: TableConfig, cache_dir: Path) -> tuple[Path, Path, Path]:
     """The complete table, the partial file of earlier versions, the description."""
-    root = Path(cache_dir) / "proxies"
+    root = cache_layout.proxies(cache_dir)
     stem = config.stem()
     return root / f"{stem}.csv", root / f"{stem}.partial.csv", root / f"{stem}.json"
 
@@ -240,12 +241,8 @@ def _finalise(config: TableConfig, cache_dir: Path, rows: dict[int, tuple[float,
         "seconds": [rows[i][1] for i in order],
     })
     full.parent.mkdir(parents=True, exist_ok=True)
-    tmp = full.with_suffix(f".csv.{os.getpid()}.tmp")
-    frame.to_csv(tmp, index=False, float_format=None)
-    tmp.replace(full)
-    tmp = meta_path.with_suffix(f".json.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    tmp.replace(meta_path)
+    write_text(full, frame.to_csv(index=False, float_format=None), durable=False)
+    write_text(meta_path, json.dumps(meta, indent=2) + "\n", durable=False)
     return full
 
 

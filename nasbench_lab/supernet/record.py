@@ -1,27 +1,16 @@
-"""The per-run record of a one-shot search, written as JSON beside the cache (write then rename)."""
+"""The per-run record of a one-shot search (alpha/probability trajectory and derived architecture
+per epoch, training curves, data source): the artefact ``oneshot.json`` of its run, stored in
+the results folder beside the run file (``nasbench_lab.artefacts``)."""
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from nasbench_lab.context import RunContext
 
-def record_path(cache_dir: Path, benchmark: str, dataset: str | None, method: str, seed: int | None,
-                hyperparameters: dict[str, Any]) -> Path:
-    """``<cache>/oneshot/<benchmark>-<dataset>-<method>-seed<S>-<hash of hyper-parameters>.json``."""
-    digest = hashlib.sha1(json.dumps(hyperparameters, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    name = f"{benchmark or 'benchmark'}-{dataset or 'default'}-{method}-seed{seed}-{digest}.json".replace("/", "_")
-    return Path(cache_dir) / "oneshot" / name
+#: The artefact name of a one-shot record.
+ARTEFACT = "oneshot.json"
 
 
-def write_record(path: Path, record: dict[str, Any]) -> None:
-    """Write ``record`` to ``path`` through a temporary file and a rename (whole or absent)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp",
-                                     delete=False) as fh:
-        json.dump(record, fh, indent=1, default=str)
-        tmp = fh.name
-    os.replace(tmp, path)
+def save_record(context: RunContext, record: dict[str, Any]) -> None:
+    """Hand ``record`` to the run context (the store writes it beside the run file)."""
+    context.save_artefact(ARTEFACT, record)

@@ -196,3 +196,27 @@ def process_cpu_seconds() -> float:
 
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
+
+
+@dataclass
+class Validation:
+    """The outcome of one ``validate`` run."""
+
+    mode: str
+    results: list[Result]
+    environment: dict[str, Any] = field(default_factory=dict)
+    started: str = ""
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.results) for s in (PASS, FAIL, ERROR, SKIPPED)}
+
+    @property
+    def passed(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "started": self.started, "passed": self.passed, "counts": self.counts(),
+                "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
+                "checks": [r.as_dict() for r in self.results], "environment": self.environment}

@@ -2,12 +2,7 @@
 seconds), one paragraph per check saying how it was measured, and the environment."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .check import Result
-
-if TYPE_CHECKING:
-    from .suite import Validation
+from .check import Result, Validation
 
 
 def _cell(text: str) -> str:
@@ -44,7 +39,7 @@ def details(results: list[Result]) -> str:
     return "\n\n".join(parts)
 
 
-def markdown(validation: "Validation") -> str:
+def markdown(validation: Validation) -> str:
     counts = validation.counts()
     env = validation.environment
     head = (f"# nasbench-lab validate --{validation.mode}\n\n"

@@ -9,6 +9,8 @@ elastic supernet's at that configuration, max |difference| = 0") and list it in
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .check import Check, Measurement
@@ -67,22 +69,39 @@ def dynamicnet_onehot_run(context: ValidationContext) -> Measurement:
     return Measurement(worst, n=count, detail=f"{count} sampled paths of the MNIST-1D supernet, eval mode")
 
 
+def _darts_results(settings: Any, params: dict) -> tuple[Any, dict]:
+    """DARTS on nb201/cifar10, seed 0, budget 1, run into a results folder (as ``leaderboard``
+    does): its rows and its one-shot record, read back from that folder alone."""
+    import tempfile
+    from pathlib import Path
+
+    from nasbench_lab.reports.oneshot import load_records
+    from nasbench_lab.runner import RunConfig, execute
+    from nasbench_lab.store import ResultsStore
+
+    config = RunConfig(benchmarks=[("nb201", "cifar10")], algorithms=["darts"], budget=1, seeds=[0],
+                       params={"darts": dict(params)}, settings=settings)
+    config.resolve()
+    with tempfile.TemporaryDirectory() as tmp, ResultsStore(Path(tmp) / "results") as store:
+        store.prepare(config)
+        runs = execute(config, store)
+        (record,) = load_records(store.out, "nb201", "cifar10")
+    return runs, record
+
+
 def darts_mix_run(context: ValidationContext) -> Measurement:
     """DARTS on the NB201 supernet over the digits proxy task (no image directory): the share of
     parameter-free operations in the derived cell, and whether the alphas moved at all."""
     import dataclasses
 
-    import nasbench_lab
     from nasbench_lab.adapters.nb201.space import OPS, NB201Space
-    from nasbench_lab.reports.oneshot import learns_alphas, load_records, operation_mix, operation_mix_figure
+    from nasbench_lab.reports.oneshot import learns_alphas, operation_mix, operation_mix_figure
     from nasbench_lab.reports.validation import atomic_figure
 
     settings = dataclasses.replace(context.settings, image_dir=None)  # the proxy task, always
-    params = context.pick({"epochs": 3, "max_train": 300}, {})
-    runs = nasbench_lab.run("darts", "nb201/cifar10", budget=1, seeds=[0], params=params, settings=settings)
+    runs, record = _darts_results(settings, context.pick({"epochs": 3, "max_train": 300}, {}))
     ops = [OPS[o] for o in NB201Space().parse(runs["arch"].iloc[0])]
     share = sum(op in PARAMETER_FREE for op in ops) / len(ops)
-    (record,) = load_records(settings.cache_dir / "oneshot", "nb201", "cifar10")
     figure = atomic_figure(context.figure("darts-opmix-proxy.png"),
                            lambda tmp: operation_mix_figure(operation_mix([record]), tmp,
                                                             title="DARTS on the digits proxy task (seed 0)"))

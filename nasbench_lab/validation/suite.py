@@ -3,46 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from nasbench_lab.settings import Settings
 
-from .check import ERROR, FAIL, PASS, SKIPPED, Check, Result, process_cpu_seconds, run_check
+from .check import Check, Result, Validation, process_cpu_seconds, run_check
 from .context import ValidationContext
 
 EXTRA_PACKAGES = ("scipy", "scikit-learn", "torch-geometric", "matplotlib")
-
-
-@dataclass
-class Validation:
-    """The outcome of one ``validate`` run."""
-
-    mode: str
-    results: list[Result]
-    environment: dict[str, Any] = field(default_factory=dict)
-    started: str = ""
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0
-
-    def counts(self) -> dict[str, int]:
-        return {s: sum(r.status == s for r in self.results) for s in (PASS, FAIL, ERROR, SKIPPED)}
-
-    @property
-    def passed(self) -> bool:
-        return all(r.ok for r in self.results)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "started": self.started, "passed": self.passed, "counts": self.counts(),
-                "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
-                "checks": [r.as_dict() for r in self.results], "environment": self.environment}
 
 
 def estimate_seconds(checks: list[Check], mode: str) -> float:
@@ -85,12 +59,12 @@ def run_validation(checks: list[Check], mode: str, out: Path, settings: Settings
 
 def write_outputs(validation: Validation, out: Path) -> list[Path]:
     """``validation.md`` and ``validation.json`` in ``out`` (each written then renamed)."""
-    from nasbench_lab.store import write_atomic
+    from nasbench_lab.files import write_json, write_text
 
     from .markdown import markdown
 
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "validation.json", out / "validation.md"]
-    write_atomic(paths[0], json.dumps(validation.as_dict(), indent=1, default=str) + "\n")
-    write_atomic(paths[1], markdown(validation))
+    write_json(paths[0], validation.as_dict())
+    write_text(paths[1], markdown(validation))
     return paths

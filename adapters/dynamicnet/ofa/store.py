@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 import zipfile
 import zlib
@@ -24,8 +22,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from nasbench_lab import claims
+from nasbench_lab import cache_layout, claims
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.files import write_npz
 
 from .shrinking import Phase, TrainOptions, train_progressive
 from .structure import OFAStructure
@@ -42,23 +41,14 @@ def cache_key(structure: OFAStructure, data_id: str, phases: Sequence[Phase], op
 
 
 def cache_path(cache_dir: Path, dataset: str, structure: OFAStructure, key: str, seed: int) -> Path:
-    return Path(cache_dir) / "ofa" / f"{dataset}-{structure.name}-seed{seed}-{key[:16]}.npz"
+    return cache_layout.ofa(cache_dir) / f"{dataset}-{structure.name}-seed{seed}-{key[:16]}.npz"
 
 
 def save_supernet(net: OFASupernet, path: Path, meta: dict[str, Any]) -> None:
     """Write the weights and ``meta`` to ``path`` (temporary file, flush, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"w:{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_npz(path, {"meta": np.array(json.dumps(meta)), **arrays})
 
 
 def load_supernet(structure: OFAStructure, path: Path) -> tuple[OFASupernet, dict[str, Any]]:
