@@ -88,9 +88,9 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     if args.figure:
         _proxy_figure(study, args.figure)
     if args.out:
-        from nasbench_lab.store import write_atomic
+        from nasbench_lab.files import write_text
 
-        write_atomic(Path(args.out), study.per_architecture().to_csv(index=False, float_format="%.10g"))
+        write_text(Path(args.out), study.per_architecture().to_csv(index=False, float_format="%.10g"))
     row = {**study.summary(), "figure": args.figure, "out": args.out}
     if args.json:
         print(json.dumps(json_safe(row)))
