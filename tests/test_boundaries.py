@@ -52,3 +52,30 @@ def test_hypervolume_of_two_objectives_at_the_reference_corner():
     assert hypervolume([[0.0, 0.0]], [1.0, 2.0]) == 2.0
     assert hypervolume([[1.0, 0.0]], [1.0, 2.0]) == 0.0  # on the reference's edge: no volume
     assert hypervolume([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]], [2.0, 2.0]) == pytest.approx(3.25)
+
+
+class _Draws:
+    """A stand-in random generator whose ``integers`` returns the pairs given, in order."""
+
+    def __init__(self, *pairs):
+        self.pairs = list(pairs)
+
+    def integers(self, high, size=None):
+        return np.array(self.pairs.pop(0))
+
+
+def test_nsga2_tournament_prefers_lower_rank_then_more_crowding_and_the_first_drawn_on_a_tie():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2, Member
+
+    algo = NSGA2(NB201Space(), np.random.default_rng(0), population_size=3)
+    algo.population = [Member((0,) * 6, (0.0, 1.0), 0.0), Member((1,) * 6, (1.0, 0.0), 0.0),
+                       Member((2,) * 6, (2.0, 2.0), 0.0)]
+    rank, crowd = np.array([0, 0, 1]), np.array([1.0, 1.0, np.inf])
+    algo.rng = _Draws((2, 0), (0, 2), (1, 0), (0, 1))
+    assert algo._parent(rank, crowd) is algo.population[0]  # lower front rank wins, whichever is drawn first
+    assert algo._parent(rank, crowd) is algo.population[0]
+    assert algo._parent(rank, crowd) is algo.population[1]  # a tie (rank and crowding): the first drawn
+    assert algo._parent(rank, crowd) is algo.population[0]
+    algo.rng = _Draws((0, 1))
+    assert algo._parent(rank, np.array([1.0, 2.0, 0.0])) is algo.population[1]  # same rank: more crowding distance
