@@ -18,7 +18,8 @@ is read instead of the cache.
 
 Computation is spread over processes (one PyTorch thread each, so results do not depend on the
 number of processes), shown with a progress bar, and resumable: every chunk of scores is
-committed as it finishes. A network factory per space builds the networks (``NETWORKS``).
+committed as it finishes. The space's network builder builds the networks (the ``network`` of
+its ``SpaceEntry``, ``network_builder``).
 Rows of a ``.partial.csv`` left by earlier versions are moved into the cache.
 """
 from __future__ import annotations
@@ -38,17 +39,12 @@ import pandas as pd
 
 from ..errors import NasLabError, TableError, UnknownNameError
 from ..parallel import parallel_map, torch_threads
-from ..registry import import_object
+from ..registry import SPACE_ENTRIES, make_space
+from ..space_entry import resolve
 from . import Proxy, get_proxy, proxy_batch
 from . import cache as score_cache
 from .cache import FillStats, ScoreCache
 
-#: search space name -> ``make_builder(dataset, *, batchnorm, seed, dtype, prune)`` returning
-#: an ``arch -> nn.Module`` factory. One line per space.
-NETWORKS = {
-    "nb201": "nasbench_lab.adapters.nb201.network:make_builder",
-    "nats-size": "nasbench_lab.adapters.nats_size.network:make_builder",
-}
 COLUMNS = ["arch_str", "raw", "seconds"]
 
 
@@ -106,16 +102,26 @@ class ProxyScores:
 
 
 def _space(name: str):
-    from nasbench_lab.adapters.table import make_space
-
     return make_space(name)
 
 
+def _with_networks() -> list[str]:
+    return [entry.name for entry in SPACE_ENTRIES.entries() if entry.network is not None]
+
+
 def check_supported(space_name: str) -> None:
-    if space_name not in NETWORKS:
+    """``UnknownNameError`` unless the space's entry gives a network builder."""
+    if space_name not in SPACE_ENTRIES or SPACE_ENTRIES.get(space_name).network is None:
         raise UnknownNameError(
-            f"no network builder for search space {space_name!r}: proxies run on {', '.join(NETWORKS)}"
+            f"no network builder for search space {space_name!r}: proxies run on {', '.join(_with_networks())}"
         )
+
+
+def network_builder(space_name: str) -> Callable[..., Callable[[Any], Any]]:
+    """The space's ``make_builder(dataset, *, batchnorm, seed, dtype, prune)``, which returns an
+    ``arch -> nn.Module`` factory (from its ``SpaceEntry``)."""
+    check_supported(space_name)
+    return resolve(SPACE_ENTRIES.get(space_name).network)
 
 
 # --------------------------------------------------------------------- worker side
@@ -128,7 +134,7 @@ def _scorer(config: TableConfig):
     """(build, batch) for a configuration, cached per process."""
     if config not in _WORKER:
         spec = config.spec
-        make = import_object(NETWORKS[config.space])
+        make = network_builder(config.space)
         build = make(config.dataset, batchnorm=spec.batchnorm, seed=config.seed,
                      dtype=spec.torch_dtype if spec.dtype != "float32" else None, prune=spec.prunable)
         batch = proxy_batch(spec, config.dataset, config.image_dir, config.batch_size, config.seed)
@@ -347,5 +353,5 @@ def compute_scores(
                        waited_seconds=stats.waited_seconds)
 
 
-__all__ = ["NETWORKS", "ProxyScores", "TableConfig", "cached_complete_table", "compute_scores", "load_scores",
-           "score_indices", "table_paths"]
+__all__ = ["ProxyScores", "TableConfig", "cached_complete_table", "compute_scores", "load_scores",
+           "network_builder", "score_indices", "table_paths"]
