@@ -26,7 +26,7 @@ import importlib.metadata
 import warnings
 from typing import Any, Callable, Generic, TypeVar
 
-from .errors import UnknownNameError
+from .errors import NasLabError, UnknownNameError
 from .space_entry import SpaceEntry, resolve
 
 T = TypeVar("T")
@@ -291,7 +291,16 @@ class SpaceEntries:
 
     def register(self, entry: SpaceEntry) -> SpaceEntry:
         """Add a whole space at run time (user code, tests): its benchmarks and cost functions are
-        registered (imported now), its network builder and supernet found by its name."""
+        registered (imported now), its network builder and supernet found by its name. A name
+        already taken (the space's, a benchmark's, a cost function's) is a ``NasLabError``."""
+        from .errors import NasLabError
+
+        if self._extra.get(entry.name) is not entry:
+            taken = [f"search space {entry.name!r}"] if entry.name in self else []
+            taken += [f"benchmark {n!r}" for n in entry.benchmarks if n in BENCHMARKS]
+            taken += [f"cost function {n!r}" for n in entry.cost_functions if n in COST_FUNCTIONS]
+            if taken:
+                raise NasLabError(f"cannot register search space {entry.name!r}: {', '.join(taken)} already registered")
         self._extra[entry.name] = entry
         for name, part in entry.benchmarks.items():
             BENCHMARKS.register(name, resolve(part))

@@ -198,6 +198,16 @@ def test_a_new_space_through_one_entry(toy_space):
         supernet_provider("toy-cell")
 
 
+def test_a_taken_name_is_refused(toy_space):
+    SPACE_ENTRIES.register(TOY_ENTRY)  # the same entry again: nothing changes
+    for clash in (SpaceEntry(name="toy-cell", space=ToySpace), SpaceEntry(name="nb201", space=ToySpace),
+                  SpaceEntry(name="t2", space=ToySpace, benchmarks={"nb201-analog": TOY_SPEC}),
+                  SpaceEntry(name="t3", space=ToySpace, cost_functions={"nb201": toy_costs})):
+        with pytest.raises(NasLabError, match="already registered"):
+            SPACE_ENTRIES.register(clash)
+    assert SPACE_ENTRIES.get("toy-cell") is TOY_ENTRY and "t2" not in SPACE_ENTRIES
+
+
 def test_an_unregistered_space_is_gone(toy_space):
     SPACE_ENTRIES.unregister("toy-cell")
     for lookup in (lambda: make_space("toy-cell"), lambda: BENCHMARKS.get("toy-cell-bench"),
