@@ -285,6 +285,39 @@ def _fill(config: TableConfig, cache: ScoreCache, todo: list[int], jobs: int, ba
     return stats
 
 
+def _fill_with_progress(config: TableConfig, cache: ScoreCache, todo: list[int], jobs: int, progress: bool) -> FillStats:
+    """``_fill`` under a progress bar on stderr (with ``progress``)."""
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"{config.spec.name} {config.space}/{config.dataset}", unit="arch",
+                   file=sys.stderr, disable=None, smoothing=0.05)
+    try:
+        return _fill(config, cache, todo, jobs, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _table_meta(config: TableConfig, size: int, source: str, everything: dict[int, tuple[float, float]],
+                stats: FillStats, jobs: int) -> dict[str, Any]:
+    """What the complete table's JSON says about how it was computed."""
+    import torch
+
+    spec = config.spec
+    return {
+        "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
+        "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
+        "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
+        "pruned_networks": spec.prunable, "architectures": size,
+        "compute_seconds": float(sum(sec for _, sec in everything.values())),
+        "wall_seconds_of_completing_run": round(stats.wall_seconds, 3), "jobs_of_completing_run": jobs,
+        "torch": torch.__version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
 def compute_scores(
     config: TableConfig,
     cache_dir: Path,
@@ -299,7 +332,6 @@ def compute_scores(
     other processes are computing are waited for, not computed again). With ``export`` a space
     fully scored is also written as the complete table."""
     check_supported(config.space)
-    spec = config.spec
     space = _space(config.space)
     wanted = np.arange(space.size) if indices is None else np.asarray(indices, dtype=np.int64)
     if wanted.size and (wanted.min() < 0 or wanted.max() >= space.size):
@@ -317,34 +349,13 @@ def compute_scores(
         rows = cache.read(key, unique)
         todo = [i for i in unique if i not in rows]
         if todo:
-            bar = None
-            if progress:
-                from tqdm import tqdm
-
-                bar = tqdm(total=len(todo), desc=f"{spec.name} {config.space}/{config.dataset}", unit="arch",
-                           file=sys.stderr, disable=None, smoothing=0.05)
-            try:
-                stats = _fill(config, cache, todo, jobs, bar)
-            finally:
-                if bar is not None:
-                    bar.close()
+            stats = _fill_with_progress(config, cache, todo, jobs, progress)
             rows.update(cache.read(key, todo))
             stats.reused = len(unique) - stats.computed
         path, complete = cache.path, cache.count(key) == space.size
         if complete and export:
-            import torch
-
             everything = cache.read(key)
-            meta = {
-                "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
-                "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
-                "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
-                "pruned_networks": spec.prunable, "architectures": space.size,
-                "compute_seconds": float(sum(sec for _, sec in everything.values())),
-                "wall_seconds_of_completing_run": round(stats.wall_seconds, 3), "jobs_of_completing_run": jobs,
-                "torch": torch.__version__,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
+            meta = _table_meta(config, space.size, source, everything, stats, jobs)
             path = _finalise(config, cache_dir, everything, meta)
     raw = np.array([rows[int(i)][0] for i in wanted], dtype=float)
     sec = np.array([rows[int(i)][1] for i in wanted], dtype=float)
