@@ -1,27 +1,33 @@
-"""Adapters: search spaces and benchmarks. One line per entry; values are ``module:attribute``."""
+"""Adapters: search spaces and benchmarks.
 
-#: Search spaces by name.
-SPACES = {
-    "nb201": "nasbench_lab.adapters.nb201.space:NB201Space",
-    "nats-size": "nasbench_lab.adapters.nats_size.space:NATSSizeSpace",
-    "nasbench-graph": "nasbench_lab.adapters.nasbench_graph.space:NasBenchGraphSpace",
-    "dynamicnet": "nasbench_lab.adapters.dynamicnet.space:DynamicNetSpace",
-}
+Each search space lives in one package that exports its ``ENTRY``
+(``nasbench_lab.space_entry.SpaceEntry``: the space, its benchmarks, network builder, supernet
+and cost functions); ``SPACE_PACKAGES`` lists those packages, one line each, and the registry
+(``nasbench_lab.registry.SPACE_ENTRIES``) reads them. Adding a space is one package plus one line.
+"""
+from __future__ import annotations
 
-#: Benchmarks by name (``BenchmarkSpec`` objects). ``table:`` takes a declaration path.
-REGISTRY = {
-    "nb201-analog": "nasbench_lab.adapters.nb201.analog:SPEC",
-    "nb201": "nasbench_lab.adapters.table:NB201_SPEC",
-    "nb201-official": "nasbench_lab.adapters.official.nb201:NB201_OFFICIAL_SPEC",
-    "nats-tss": "nasbench_lab.adapters.official.nats:NATS_TSS_SPEC",
-    "nats-sss": "nasbench_lab.adapters.official.nats:NATS_SSS_SPEC",
-    "nasbench-graph": "nasbench_lab.adapters.nasbench_graph.benchmark:SPEC",
-    "dynamicnet": "nasbench_lab.adapters.dynamicnet.benchmark:SPEC",
+from typing import Any
+
+#: The search-space packages, one line each; each defines ``ENTRY``.
+SPACE_PACKAGES = (
+    "nasbench_lab.adapters.nb201",
+    "nasbench_lab.adapters.nats_size",
+    "nasbench_lab.adapters.nasbench_graph",
+    "nasbench_lab.adapters.dynamicnet",
+)
+
+#: Benchmarks of no single space: parameterised factories (``table:<declaration path>``).
+BENCHMARK_FACTORIES = {
     "table:": "nasbench_lab.adapters.table:spec_from_declaration",
 }
 
-#: Cost functions by name (``dataset -> {cost: array by architecture index}``), for a table
-#: declaration's ``"computed_costs"``.
-COST_FUNCTIONS = {
-    "nb201": "nasbench_lab.adapters.nb201.costs:cost_arrays",
-}
+
+def __getattr__(name: str) -> Any:
+    """``SPACES`` (space name -> ``"module:attribute"`` of its class), kept for code written
+    before the space entries; it is derived from them (``nasbench_lab.registry.SPACE_ENTRIES``)."""
+    if name == "SPACES":
+        from nasbench_lab.registry import SPACE_ENTRIES
+
+        return {entry.name: entry.space for entry in SPACE_ENTRIES.entries()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,7 +45,7 @@ from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.settings import Settings
 from nasbench_lab.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
-from nasbench_lab.registry import COST_FUNCTIONS, import_object
+from nasbench_lab.registry import COST_FUNCTIONS, make_space
 from nasbench_lab.table_cache import cached_tabular
 
 from .packed_table import FORMAT as PACKED_FORMAT, PackedTable, read_packed
@@ -123,15 +123,6 @@ def _indexed_frame_cached(
     if np.unique(index).size != index.size:
         raise TableError(f"{path} lists some architectures more than once")
     return index, frame
-
-
-@lru_cache(maxsize=None)
-def make_space(name: str):
-    from . import SPACES
-
-    if name not in SPACES:
-        raise TableError(f"unknown search space {name!r}; choose from {', '.join(SPACES)}")
-    return import_object(SPACES[name])()
 
 
 class _Resolver:

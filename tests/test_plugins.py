@@ -59,6 +59,7 @@ def test_list_shows_the_plugin(plugin_path, tmp_path):
     assert "random" in algorithms  # the built-ins are still there
     benchmarks = {b["name"]: b for b in info["benchmarks"]}
     assert benchmarks["toy-nb201"]["datasets"] == ["toy"]
+    assert benchmarks["toy-cell-table"]["datasets"] == ["toy"]  # from the plug-in's space entry
 
 
 def test_leaderboard_runs_the_plugin(plugin_path, tmp_path):
@@ -87,6 +88,25 @@ def test_plugin_benchmark_through_the_api(plugin_path, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.splitlines()[-1]) == {"n": 6, "bench": ["toy-nb201"], "data": ["toy"], "algo": ["hill-climb"]}
+
+
+def test_plugin_space_through_the_api(plugin_path, tmp_path):
+    """A whole space from the ``nasbench_lab.spaces`` group: its benchmark runs and the proxies
+    find its network builder by the space's name."""
+    code = (
+        "import json, nasbench_lab\n"
+        "from nasbench_lab.registry import SPACE_ENTRIES, make_space\n"
+        "from nasbench_lab.proxies.table import network_builder\n"
+        "from nasbench_lab.adapters.nb201.network import make_builder\n"
+        "runs = nasbench_lab.run('random', 'toy-cell-table', budget=4, seeds=[1])\n"
+        "print(json.dumps({'n': len(runs), 'plugins': SPACE_ENTRIES.plugins(), 'space': make_space('toy-cell').name,"
+        " 'network': network_builder('toy-cell') is make_builder}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(plugin_path)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "PluginWarning" not in proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1]) == {"n": 4, "plugins": ["toy-cell"], "space": "toy-cell", "network": True}
 
 
 # --- Registry: plug-ins that clash, fail to import or are not algorithms --------------------------

@@ -51,6 +51,7 @@ from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.space import SearchSpace
 
+from . import ENTRY
 from .blocks import KINDS, Block, Net, parse_blocks
 from .encoding import decode_layers, encode_layers
 from .layers import (
@@ -72,7 +73,7 @@ class DynamicNetSpace(SearchSpace):
     """MLPs and small CNNs for a given input shape and number of classes (default: the 8x8
     digits images, 10 classes); conv blocks are 1-D for a ``(C, L)`` signal input."""
 
-    name = "dynamicnet"
+    name = ENTRY.name
 
     def __init__(
         self,

@@ -266,7 +266,7 @@ def _single(weights: torch.Tensor) -> int | None:
     return None
 
 
-# -- provider functions (``nasbench_lab.supernet.SUPERNETS``) ----------------------------------------
+# -- provider functions (``ENTRY.supernet``, ``supernet_provider``) ------------------------------
 
 def build_supernet(space: DynamicNetSpace, dataset: str, config: SupernetConfig) -> DynamicNetSupernet:
     """The supernet of ``space``; its slots come from the space, so ``width`` and ``depth`` are

@@ -44,6 +44,7 @@ from nasbench_lab.errors import ArchError, UnknownNameError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.space import FiniteSpace
 
+from . import ENTRY
 from .canonical import (
     GNN_OPS,
     LAYERS,
@@ -87,7 +88,7 @@ class NasBenchGraphSpace(FiniteSpace):
         if unknown or not ops:
             raise UnknownNameError(f"unknown NAS-Bench-Graph operations {unknown}; choose from {', '.join(GNN_OPS)}")
         self.ops = tuple(o for o in GNN_OPS if o in ops)  # package order
-        self.name = "nasbench-graph" if self.ops == GNN_OPS else "nasbench-graph[" + ",".join(self.ops) + "]"
+        self.name = ENTRY.name if self.ops == GNN_OPS else f"{ENTRY.name}[{','.join(self.ops)}]"
         self._archs, self._index, self._keys = members(self.ops)
         self.size = len(self._archs)
         self._neighbour_cache: dict[Arch, tuple[Arch, ...]] = {}

@@ -30,6 +30,8 @@ from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.space import FiniteSpace
 
+from . import ENTRY
+
 CHANNELS = (8, 16, 24, 32, 40, 48, 56, 64)
 NUM_LAYERS = 5
 MAX_CHANNELS = CHANNELS[-1]
@@ -46,7 +48,7 @@ Sizes = tuple[int, int, int, int, int]
 class NATSSizeSpace(FiniteSpace):
     """The 32,768 NATS-Bench size-space networks (5 layers x 8 channel counts)."""
 
-    name = "nats-size"
+    name = ENTRY.name
     size = len(CHANNELS) ** NUM_LAYERS
     channels = CHANNELS
     num_layers = NUM_LAYERS

@@ -24,6 +24,8 @@ from nasbench_lab.errors import ArchError
 from nasbench_lab.graph import ArchGraph
 from nasbench_lab.space import FiniteSpace
 
+from . import ENTRY
+
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 VOCAB = ("input", "output") + OPS
@@ -54,7 +56,7 @@ GRAPH_EDGES = tuple(_graph_edges())
 class NB201Space(FiniteSpace):
     """The 15,625 NAS-Bench-201 cells (5 operations on 6 edges)."""
 
-    name = "nb201"
+    name = ENTRY.name
     size = len(OPS) ** len(EDGES)
     ops = OPS
 

@@ -18,7 +18,8 @@ is read instead of the cache.
 
 Computation is spread over processes (one PyTorch thread each, so results do not depend on the
 number of processes), shown with a progress bar, and resumable: every chunk of scores is
-committed as it finishes. A network factory per space builds the networks (``NETWORKS``).
+committed as it finishes. The space's network builder builds the networks (the ``network`` of
+its ``SpaceEntry``, ``network_builder``).
 Rows of a ``.partial.csv`` left by earlier versions are moved into the cache.
 """
 from __future__ import annotations
@@ -39,17 +40,12 @@ from .. import cache_layout
 from ..errors import NasLabError, TableError, UnknownNameError
 from ..files import write_text
 from ..parallel import parallel_map, torch_threads
-from ..registry import import_object
+from ..registry import SPACE_ENTRIES, make_space
+from ..space_entry import resolve
 from . import Proxy, get_proxy, proxy_batch
 from . import cache as score_cache
 from .cache import FillStats, ScoreCache
 
-#: search space name -> ``make_builder(dataset, *, batchnorm, seed, dtype, prune)`` returning
-#: an ``arch -> nn.Module`` factory. One line per space.
-NETWORKS = {
-    "nb201": "nasbench_lab.adapters.nb201.network:make_builder",
-    "nats-size": "nasbench_lab.adapters.nats_size.network:make_builder",
-}
 COLUMNS = ["arch_str", "raw", "seconds"]
 
 
@@ -107,16 +103,26 @@ class ProxyScores:
 
 
 def _space(name: str):
-    from nasbench_lab.adapters.table import make_space
-
     return make_space(name)
 
 
+def _with_networks() -> list[str]:
+    return [entry.name for entry in SPACE_ENTRIES.entries() if entry.network is not None]
+
+
 def check_supported(space_name: str) -> None:
-    if space_name not in NETWORKS:
+    """``UnknownNameError`` unless the space's entry gives a network builder."""
+    if space_name not in SPACE_ENTRIES or SPACE_ENTRIES.get(space_name).network is None:
         raise UnknownNameError(
-            f"no network builder for search space {space_name!r}: proxies run on {', '.join(NETWORKS)}"
+            f"no network builder for search space {space_name!r}: proxies run on {', '.join(_with_networks())}"
         )
+
+
+def network_builder(space_name: str) -> Callable[..., Callable[[Any], Any]]:
+    """The space's ``make_builder(dataset, *, batchnorm, seed, dtype, prune)``, which returns an
+    ``arch -> nn.Module`` factory (from its ``SpaceEntry``)."""
+    check_supported(space_name)
+    return resolve(SPACE_ENTRIES.get(space_name).network)
 
 
 # --------------------------------------------------------------------- worker side
@@ -129,7 +135,7 @@ def _scorer(config: TableConfig):
     """(build, batch) for a configuration, cached per process."""
     if config not in _WORKER:
         spec = config.spec
-        make = import_object(NETWORKS[config.space])
+        make = network_builder(config.space)
         build = make(config.dataset, batchnorm=spec.batchnorm, seed=config.seed,
                      dtype=spec.torch_dtype if spec.dtype != "float32" else None, prune=spec.prunable)
         batch = proxy_batch(spec, config.dataset, config.image_dir, config.batch_size, config.seed)
@@ -276,6 +282,39 @@ def _fill(config: TableConfig, cache: ScoreCache, todo: list[int], jobs: int, ba
     return stats
 
 
+def _fill_with_progress(config: TableConfig, cache: ScoreCache, todo: list[int], jobs: int, progress: bool) -> FillStats:
+    """``_fill`` under a progress bar on stderr (with ``progress``)."""
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"{config.spec.name} {config.space}/{config.dataset}", unit="arch",
+                   file=sys.stderr, disable=None, smoothing=0.05)
+    try:
+        return _fill(config, cache, todo, jobs, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _table_meta(config: TableConfig, size: int, source: str, everything: dict[int, tuple[float, float]],
+                stats: FillStats, jobs: int) -> dict[str, Any]:
+    """What the complete table's JSON says about how it was computed."""
+    import torch
+
+    spec = config.spec
+    return {
+        "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
+        "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
+        "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
+        "pruned_networks": spec.prunable, "architectures": size,
+        "compute_seconds": float(sum(sec for _, sec in everything.values())),
+        "wall_seconds_of_completing_run": round(stats.wall_seconds, 3), "jobs_of_completing_run": jobs,
+        "torch": torch.__version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
 def compute_scores(
     config: TableConfig,
     cache_dir: Path,
@@ -290,7 +329,6 @@ def compute_scores(
     other processes are computing are waited for, not computed again). With ``export`` a space
     fully scored is also written as the complete table."""
     check_supported(config.space)
-    spec = config.spec
     space = _space(config.space)
     wanted = np.arange(space.size) if indices is None else np.asarray(indices, dtype=np.int64)
     if wanted.size and (wanted.min() < 0 or wanted.max() >= space.size):
@@ -308,34 +346,13 @@ def compute_scores(
         rows = cache.read(key, unique)
         todo = [i for i in unique if i not in rows]
         if todo:
-            bar = None
-            if progress:
-                from tqdm import tqdm
-
-                bar = tqdm(total=len(todo), desc=f"{spec.name} {config.space}/{config.dataset}", unit="arch",
-                           file=sys.stderr, disable=None, smoothing=0.05)
-            try:
-                stats = _fill(config, cache, todo, jobs, bar)
-            finally:
-                if bar is not None:
-                    bar.close()
+            stats = _fill_with_progress(config, cache, todo, jobs, progress)
             rows.update(cache.read(key, todo))
             stats.reused = len(unique) - stats.computed
         path, complete = cache.path, cache.count(key) == space.size
         if complete and export:
-            import torch
-
             everything = cache.read(key)
-            meta = {
-                "proxy": spec.name, "description": spec.description, "reported_as": spec.unit,
-                "floor": spec.floor, "space": config.space, "dataset": config.dataset, "seed": config.seed,
-                "data": source, "batchnorm": spec.batchnorm, "dtype": spec.dtype,
-                "pruned_networks": spec.prunable, "architectures": space.size,
-                "compute_seconds": float(sum(sec for _, sec in everything.values())),
-                "wall_seconds_of_completing_run": round(stats.wall_seconds, 3), "jobs_of_completing_run": jobs,
-                "torch": torch.__version__,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            }
+            meta = _table_meta(config, space.size, source, everything, stats, jobs)
             path = _finalise(config, cache_dir, everything, meta)
     raw = np.array([rows[int(i)][0] for i in wanted], dtype=float)
     sec = np.array([rows[int(i)][1] for i in wanted], dtype=float)
@@ -344,5 +361,5 @@ def compute_scores(
                        waited_seconds=stats.waited_seconds)
 
 
-__all__ = ["NETWORKS", "ProxyScores", "TableConfig", "cached_complete_table", "compute_scores", "load_scores",
-           "score_indices", "table_paths"]
+__all__ = ["ProxyScores", "TableConfig", "cached_complete_table", "compute_scores", "load_scores",
+           "network_builder", "score_indices", "table_paths"]

@@ -1,9 +1,10 @@
 """Weight-sharing supernets: the protocol every supernet implements (``protocol``), the mixed
 choice over candidate modules (``mixed``) and the one training loop all one-shot methods share
 (``training``). Supernets of concrete spaces live with their space (``adapters/<space>/supernet.py``)
-and are found through ``SUPERNETS`` by the space's name."""
+named by the space's entry (``SpaceEntry.supernet``) and found by the space's name
+(``supernet_provider``)."""
 from __future__ import annotations
 
-from .protocol import SUPERNETS, SearchData, Supernet, SupernetConfig, supernet_provider
+from .protocol import SearchData, Supernet, SupernetConfig, supernet_provider, supernet_spaces
 
-__all__ = ["SUPERNETS", "SearchData", "Supernet", "SupernetConfig", "supernet_provider"]
+__all__ = ["SearchData", "Supernet", "SupernetConfig", "supernet_provider", "supernet_spaces"]

@@ -16,13 +16,13 @@ Example (any supernet, here a two-slot toy)::
     logits = net(x, net.arch_weights(arch))                # one path: the network of ``arch``
     arch = net.derive(alphas)                              # per-slot argmax over derivable choices
 
-A space offers a supernet by a module named in ``SUPERNETS`` that defines
-``build_supernet(space, dataset, config) -> Supernet`` and
-``search_data(dataset, settings, *, seed) -> SearchData``.
+A space offers a supernet through the ``supernet`` of its ``SpaceEntry``: a module (or
+``"module"`` path) that defines ``build_supernet(space, dataset, config) -> Supernet`` and
+``search_data(dataset, settings, *, seed) -> SearchData``; ``supernet_provider(space_name)``
+finds it by the space's name.
 """
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from types import ModuleType
@@ -33,14 +33,9 @@ import torch
 from torch import nn
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.registry import SPACE_ENTRIES
 from nasbench_lab.space import Arch
-
-#: space name -> module defining ``build_supernet`` and ``search_data``.
-SUPERNETS: dict[str, str] = {
-    "nb201": "nasbench_lab.adapters.nb201.supernet",
-    "dynamicnet": "nasbench_lab.adapters.dynamicnet.supernet",
-}
-
+from nasbench_lab.space_entry import resolve
 
 @dataclass(frozen=True)
 class SupernetConfig:
@@ -129,19 +124,26 @@ class Supernet(nn.Module, ABC):
             raise NasLabError(f"supernet {what}: expected one vector per slot of sizes {sizes}, got shapes {got}")
 
 
+def supernet_spaces() -> list[str]:
+    """Names of the search spaces whose entry offers a supernet."""
+    return sorted(entry.name for entry in SPACE_ENTRIES.entries() if entry.supernet is not None)
+
+
 def supernet_provider(space_name: str) -> ModuleType:
     """The module offering the supernet of a space (``build_supernet`` and ``search_data``)."""
-    if space_name not in SUPERNETS:
+    entry = SPACE_ENTRIES.get(space_name) if space_name in SPACE_ENTRIES else None
+    if entry is None or entry.supernet is None:
         raise NasLabError(f"no supernet for search space {space_name!r}; one-shot methods support "
-                          f"{', '.join(sorted(SUPERNETS))}")
+                          f"{', '.join(supernet_spaces())}")
+    where = entry.supernet if isinstance(entry.supernet, str) else getattr(entry.supernet, "__name__", repr(entry.supernet))
     try:
-        module = importlib.import_module(SUPERNETS[space_name])
+        module = resolve(entry.supernet)
     except ModuleNotFoundError as exc:
-        if exc.name is None or not SUPERNETS[space_name].startswith(exc.name):
+        if exc.name is None or not where.startswith(exc.name):
             raise
         raise NasLabError(f"no supernet for search space {space_name!r} yet ({exc.name} is missing)") from None
     for name in ("build_supernet", "search_data"):
         if not callable(getattr(module, name, None)):
-            raise NasLabError(f"{SUPERNETS[space_name]} defines no {name}(); a supernet provider needs "
+            raise NasLabError(f"{where} defines no {name}(); a supernet provider needs "
                               "build_supernet and search_data")
     return module
