@@ -57,8 +57,10 @@ class OnceForAll(Algorithm):
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
+        from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
+
         super().check_space(space)
-        if space.name != "dynamicnet":
+        if not isinstance(space, DynamicNetSpace):
             raise NasLabError(f"ofa searches the dynamicnet space only, not {space.name!r}")
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
