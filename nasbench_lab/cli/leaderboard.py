@@ -12,44 +12,32 @@ from nasbench_lab.executors import EXECUTORS, LocalExecutor, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
-    DEFAULT_BENCHMARKS, add_common, check_jobs, json_safe, output_dir, parse_names, parse_params, parse_seeds,
+    DEFAULT_BENCHMARKS, add_common, check_jobs, flag_errors, json_safe, output_dir, parse_names, parse_params, parse_seeds,
     resolve_benchmarks, settings_from,
 )
 
 DEFAULT_ALGORITHMS = "random,re,sa"
 
 
-def _query_bar(config, runs: int, in_process: bool, no_progress: bool):
+def _query_bar(plan, runs: int, in_process: bool, no_progress: bool):
     """A progress bar over queries when a live benchmark trains on every query (else None)."""
-    from nasbench_lab.live import LiveBenchmark
-    from nasbench_lab.loading import load_benchmark
-
-    if no_progress or not in_process:
-        return None
-    if not any(isinstance(load_benchmark(b, d, config.settings), LiveBenchmark) for b, d in config.benchmarks):
+    if no_progress or not in_process or not plan.is_live():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=runs * config.budget, desc="queries", unit="query",
+    return tqdm(total=runs * plan.budget, desc="queries", unit="query",
                 file=sys.stderr, disable=None, leave=False, position=1)
 
 
 REPORT_MODULES = ("nasbench_lab.reports.figures", "nasbench_lab.reports.leaderboard", "matplotlib.pyplot")
 
 
-def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import load_benchmark
-    from nasbench_lab.runner import RunConfig
-    from nasbench_lab.store import ResultsStore
+def _request(args: argparse.Namespace):
+    """The run request of the command line (parsed, not yet checked)."""
+    from nasbench_lab.pipeline import RunRequest
 
-    start = time.perf_counter()
-    if args.budget < 1:
-        raise NasLabError(f"--budget must be at least 1 query, got {args.budget}")
-    check_jobs(args.jobs)
-    if args.time_budget is not None and not args.time_budget > 0:
-        raise NasLabError(f"--time-budget must be a number of seconds > 0, got {args.time_budget}")
-    config = RunConfig(
-        benchmarks=resolve_benchmarks(args.benchmark, args.dataset),  # type: ignore[arg-type]
+    return RunRequest(
+        benchmarks=resolve_benchmarks(args.benchmark, args.dataset),
         algorithms=parse_names(args.algorithms, "--algorithms"),
         budget=args.budget,
         seeds=parse_seeds(args.seeds),
@@ -58,18 +46,25 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         max_seconds=args.time_budget,
         problem=problem_from(args),
     )
-    unknown = set(config.params) - set(config.algorithms)
-    if unknown:
-        raise NasLabError(f"--param names algorithms not being run: {', '.join(sorted(unknown))}")
-    unknown = set(config.settings.options) - {b for b, _ in config.benchmarks}
-    if unknown:
-        raise NasLabError(f"--benchmark-option names benchmarks not being run: {', '.join(sorted(unknown))}")
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from nasbench_lab.pipeline import Pipeline, check_budget, check_max_seconds
+    from nasbench_lab.store import ResultsStore
+
+    start = time.perf_counter()
+    with flag_errors():
+        check_budget(args.budget)
+        check_jobs(args.jobs)
+        check_max_seconds(args.time_budget)
+        request = _request(args)
     if args.resume and args.overwrite:
         raise NasLabError("--resume and --overwrite exclude each other")
     if args.resume and not args.out:
         raise NasLabError("--resume needs the --out of the results to finish")
     executor = make_executor(args.executor, args.jobs, args.address)  # Ray installed? (not started yet)
-    config.resolve()  # every name and hyper-parameter checked before any old result is touched
+    with flag_errors():
+        plan = Pipeline(request).resolve()  # every name and value checked before any old result is touched
     executor.start()  # join (or start) Ray before anything is written
     try:
         out = output_dir(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
@@ -85,17 +80,16 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
                                     parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
 
     with executor, ResultsStore(out) as store:
-        store.prepare(config, overwrite=args.overwrite, resume=args.resume)
-        runs = _run(config, store, args, executor, on_rows=start_figure)
+        store.prepare(plan, overwrite=args.overwrite, resume=args.resume)
+        runs = _run(plan, store, args, executor, on_rows=start_figure)
         from nasbench_lab.reports.leaderboard import write_leaderboard
 
-        notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
-        summary, markdown, _ = write_leaderboard(runs, out, notes)
+        summary, markdown, _ = write_leaderboard(runs, out, plan.notes())
         figure[0]()
-        if config.problem.active:
+        if plan.problem.active:
             from nasbench_lab.reports.hardware import write_hardware_tables
 
-            markdown += write_hardware_tables(runs, out, config.problem, config.settings)
+            markdown += write_hardware_tables(runs, out, plan.problem, plan.settings, benchmarks=plan.loaded)
     if not args.json:
         print(markdown)
         print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
@@ -110,11 +104,11 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(config, store, args, executor, on_rows):
+def _run(plan, store, args, executor, on_rows):
     """Run the tasks the store lacks, with progress bars unless ``--no-progress``; ``on_rows``
     gets the rows before they are exported (the background import is over by then)."""
     from nasbench_lab.parallel import import_in_background
-    from nasbench_lab.runner import execute
+    from nasbench_lab.pipeline import execute
 
     progress = None
     if not args.no_progress:
@@ -127,7 +121,7 @@ def _run(config, store, args, executor, on_rows):
     if not executor.in_process:
         progress = _first_then(progress, lambda: importers.append(
             import_in_background(*REPORT_MODULES, then="nasbench_lab.reports.style:warm_up")))
-    query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
+    query_bar = _query_bar(plan, len(store.missing(plan.tasks())), executor.in_process, args.no_progress)
 
     def join_importers() -> None:  # never import the same modules from two threads, nor fork meanwhile
         for thread in importers:
@@ -138,7 +132,7 @@ def _run(config, store, args, executor, on_rows):
         on_rows(rows)
 
     try:
-        return execute(config, store, executor=executor, progress=progress, on_rows=rows_ready,
+        return execute(plan, store, executor, progress=progress, on_rows=rows_ready,
                        on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
     finally:
         if query_bar is not None:

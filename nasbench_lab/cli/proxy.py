@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench_lab.benchmark import TabularBenchmark
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.parallel import default_jobs
 
@@ -58,7 +59,7 @@ def _check_figure(path: Path) -> None:
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.loading import open_benchmark
     from nasbench_lab.proxies import get_proxy
     from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores
     from nasbench_lab.ranking import rank_correlation
@@ -75,7 +76,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
         raise NasLabError(f"--bootstrap must be >= 0, got {args.bootstrap}")
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
-    bench = load_benchmark(name, dataset or args.dataset, settings)
+    bench = open_benchmark(name, dataset or args.dataset, settings)
     space = bench.space
     check_supported(space.name)
     size = getattr(space, "size", None)
@@ -94,7 +95,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     scores = compute_scores(config, settings.cache_dir, indices, jobs=args.jobs,
                             progress=not (args.no_progress or args.json))
     values = scores.values
-    if hasattr(bench, "values"):
+    if isinstance(bench, TabularBenchmark):
         truth = np.asarray(bench.values(bench.report_metric_name), dtype=float)[indices]
     else:
         truth = np.array([bench.report_metric(space.arch_at(int(i))) for i in indices], dtype=float)
@@ -153,7 +154,7 @@ def _method_params(args: argparse.Namespace) -> dict:
 
 def cmd_supernet_proxy(args: argparse.Namespace) -> int:
     """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.loading import open_benchmark
     from nasbench_lab.supernet_ranking import supernet_ranking
 
     if not args.method:
@@ -168,7 +169,7 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
         _check_figure(Path(args.figure))
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
-    bench = load_benchmark(name, dataset or args.dataset, settings)
+    bench = open_benchmark(name, dataset or args.dataset, settings)
     progress = None
     if not (args.no_progress or args.json):
         from tqdm import tqdm
