@@ -53,7 +53,8 @@ def run(
     ["params<=0.5"], None)``); the rows then also hold the costs and ``violation``. Raises
     ``NasLabError`` for bad input.
     """
-    from .pipeline import Pipeline, RequestError, RunRequest, check_jobs, collect, split_benchmark
+    from .pipeline import Pipeline, collect
+    from .request import RequestError, RunRequest, check_jobs, split_benchmark
 
     jobs = check_jobs(jobs)
     if executor is None:

@@ -96,7 +96,7 @@ FLAG_RULES = {"budget": "must be at least 1 query", "jobs": "must be at least 1"
 @contextlib.contextmanager
 def flag_errors() -> Iterator[None]:
     """Re-raise a ``RequestError`` (a library error naming a parameter) naming its flag."""
-    from nasbench_lab.pipeline import RequestError
+    from nasbench_lab.request import RequestError
 
     try:
         yield
@@ -111,7 +111,7 @@ def flag_errors() -> Iterator[None]:
 
 def check_jobs(jobs: int) -> int:
     """``--jobs``: at least one worker process."""
-    from nasbench_lab.pipeline import check_jobs as check
+    from nasbench_lab.request import check_jobs as check
 
     with flag_errors():
         return check(jobs)
@@ -142,7 +142,7 @@ def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def split_benchmark(item: str) -> tuple[str, str | None]:
     """``name`` or ``name/dataset`` (a ``table:`` path may itself contain slashes)."""
-    from nasbench_lab.pipeline import split_benchmark as split
+    from nasbench_lab.request import split_benchmark as split
 
     with flag_errors():
         return split(item)

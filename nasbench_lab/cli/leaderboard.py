@@ -19,7 +19,7 @@ DEFAULT_ALGORITHMS = "random,re,sa"
 
 def _request(args: argparse.Namespace):
     """The run request of the command line (parsed, not yet checked)."""
-    from nasbench_lab.pipeline import RunRequest
+    from nasbench_lab.request import RunRequest
 
     return RunRequest(
         benchmarks=resolve_benchmarks(args.benchmark, args.dataset),
@@ -35,7 +35,8 @@ def _request(args: argparse.Namespace):
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from nasbench_lab.board import run_leaderboard
-    from nasbench_lab.pipeline import Pipeline, check_budget, check_max_seconds
+    from nasbench_lab.pipeline import Pipeline
+    from nasbench_lab.request import check_budget, check_max_seconds
 
     start = time.perf_counter()
     with flag_errors():
