@@ -21,7 +21,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from .algorithm import Algorithm
-from .benchmark import Benchmark, TabularBenchmark
+from .benchmark import Benchmark
 from .errors import NasLabError
 from .executors import Executor, LocalExecutor, RayExecutor
 from .loading import canonical_benchmark, open_benchmark, resolve_algorithm
@@ -96,11 +96,6 @@ class Plan:
         }
 
 
-def is_tabular(bench: Benchmark) -> bool:
-    """A benchmark holding its whole table (fronts and cells can be drawn from it)."""
-    return isinstance(bench, TabularBenchmark)
-
-
 class Pipeline:
     """Validate a ``RunRequest`` once and resolve it once into a ``Plan``."""
 
@@ -159,12 +154,12 @@ class Pipeline:
     def _load(self, settings: Settings) -> dict[tuple[str, str], Benchmark]:
         """Every benchmark, loaded once, by canonical name and resolved dataset."""
         loaded: dict[tuple[str, str], Benchmark] = {}
-        for name, dataset in self.request.benchmarks:
-            name = canonical_benchmark(name)
-            bench = open_benchmark(name, dataset, settings)
-            if (name, bench.dataset) in loaded:
+        for given, dataset in self.request.benchmarks:
+            bench = open_benchmark(given, dataset, settings)  # options are keyed by the name as given
+            key = (canonical_benchmark(given), bench.dataset)
+            if key in loaded:
                 raise NasLabError("the same benchmark and dataset are listed twice")
-            loaded[(name, bench.dataset)] = bench
+            loaded[key] = bench
         return loaded
 
 
