@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVa
 
 from .errors import NasLabError
 from .parallel import parallel_map
+from .request import RequestError, check_jobs
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,9 +54,7 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, jobs: int = 1, initializer: Callable[[], None] | None = None) -> None:
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-            raise NasLabError(f"jobs must be an integer >= 1, got {jobs!r}")
-        self.jobs, self.initializer = jobs, initializer
+        self.jobs, self.initializer = check_jobs(jobs), initializer
 
     @property
     def in_process(self) -> bool:
@@ -232,8 +231,10 @@ class RayExecutor:
 def make_executor(name: str, jobs: int = 1, address: str | None = None) -> LocalExecutor | RayExecutor:
     """The executor of ``--executor NAME`` (``--jobs``: local worker processes, or the CPUs of a
     local Ray; ``--address``: the Ray cluster to join)."""
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise NasLabError(f"--jobs must be an integer >= 1, got {jobs!r}")
+    try:
+        check_jobs(jobs)
+    except RequestError as exc:
+        raise NasLabError(f"--{exc}") from None
     if name == "local":
         if address is not None:
             raise NasLabError("--address is for --executor ray (a Ray cluster to join)")
