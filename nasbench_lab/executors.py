@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import socket
+from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from .errors import NasLabError
 from .parallel import parallel_map
+from .request import RequestError, check_jobs
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,6 +42,8 @@ class Executor(Protocol):
 
     def map(self, fn: Callable[[T], R], items: Sequence[T], *,
             progress: Callable[..., Iterable[Any]] | None = None) -> Iterator[tuple[int, R]]: ...
+    # LocalExecutor and RayExecutor also take ``initializer=``: called once per worker before
+    # this map's items (e.g. to install a resolved plan), after the executor's own.
 
     def close(self) -> None: ...
 
@@ -50,9 +54,7 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, jobs: int = 1, initializer: Callable[[], None] | None = None) -> None:
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-            raise NasLabError(f"jobs must be an integer >= 1, got {jobs!r}")
-        self.jobs, self.initializer = jobs, initializer
+        self.jobs, self.initializer = check_jobs(jobs), initializer
 
     @property
     def in_process(self) -> bool:
@@ -61,8 +63,10 @@ class LocalExecutor:
     def start(self) -> None:
         """Nothing to start: the pool lives for one ``map``."""
 
-    def map(self, fn, items, *, progress=None):
-        return parallel_map(fn, items, self.jobs, initializer=self.initializer, progress=progress)
+    def map(self, fn, items, *, progress=None, initializer=None):
+        """``initializer``: called in each worker process before its first item (after the
+        executor's own); not called for ``jobs=1`` (the caller hands ``fn`` what it needs)."""
+        return parallel_map(fn, items, self.jobs, initializer=_chain(self.initializer, initializer), progress=progress)
 
     def close(self) -> None:
         pass
@@ -75,6 +79,18 @@ class LocalExecutor:
 
     def __repr__(self) -> str:
         return f"LocalExecutor(jobs={self.jobs})"
+
+
+def _chain(first: Callable[[], None] | None, second: Callable[[], None] | None) -> Callable[[], None] | None:
+    """One initialiser calling ``first`` then ``second`` (either may be missing)."""
+    if first is None or second is None:
+        return first or second
+    return partial(_call_both, first, second)
+
+
+def _call_both(first: Callable[[], None], second: Callable[[], None]) -> None:
+    first()
+    second()
 
 
 def import_ray() -> Any:
@@ -157,24 +173,28 @@ class RayExecutor:
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
         return max(8, 4 * cpus)
 
-    def map(self, fn, items, *, progress=None):
+    def map(self, fn, items, *, progress=None, initializer=None):
+        """``initializer``: called before each task (after the executor's own); it should be
+        cheap when repeated in the same worker (e.g. ``pipeline.install_plan``)."""
         wrap = progress or (lambda it, **_: it)
-        return iter(wrap(self._results(fn, items), total=len(items)))
+        return iter(wrap(self._results(fn, items, _chain(self.initializer, initializer)), total=len(items)))
 
-    def _results(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    def _results(self, fn: Callable[[T], R], items: Sequence[T],
+                 initializer: Callable[[], None] | None) -> Iterator[tuple[int, R]]:
         if not items:
             return
         self.start()
         ray = self.ray
         task = ray.remote(num_cpus=1, max_retries=0)(_call)
         fn_ref = ray.put(fn)  # sent once, shared by every task
+        init_ref = ray.put(initializer)
         window = self._window()
         pending: dict[Any, int] = {}
         following = 0
         try:
             while following < len(items) or pending:
                 while following < len(items) and len(pending) < window:
-                    pending[task.remote(fn_ref, items[following], self.initializer)] = following
+                    pending[task.remote(fn_ref, items[following], init_ref)] = following
                     following += 1
                 (done,), _ = ray.wait(list(pending), num_returns=1)
                 k = pending.pop(done)
@@ -211,8 +231,10 @@ class RayExecutor:
 def make_executor(name: str, jobs: int = 1, address: str | None = None) -> LocalExecutor | RayExecutor:
     """The executor of ``--executor NAME`` (``--jobs``: local worker processes, or the CPUs of a
     local Ray; ``--address``: the Ray cluster to join)."""
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise NasLabError(f"--jobs must be an integer >= 1, got {jobs!r}")
+    try:
+        check_jobs(jobs)
+    except RequestError as exc:
+        raise NasLabError(f"--{exc}") from None
     if name == "local":
         if address is not None:
             raise NasLabError("--address is for --executor ray (a Ray cluster to join)")

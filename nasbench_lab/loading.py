@@ -45,10 +45,17 @@ def load_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchm
     return _load(name, spec.resolve(dataset), json.dumps(settings.as_dict(), sort_keys=True))
 
 
-def resolve_algorithm(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Check the algorithm and every hyper-parameter value (type and declared range); return
-    the full resolved set."""
-    cls = ALGORITHMS.get(name)
+def open_benchmark(name: str, dataset: str | None, settings: Settings) -> Benchmark:
+    """The one door from a benchmark's name to the loaded benchmark, for every caller outside
+    loaded plan (``nasbench_lab.pipeline``): the plan's own loading, commands that read one
+    benchmark, the report, validation and worker helpers."""
+    return load_benchmark(name, dataset, settings)
+
+
+def resolve_algorithm(name: str, params: dict[str, Any], cls: type | None = None) -> dict[str, Any]:
+    """Check the algorithm (``cls``, default: the one registered as ``name``) and every
+    hyper-parameter value (type and declared range); return the full resolved set."""
+    cls = cls if cls is not None else ALGORITHMS.get(name)
     defaults = cls.hyperparameters()
     unknown = set(params) - set(defaults)
     if unknown:

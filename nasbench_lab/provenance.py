@@ -112,13 +112,11 @@ def checksums(paths: Iterable[Path], cache_dir: Path | None = None) -> dict[str,
 
 
 def benchmark_files(config: Any) -> list[Path]:
-    """The data files read by ``config``'s benchmarks (loaded once per process, so after
-    ``config.resolve()`` this costs nothing), without repeats."""
-    from .loading import load_benchmark
-
+    """The data files read by the benchmarks ``config`` (a resolved plan) has loaded
+    (``config.loaded``: ``{(name, dataset): benchmark}``), without repeats."""
     files: dict[Path, None] = {}
-    for name, dataset in getattr(config, "benchmarks", []):
-        files.update(dict.fromkeys(load_benchmark(name, dataset, config.settings).data_files()))
+    for bench in config.loaded.values():
+        files.update(dict.fromkeys(bench.data_files()))
     return list(files)
 
 

@@ -1,25 +1,33 @@
-"""Run algorithms x benchmarks x seeds under equal query budgets and store every query."""
+"""One run: an algorithm on a loaded benchmark for one seed, under an equal query budget.
+
+``Task`` names a run; ``run_resolved`` runs it on objects the pipeline already resolved (the
+loaded benchmark, the algorithm class). ``RunConfig`` / ``run_task`` / ``execute`` are the older
+names, kept as thin callers of ``nasbench_lab.pipeline``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .settings import Settings
+from .benchmark import Benchmark
 from .context import RunContext
-from .errors import BudgetExhausted, NasLabError
-from .loading import canonical_benchmark, load_benchmark, resolve_algorithm
+from .errors import BudgetExhausted
 from .objectives import Problem
 from .oracle import Oracle
-from .executors import Executor, LocalExecutor
-from .registry import ALGORITHMS
-from .store import ResultsStore, run_file_text
+from .settings import Settings
+from .store import run_file_text
 from .trajectory import trajectory
 
-__all__ = ["RunConfig", "Task", "execute", "run_for_store", "run_task"]
+if TYPE_CHECKING:
+    from .algorithm import Algorithm
+    from .executors import Executor
+    from .pipeline import Plan
+    from .store import ResultsStore
+
+__all__ = ["RunConfig", "Task", "execute", "run_for_store", "run_resolved", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -36,86 +44,13 @@ class Task:
     problem: Problem | None = None  # objectives and cost constraints (hardware-aware search)
 
 
-@dataclass
-class RunConfig:
-    """Everything needed to reproduce a leaderboard run."""
-
-    benchmarks: list[tuple[str, str]]
-    algorithms: list[str]
-    budget: int
-    seeds: list[int]
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    settings: Settings = field(default_factory=Settings)
-    max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
-    problem: Problem | None = None  # --objectives / --constraint (None: the search metric alone)
-
-    def tasks(self) -> list[Task]:
-        problem = self.problem if self.problem is not None and self.problem.active else None
-        return [
-            Task(b, d, a, tuple(sorted(self.params.get(a, {}).items())), s, self.budget, self.max_seconds, problem)
-            for b, d in self.benchmarks
-            for a in self.algorithms
-            for s in self.seeds
-        ]
-
-    def resolve(self) -> None:
-        """Check every name and load every benchmark (in this process, before any run starts);
-        canonicalise benchmark names (a ``table:`` path made absolute) and dataset names, and fill in
-        default hyper-parameters."""
-        self.benchmarks = [(canonical_benchmark(b), load_benchmark(b, d, self.settings).dataset) for b, d in self.benchmarks]
-        if len(set(self.benchmarks)) != len(self.benchmarks):
-            raise NasLabError("the same benchmark and dataset are listed twice")
-        for a in self.algorithms:
-            self.params[a] = resolve_algorithm(a, self.params.get(a, {}))
-            cls = ALGORITHMS.get(a)
-            for b, d in self.benchmarks:
-                try:
-                    cls.check_space(load_benchmark(b, d, self.settings).space)
-                except NasLabError as exc:
-                    raise NasLabError(f"algorithm {a!r} cannot run on {b}/{d}: {exc}") from None
-        if self.budget < 1 or not self.seeds:
-            raise NasLabError("need a budget >= 1 and at least one seed")
-        if self.problem is not None and self.problem.active:
-            check_problem(self.problem, self.algorithms, [load_benchmark(b, d, self.settings) for b, d in self.benchmarks])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "benchmarks": [{"benchmark": b, "dataset": d} for b, d in self.benchmarks],
-            "algorithms": {a: self.params.get(a, {}) for a in self.algorithms},
-            "budget": self.budget,
-            "seeds": list(self.seeds),
-            "time_budget_seconds": self.max_seconds,
-            "settings": self.settings.as_dict(),
-            # recorded only when set, so stores made without them resume unchanged
-            **({"problem": self.problem.to_dict()} if self.problem is not None and self.problem.active else {}),
-        }
-
-
-def check_problem(problem: Problem, algorithms: list[str], benchmarks: list) -> None:
-    """Refuse, before any run, a problem an algorithm cannot search or a benchmark cannot serve
-    (a cost it lacks, no cost model, no architecture within the limits)."""
-    from .trajectory import feasible_best_report
-
-    for a in algorithms:
-        try:
-            ALGORITHMS.get(a).check_problem(problem)
-        except NasLabError as exc:
-            raise NasLabError(f"algorithm {a!r}: {exc}") from None
-    for bench in benchmarks:
-        where = f"{bench.name}/{bench.dataset}"
-        problem.check(bench.cost_names, where)
-        bench.cost_fn(problem.costs)
-        feasible_best_report(bench, problem)
-
-
-def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None,
-             artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
-    """Run one task; the random stream depends only on the seed. ``on_query`` is called after
-    each new query (e.g. to advance a progress bar). A run stopped by its wall-clock budget
-    ends normally with the queries made so far. ``artefacts`` receives what the algorithm
-    saved through ``context.save_artefact`` (name -> bytes)."""
-    bench = load_benchmark(task.benchmark, task.dataset, settings)
-    cls = ALGORITHMS.get(task.algorithm)
+def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings: Settings,
+                 on_query: Callable[[], None] | None = None,
+                 artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
+    """Run ``task`` on the loaded ``bench`` with algorithm class ``cls``; the random stream
+    depends only on the seed. ``on_query`` is called after each new query (e.g. to advance a
+    progress bar). A run stopped by its wall-clock budget ends normally with its queries so far.
+    ``artefacts`` receives what the algorithm saved through ``context.save_artefact``."""
     algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
     search = bench.search_metric_fn()
     if on_query is not None:
@@ -143,35 +78,71 @@ def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None
                       problem=task.problem)
 
 
+def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None,
+             artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
+    """Run one task named by registered names (the benchmark loaded once per process)."""
+    from .loading import open_benchmark
+    from .registry import ALGORITHMS
+
+    bench = open_benchmark(task.benchmark, task.dataset, settings)
+    return run_resolved(task, bench, ALGORITHMS.get(task.algorithm), settings, on_query, artefacts)
+
+
 def run_for_store(task: Task, settings: Settings,
                   on_query: Callable[[], None] | None = None) -> tuple[str, dict[str, bytes]]:
-    """Run one task and give its run file's text and its artefacts: formatting it where the run
-    ran (e.g. a worker process) leaves the process that commits runs only the writing."""
+    """Run one task and give its run file's text and its artefacts."""
     artefacts: dict[str, bytes] = {}
     return run_file_text(run_task(task, settings, on_query, artefacts)), artefacts
 
 
-def execute(
-    config: RunConfig,
-    store: ResultsStore,
-    jobs: int = 1,
-    progress: Callable[[Iterable], Iterable] | None = None,
-    on_query: Callable[[], None] | None = None,
-    executor: Executor | None = None,
-    on_rows: Callable[[pd.DataFrame], None] | None = None,
-) -> pd.DataFrame:
-    """Run every task the store does not hold yet, committing each finished run to the store
-    here, as it arrives (workers only compute); return all rows (``runs.csv``). Call
-    ``config.resolve()`` and ``store.prepare()`` first. ``executor`` places the runs (default:
-    ``LocalExecutor(jobs)``); ``on_query`` (called after each new query) is used only when the
-    executor runs tasks in this process; ``on_rows`` is handed to ``store.finish``."""
-    tasks = store.missing(config.tasks())
-    if executor is None:
-        executor = LocalExecutor(jobs)
-    if executor.in_process:
-        work = partial(run_for_store, settings=config.settings, on_query=on_query)
-    else:
-        work = partial(run_for_store, settings=config.settings)
-    for k, (text, artefacts) in executor.map(work, tasks, progress=progress):
-        store.commit_text(tasks[k], text, artefacts)
-    return store.finish(on_rows)
+@dataclass
+class RunConfig:
+    """A leaderboard's configuration by names (the older form of ``pipeline.RunRequest``):
+    ``resolve()`` turns it into a ``Plan`` and takes the plan's canonical names and values."""
+
+    benchmarks: list[tuple[str, str]]
+    algorithms: list[str]
+    budget: int
+    seeds: list[int]
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
+    problem: Problem | None = None  # --objectives / --constraint (None: the search metric alone)
+    plan: "Plan | None" = field(default=None, repr=False, compare=False)
+
+    def resolve(self) -> "Plan":
+        """Check every name and value and load every benchmark (through the pipeline)."""
+        from .pipeline import Pipeline, RunRequest
+
+        self.plan = Pipeline(RunRequest(
+            benchmarks=tuple(self.benchmarks), algorithms=tuple(self.algorithms), budget=self.budget,
+            seeds=list(self.seeds), params=self.params, settings=self.settings,
+            max_seconds=self.max_seconds, problem=self.problem,
+        )).resolve()
+        self.benchmarks = list(self.plan.benchmarks)
+        self.params = {a: dict(p) for a, p in self.plan.params.items()}
+        return self.plan
+
+    def _resolved(self) -> "Plan":
+        return self.plan if self.plan is not None else self.resolve()
+
+    def tasks(self) -> list[Task]:
+        return self._resolved().tasks()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._resolved().to_dict()
+
+    @property
+    def loaded(self) -> dict[tuple[str, str], Benchmark]:
+        return dict(self._resolved().loaded)
+
+
+def execute(config: RunConfig, store: "ResultsStore", jobs: int = 1,
+            progress: Callable[..., Iterable] | None = None, on_query: Callable[[], None] | None = None,
+            executor: "Executor | None" = None, on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+    """``pipeline.execute`` for a ``RunConfig`` (resolved here if it is not yet)."""
+    from .executors import LocalExecutor
+    from .pipeline import execute as run_plan
+
+    return run_plan(config._resolved(), store, executor or LocalExecutor(jobs), progress=progress,
+                    on_query=on_query, on_rows=on_rows)

@@ -19,7 +19,8 @@ import numpy as np
 
 from .benchmark import Benchmark
 from .errors import NasLabError
-from .loading import load_benchmark, resolve_algorithm
+from .live import LiveBenchmark
+from .loading import open_benchmark, resolve_algorithm
 from .parallel import parallel_map, torch_threads
 from .ranking import RankCorrelation, rank_correlation
 from .registry import ALGORITHMS
@@ -50,14 +51,14 @@ class SupernetRanking:
 def _search_metric(item: tuple[str, str, dict, Arch]) -> float:
     """The search metric of one architecture, the benchmark loaded (once) in this process."""
     name, dataset, settings, arch = item
-    return load_benchmark(name, dataset, Settings.from_dict(settings)).search_metric(arch)
+    return open_benchmark(name, dataset, Settings.from_dict(settings)).search_metric(arch)
 
 
 def search_metrics(bench: Benchmark, name: str, archs: list[Arch], settings: Settings, jobs: int = 1,
                    progress: Callable | None = None) -> np.ndarray:
     """The benchmark's search metric of each of ``archs``; a live benchmark trains the uncached
     ones, over ``jobs`` processes (each reads and writes the shared live cache)."""
-    if jobs <= 1 or not hasattr(bench, "cache"):
+    if jobs <= 1 or not isinstance(bench, LiveBenchmark):
         return np.array([bench.search_metric(a) for a in archs], dtype=float)
     items = [(name, bench.dataset, settings.as_dict(), a) for a in archs]
     out = np.empty(len(archs), dtype=float)

@@ -18,13 +18,14 @@ points of the best feasible one in the table, and the share of queries spent on 
 """
 from __future__ import annotations
 
-from nasbench_lab.files import write_text
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from nasbench_lab.files import write_text
 from nasbench_lab.fronts import hypervolume, igd_plus, pareto_mask
 from nasbench_lab.objectives import Problem
 
@@ -199,17 +200,19 @@ def hardware_markdown(problem: Problem, fronts: pd.DataFrame | None, constrained
 
 
 def write_hardware_tables(runs: pd.DataFrame, out: Path, problem: Problem, settings, *, within: float = 0.3,
-                          figures: tuple[str, ...] = ("png",)) -> str:
+                          figures: tuple[str, ...] = ("png",), benchmarks: Mapping | None = None) -> str:
     """Write ``hardware.md`` / ``hardware.csv`` (and ``front_scores.csv``, the curve figures)
-    into ``out``; return the Markdown."""
-    from nasbench_lab.loading import load_benchmark
+    into ``out``; return the Markdown. ``benchmarks``: the loaded benchmarks by
+    ``(name, dataset)`` when the caller holds them (else loaded with ``settings``)."""
+    from nasbench_lab.loading import open_benchmark
 
     from .hardware_figures import front_curves_figure
 
     out = Path(out)
     fronts = constrained = None
     if problem.multi_objective:
-        scores = front_scores(runs, problem, lambda b, d: load_benchmark(b, d, settings))
+        scores = front_scores(runs, problem, lambda b, d: benchmarks[(b, d)] if benchmarks and (b, d) in benchmarks
+                              else open_benchmark(b, d, settings))
         write_text(out / "front_scores.csv", scores.to_csv(index=False), durable=False)
         fronts = front_summary(scores)
         write_text(out / "hardware_front.csv", fronts.to_csv(index=False), durable=False)

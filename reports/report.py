@@ -106,7 +106,8 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     run's own, see ``run_settings``). ``results``: the results folder the runs come from (its
     one-shot records give the one-shot figures). Returns the leaderboard summary, the files
     written and the benchmarks whose Pareto fronts and drawings were skipped (with the reason)."""
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.benchmark import TabularBenchmark
+    from nasbench_lab.loading import open_benchmark
 
     from .drawing import draw_cells
     from .figures import regret_figures
@@ -119,7 +120,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     notes, benches, skipped = {}, {}, []
     for (name, dataset), _ in runs.groupby(["benchmark", "dataset"], sort=True):
         try:
-            bench = load_benchmark(name, dataset, settings)
+            bench = open_benchmark(name, dataset, settings)
             benches[(name, dataset)] = bench
             notes[(name, dataset)] = bench.note
         except NasLabError as exc:
@@ -133,7 +134,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     final = final_rows(runs)
     for (name, dataset), bench in benches.items():
         part = runs[(runs.benchmark == name) & (runs.dataset == dataset)]
-        if bench.cost_names and hasattr(bench, "values"):
+        if bench.cost_names and isinstance(bench, TabularBenchmark):
             found = found_indices(part, bench)
             for cost in _pareto_costs(bench):
                 objectives = (resolve_objective(bench, "test_acc"), resolve_objective(bench, cost))

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from nasbench_lab.settings import IMAGES_ENV, Settings
 from nasbench_lab.errors import NasLabError
@@ -83,11 +84,38 @@ def parse_names(text: str, flag: str) -> list[str]:
     return names
 
 
+#: Request parameters (``nasbench_lab.pipeline``) -> the flags that set them.
+FLAGS = {"budget": "--budget", "seeds": "--seeds", "jobs": "--jobs", "max_seconds": "--time-budget",
+         "params": "--param", "settings.options": "--benchmark-option", "algorithms": "--algorithms",
+         "benchmark": "--benchmark", "dataset": "--dataset"}
+#: How a flag states its rule (else the library's sentence, with the flag for the parameter).
+FLAG_RULES = {"budget": "must be at least 1 query", "jobs": "must be at least 1",
+              "max_seconds": "must be a number of seconds > 0"}
+
+
+@contextlib.contextmanager
+def flag_errors() -> Iterator[None]:
+    """Re-raise a ``ParameterError`` (a library error naming a parameter) naming its flag
+    (``--`` + the parameter with dashes unless ``FLAGS`` says otherwise)."""
+    from nasbench_lab.errors import ParameterError
+
+    try:
+        yield
+    except ParameterError as exc:
+        flag, text = FLAGS.get(exc.parameter, "--" + exc.parameter.replace("_", "-")), str(exc)
+        if "." in exc.parameter and exc.parameter not in FLAGS:
+            raise
+        if exc.parameter in FLAG_RULES:
+            text = f"{exc.parameter} {FLAG_RULES[exc.parameter]}, got {exc.value}"
+        raise NasLabError(flag + text[len(exc.parameter):] if text.startswith(exc.parameter) else text) from None
+
+
 def check_jobs(jobs: int) -> int:
     """``--jobs``: at least one worker process."""
-    if jobs < 1:
-        raise NasLabError(f"--jobs must be at least 1, got {jobs}")
-    return jobs
+    from nasbench_lab.request import check_jobs as check
+
+    with flag_errors():
+        return check(jobs)
 
 
 def parse_dotted(items: Sequence[str], flag: str, owner: str) -> dict[str, dict[str, Any]]:
@@ -115,12 +143,10 @@ def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def split_benchmark(item: str) -> tuple[str, str | None]:
     """``name`` or ``name/dataset`` (a ``table:`` path may itself contain slashes)."""
-    from nasbench_lab.registry import BENCHMARKS
+    from nasbench_lab.request import split_benchmark as split
 
-    head, sep, tail = item.rpartition("/")
-    if sep and head in BENCHMARKS:
-        return head, tail
-    return item, None
+    with flag_errors():
+        return split(item)
 
 
 def resolve_benchmarks(items: list[str] | None, dataset: str | None) -> list[tuple[str, str | None]]:

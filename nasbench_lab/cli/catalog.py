@@ -50,10 +50,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.loading import open_benchmark
 
     name, dataset = split_benchmark(args.benchmark)
-    bench = load_benchmark(name, dataset or args.dataset, settings_from(args))
+    bench = open_benchmark(name, dataset or args.dataset, settings_from(args))
     arch = bench.space.parse(args.arch)
     row: dict[str, Any] = {
         "benchmark": name, "dataset": bench.dataset, "arch": bench.space.format(arch),

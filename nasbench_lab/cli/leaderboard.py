@@ -3,53 +3,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.executors import EXECUTORS, LocalExecutor, make_executor
+from nasbench_lab.executors import EXECUTORS, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
-    DEFAULT_BENCHMARKS, add_common, check_jobs, json_safe, output_dir, parse_names, parse_params, parse_seeds,
+    DEFAULT_BENCHMARKS, add_common, check_jobs, flag_errors, json_safe, output_dir, parse_names, parse_params, parse_seeds,
     resolve_benchmarks, settings_from,
 )
 
 DEFAULT_ALGORITHMS = "random,re,sa"
 
 
-def _query_bar(config, runs: int, in_process: bool, no_progress: bool):
-    """A progress bar over queries when a live benchmark trains on every query (else None)."""
-    from nasbench_lab.live import LiveBenchmark
-    from nasbench_lab.loading import load_benchmark
+def _request(args: argparse.Namespace):
+    """The run request of the command line (parsed, not yet checked)."""
+    from nasbench_lab.request import RunRequest
 
-    if no_progress or not in_process:
-        return None
-    if not any(isinstance(load_benchmark(b, d, config.settings), LiveBenchmark) for b, d in config.benchmarks):
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=runs * config.budget, desc="queries", unit="query",
-                file=sys.stderr, disable=None, leave=False, position=1)
-
-
-REPORT_MODULES = ("nasbench_lab.reports.figures", "nasbench_lab.reports.leaderboard", "matplotlib.pyplot")
-
-
-def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import load_benchmark
-    from nasbench_lab.runner import RunConfig
-    from nasbench_lab.store import ResultsStore
-
-    start = time.perf_counter()
-    if args.budget < 1:
-        raise NasLabError(f"--budget must be at least 1 query, got {args.budget}")
-    check_jobs(args.jobs)
-    if args.time_budget is not None and not args.time_budget > 0:
-        raise NasLabError(f"--time-budget must be a number of seconds > 0, got {args.time_budget}")
-    config = RunConfig(
-        benchmarks=resolve_benchmarks(args.benchmark, args.dataset),  # type: ignore[arg-type]
+    return RunRequest(
+        benchmarks=resolve_benchmarks(args.benchmark, args.dataset),
         algorithms=parse_names(args.algorithms, "--algorithms"),
         budget=args.budget,
         seeds=parse_seeds(args.seeds),
@@ -58,44 +31,34 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         max_seconds=args.time_budget,
         problem=problem_from(args),
     )
-    unknown = set(config.params) - set(config.algorithms)
-    if unknown:
-        raise NasLabError(f"--param names algorithms not being run: {', '.join(sorted(unknown))}")
-    unknown = set(config.settings.options) - {b for b, _ in config.benchmarks}
-    if unknown:
-        raise NasLabError(f"--benchmark-option names benchmarks not being run: {', '.join(sorted(unknown))}")
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from nasbench_lab.board import run_leaderboard
+    from nasbench_lab.pipeline import Pipeline
+    from nasbench_lab.request import check_budget, check_max_seconds
+
+    start = time.perf_counter()
+    with flag_errors():
+        check_budget(args.budget)
+        check_jobs(args.jobs)
+        check_max_seconds(args.time_budget)
+        request = _request(args)
     if args.resume and args.overwrite:
         raise NasLabError("--resume and --overwrite exclude each other")
     if args.resume and not args.out:
         raise NasLabError("--resume needs the --out of the results to finish")
     executor = make_executor(args.executor, args.jobs, args.address)  # Ray installed? (not started yet)
-    config.resolve()  # every name and hyper-parameter checked before any old result is touched
+    with flag_errors():
+        plan = Pipeline(request).resolve()  # every name and value checked before any old result is touched
     executor.start()  # join (or start) Ray before anything is written
     try:
         out = output_dir(args.out or time.strftime("results/leaderboard-%Y%m%d-%H%M%S"))
     except BaseException:
         executor.close()
         raise
-    figure = []
-
-    def start_figure(rows) -> None:  # the rows are parsed; runs.csv is written meanwhile
-        from nasbench_lab.reports.figures import regret_figure
-
-        figure.append(_start_figure(regret_figure, rows, out / "regret",
-                                    parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
-
-    with executor, ResultsStore(out) as store:
-        store.prepare(config, overwrite=args.overwrite, resume=args.resume)
-        runs = _run(config, store, args, executor, on_rows=start_figure)
-        from nasbench_lab.reports.leaderboard import write_leaderboard
-
-        notes = {(b, d): load_benchmark(b, d, config.settings).note for b, d in config.benchmarks}
-        summary, markdown, _ = write_leaderboard(runs, out, notes)
-        figure[0]()
-        if config.problem.active:
-            from nasbench_lab.reports.hardware import write_hardware_tables
-
-            markdown += write_hardware_tables(runs, out, config.problem, config.settings)
+    runs, summary, markdown = run_leaderboard(plan, out, executor, overwrite=args.overwrite, resume=args.resume,
+                                              progress=not args.no_progress)
     if not args.json:
         print(markdown)
         print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
@@ -108,74 +71,6 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             "leaderboard": json_safe(summary.round(4).to_dict(orient="records")),
         }))
     return 0
-
-
-def _run(config, store, args, executor, on_rows):
-    """Run the tasks the store lacks, with progress bars unless ``--no-progress``; ``on_rows``
-    gets the rows before they are exported (the background import is over by then)."""
-    from nasbench_lab.parallel import import_in_background
-    from nasbench_lab.runner import execute
-
-    progress = None
-    if not args.no_progress:
-        from tqdm import tqdm
-
-        def progress(it, total):
-            return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
-
-    importers = []  # at most one thread: the report's modules imported while the workers search
-    if not executor.in_process:
-        progress = _first_then(progress, lambda: importers.append(
-            import_in_background(*REPORT_MODULES, then="nasbench_lab.reports.style:warm_up")))
-    query_bar = _query_bar(config, len(store.missing(config.tasks())), executor.in_process, args.no_progress)
-
-    def join_importers() -> None:  # never import the same modules from two threads, nor fork meanwhile
-        for thread in importers:
-            thread.join()
-
-    def rows_ready(rows) -> None:
-        join_importers()
-        on_rows(rows)
-
-    try:
-        return execute(config, store, executor=executor, progress=progress, on_rows=rows_ready,
-                       on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
-    finally:
-        if query_bar is not None:
-            query_bar.close()
-        join_importers()
-
-
-def _start_figure(draw, runs, stem: Path, parallel: bool):
-    """Start drawing the regret figure; return a function that waits for it. With ``parallel``
-    (a local pool of several jobs was granted, its workers are gone) it is drawn in a forked
-    process while this one writes the tables; otherwise it is drawn when waited for."""
-    if not parallel:
-        return lambda: draw(runs, stem, formats=("png",))
-    import multiprocessing
-
-    process = multiprocessing.get_context("fork").Process(
-        target=draw, args=(runs, stem), kwargs={"formats": ("png",)}, name="regret-figure")
-    process.start()
-
-    def wait() -> None:
-        process.join()
-        if process.exitcode != 0:
-            raise NasLabError(f"drawing {stem}.png failed (exit code {process.exitcode}); runs.csv and the tables are written")
-
-    return wait
-
-
-def _first_then(progress, action):
-    """A progress wrapper that calls ``action`` once the first item is in (the worker
-    processes exist by then), then passes the items on (through ``progress`` if given)."""
-    def wrap(it, total):
-        for n, item in enumerate(progress(it, total=total) if progress else it):
-            if n == 0:
-                action()
-            yield item
-
-    return wrap
 
 
 def register(sub, common=add_common) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.parallel import default_jobs
 
-from .args import add_common, check_jobs, json_safe, output_dir, parse_params, settings_from, split_benchmark
-from .errors import flag_errors
+from .args import (
+    add_common, check_jobs, flag_errors, json_safe, output_dir, parse_params, settings_from, split_benchmark,
+)
 
 
 def register(subparsers, common=add_common) -> None:
@@ -69,7 +70,7 @@ def _check_out(path: Path, overwrite: bool) -> None:
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.loading import open_benchmark
     from nasbench_lab.proxies.study import proxy_study
 
     if args.name == "supernet":
@@ -82,7 +83,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
     with flag_errors():
-        study = proxy_study(args.name, load_benchmark(name, dataset or args.dataset, settings), name, settings,
+        study = proxy_study(args.name, open_benchmark(name, dataset or args.dataset, settings), name, settings,
                             sample=args.sample, seed=args.seed, batch_size=args.batch_size,
                             bootstrap=args.bootstrap, jobs=args.jobs, progress=not (args.no_progress or args.json))
     if args.figure:
@@ -143,7 +144,7 @@ def _method_params(args: argparse.Namespace) -> dict:
 
 def cmd_supernet_proxy(args: argparse.Namespace) -> int:
     """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.loading import open_benchmark
     from nasbench_lab.supernet_ranking import supernet_ranking
 
     if not args.method:
@@ -160,7 +161,7 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
         _check_figure(Path(args.figure))
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
-    bench = load_benchmark(name, dataset or args.dataset, settings)
+    bench = open_benchmark(name, dataset or args.dataset, settings)
     progress = None
     if not (args.no_progress or args.json):
         from tqdm import tqdm

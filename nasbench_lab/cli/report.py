@@ -48,31 +48,33 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
         return []
     if args.hv_reference:
         problem = dataclasses.replace(problem, reference=parse_reference(args.hv_reference))
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.benchmark import TabularBenchmark
+    from nasbench_lab.loading import open_benchmark
     from nasbench_lab.reports.hardware import write_hardware_tables
     from nasbench_lab.reports.hardware_figures import hardware_pareto_figures
 
     write_hardware_tables(runs, out, problem, settings, figures=formats)
     files = sorted(p for p in out.iterdir() if p.name.startswith(("hardware", "front_scores")))
     for (name, dataset), part in runs.groupby(["benchmark", "dataset"], sort=True):
-        bench = load_benchmark(name, dataset, settings)
-        if hasattr(bench, "values"):
+        bench = open_benchmark(name, dataset, settings)
+        if isinstance(bench, TabularBenchmark):
             files += hardware_pareto_figures(part, bench, problem, out, formats)
     return files
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.benchmark import TabularBenchmark
+    from nasbench_lab.loading import open_benchmark
     from nasbench_lab.reports.pareto import pareto_figure, pareto_stem, resolve_objective
     from nasbench_lab.reports.style import figure_formats
 
     formats = figure_formats(args.formats)
     name, dataset = split_benchmark(args.benchmark)
-    bench = load_benchmark(name, dataset or args.dataset, settings_from(args))
+    bench = open_benchmark(name, dataset or args.dataset, settings_from(args))
     names = [o for o in args.objectives.split(",") if o]
     if len(names) != 2:
         raise NasLabError(f"--objectives needs exactly two names, got {args.objectives!r}")
-    if not hasattr(bench, "values"):
+    if not isinstance(bench, TabularBenchmark):
         raise NasLabError(f"{name} is not a tabular benchmark: it has no whole table to draw a front from")
     objectives = (resolve_objective(bench, names[0]), resolve_objective(bench, names[1]))
     if objectives[0].maximize == objectives[1].maximize and objectives[0].metric == objectives[1].metric:

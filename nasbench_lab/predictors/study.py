@@ -92,9 +92,9 @@ class _Job:
 
 
 def load_table(benchmark: str, dataset: str | None, settings: Settings) -> TabularBenchmark:
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.loading import open_benchmark
 
-    bench = load_benchmark(benchmark, dataset, settings)
+    bench = open_benchmark(benchmark, dataset, settings)
     if not isinstance(bench, TabularBenchmark) or not isinstance(bench.space, FiniteSpace):
         raise NasLabError(f"the predictor study needs a tabular benchmark over a finite space; {benchmark} is not one")
     return bench

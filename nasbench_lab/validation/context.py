@@ -33,10 +33,10 @@ class ValidationContext:
         return quick if self.quick else full
 
     def benchmark(self, name: str, dataset: str | None) -> Benchmark:
-        """``load_benchmark`` (the library's loader), remembering the files it read."""
-        from nasbench_lab.loading import load_benchmark
+        """``open_benchmark`` (the library's loader), remembering the files it read."""
+        from nasbench_lab.loading import open_benchmark
 
-        bench = load_benchmark(name, dataset, self.settings)
+        bench = open_benchmark(name, dataset, self.settings)
         self.record_files(bench.data_files())
         return bench
 

@@ -1,0 +1,81 @@
+"""The one pipeline: a request resolved once into a plan (loaded benchmarks, classes), the plan
+handed to workers once, library errors naming parameters and the CLI naming flags."""
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+import nasbench_lab.loading as loading
+from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.executors import LocalExecutor
+from nasbench_lab.pipeline import Pipeline, collect
+from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.request import RequestError, RunRequest
+from nasbench_lab.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def request(**kwargs) -> RunRequest:
+    args = dict(benchmarks=[("nb201-analog", "c10")], algorithms=["re", "random"], budget=4, seeds=[1, 2],
+                settings=Settings.from_env())
+    return RunRequest(**{**args, **kwargs})
+
+
+def test_resolve_loads_each_benchmark_once_and_carries_the_classes(monkeypatch):
+    calls = []
+    real = loading.load_benchmark
+    monkeypatch.setattr(loading, "load_benchmark", lambda *a: calls.append(a) or real(*a))
+    plan = Pipeline(request()).resolve()
+    assert len(calls) == 1
+    assert plan.benchmarks == (("nb201-analog", "cifar10"),)
+    assert isinstance(plan.loaded[("nb201-analog", "cifar10")], TabularBenchmark)
+    assert plan.classes == {"re": ALGORITHMS.get("re"), "random": ALGORITHMS.get("random")}
+    assert plan.params["re"] == ALGORITHMS.get("re").hyperparameters()
+    assert len(plan.tasks()) == 4
+    plan.notes(), plan.to_dict()
+    assert len(calls) == 1  # notes and config.json from the loaded plan
+
+
+def test_a_pickled_plan_travels_without_its_benchmarks():
+    plan = Pipeline(request()).resolve()
+    copy = pickle.loads(pickle.dumps(plan))
+    assert copy.loaded == {} and copy.token == plan.token
+    assert copy.benchmark("nb201-analog", "cifar10").dataset == "cifar10"  # loaded there, once
+
+
+class Unregistered(ALGORITHMS.get("random")):
+    """The random search under another name, never registered."""
+
+
+def test_an_unregistered_class_runs_in_workers_without_registration():
+    plan = Pipeline(request(algorithms=[Unregistered], seeds=[0, 1, 2])).resolve()
+    one = collect(plan, LocalExecutor(1))
+    two = collect(plan, LocalExecutor(2))
+    assert "Unregistered" not in ALGORITHMS
+    for a, b in zip(one, two):
+        assert a.drop(columns=["seconds"]).equals(b.drop(columns=["seconds"]))
+        assert set(a["algorithm"]) == {"Unregistered"}
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    ({"budget": 0}, "budget"), ({"seeds": [1, 1]}, "seeds"), ({"max_seconds": 0}, "max_seconds"),
+    ({"params": {"sa": {"cooling": 0.5}}}, "params"),
+])
+def test_errors_name_the_parameter_not_a_flag(kwargs, parameter):
+    with pytest.raises(RequestError) as error:
+        Pipeline(request(**kwargs)).resolve()
+    assert error.value.parameter == parameter and "--" not in str(error.value)
+
+
+def test_load_benchmark_is_called_from_one_place():
+    sites = []
+    for folder in ("nasbench_lab", "adapters", "algorithms", "reports"):
+        for path in (REPO / folder).rglob("*.py"):
+            for line in path.read_text().splitlines():
+                if re.search(r"\bload_benchmark\(", line) and not line.lstrip().startswith("def "):
+                    sites.append(path)
+    assert len(sites) <= 3, sites
