@@ -43,7 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from nasbench_lab.runner import RunConfig, run_task  # noqa: E402
+from nasbench_lab.pipeline import RunConfig  # noqa: E402
+from nasbench_lab.runner import run_task  # noqa: E402
 from nasbench_lab.settings import CACHE_ENV, DATA_ENV, Settings  # noqa: E402
 from nasbench_lab.files import write_text  # noqa: E402
 from nasbench_lab.store import RUN_COLUMNS, ResultsStore, run_file_text  # noqa: E402

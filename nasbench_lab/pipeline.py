@@ -34,7 +34,7 @@ from .runner import Task, run_resolved
 from .settings import Settings
 from .store import ResultsStore, run_file_text
 
-__all__ = ["Pipeline", "Plan", "RequestError", "RunRequest", "check_budget", "check_jobs", "check_seeds",
+__all__ = ["Pipeline", "Plan", "RequestError", "RunConfig", "RunRequest", "check_budget", "check_jobs", "check_seeds",
            "collect", "execute", "split_benchmark"]
 
 
@@ -231,13 +231,14 @@ def _dispatch(executor: Executor, work: Callable, plan: Plan, tasks: list[Task],
     return executor.map(partial(work, plan=plan), tasks, progress=progress)  # another executor: plan per item
 
 
-def execute(plan: Plan, store: ResultsStore, executor: Executor | None = None, *,
+def execute(plan: "Plan | RunConfig", store: ResultsStore, executor: Executor | None = None, *,
             progress: Callable[..., Iterable] | None = None, on_query: Callable[[], None] | None = None,
             on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
     """Run every task the store does not hold yet, committing each finished run here as it
     arrives (workers only compute); return all rows (``runs.csv``). ``store.prepare(plan)``
     first. ``on_query`` (after each new query) is used only when runs are in this process;
     ``on_rows`` is handed to ``store.finish``."""
+    plan = plan.resolved() if isinstance(plan, RunConfig) else plan
     executor = executor if executor is not None else LocalExecutor(1)
     tasks = store.missing(plan.tasks())
     for k, (text, artefacts) in _dispatch(executor, _run_file, plan, tasks, progress, on_query):
@@ -253,3 +254,44 @@ def collect(plan: Plan, executor: Executor | None = None) -> list[pd.DataFrame]:
     for k, frame in _dispatch(executor, run_planned, plan, tasks, None, None):
         frames[k] = frame
     return frames  # type: ignore[return-value]
+
+
+@dataclass
+class RunConfig:
+    """A leaderboard's configuration by names (the older form of ``pipeline.RunRequest``):
+    ``resolve()`` turns it into a ``Plan`` and takes the plan's canonical names and values."""
+
+    benchmarks: list[tuple[str, str]]
+    algorithms: list[str]
+    budget: int
+    seeds: list[int]
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
+    problem: Problem | None = None  # --objectives / --constraint (None: the search metric alone)
+    plan: Plan | None = field(default=None, repr=False, compare=False)
+
+    def resolve(self) -> Plan:
+        """Check every name and value and load every benchmark (through the pipeline)."""
+        self.plan = Pipeline(RunRequest(
+            benchmarks=tuple(self.benchmarks), algorithms=tuple(self.algorithms), budget=self.budget,
+            seeds=list(self.seeds), params=self.params, settings=self.settings,
+            max_seconds=self.max_seconds, problem=self.problem,
+        )).resolve()
+        self.benchmarks = list(self.plan.benchmarks)
+        self.params = {a: dict(p) for a, p in self.plan.params.items()}
+        return self.plan
+
+    def resolved(self) -> Plan:
+        """The plan (resolved now if it is not yet)."""
+        return self.plan if self.plan is not None else self.resolve()
+
+    def tasks(self) -> list[Task]:
+        return self.resolved().tasks()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.resolved().to_dict()
+
+    @property
+    def loaded(self) -> dict[tuple[str, str], Benchmark]:
+        return dict(self.resolved().loaded)

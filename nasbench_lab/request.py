@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .algorithm import Algorithm
-from .errors import NasLabError, ParameterError
+from .errors import ParameterError
 from .objectives import Problem
 from .registry import ALGORITHMS, BENCHMARKS
 from .settings import Settings

@@ -1,13 +1,12 @@
 """One run: an algorithm on a loaded benchmark for one seed, under an equal query budget.
 
 ``Task`` names a run; ``run_resolved`` runs it on objects the pipeline already resolved (the
-loaded benchmark, the algorithm class). ``RunConfig`` / ``run_task`` / ``execute`` are the older
-names, kept as thin callers of ``nasbench_lab.pipeline``.
+loaded benchmark, the algorithm class); ``run_task`` runs a task by its registered names.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -23,11 +22,8 @@ from .trajectory import trajectory
 
 if TYPE_CHECKING:
     from .algorithm import Algorithm
-    from .executors import Executor
-    from .pipeline import Plan
-    from .store import ResultsStore
 
-__all__ = ["RunConfig", "Task", "execute", "run_for_store", "run_resolved", "run_task"]
+__all__ = ["Task", "run_for_store", "run_resolved", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -93,56 +89,3 @@ def run_for_store(task: Task, settings: Settings,
     """Run one task and give its run file's text and its artefacts."""
     artefacts: dict[str, bytes] = {}
     return run_file_text(run_task(task, settings, on_query, artefacts)), artefacts
-
-
-@dataclass
-class RunConfig:
-    """A leaderboard's configuration by names (the older form of ``pipeline.RunRequest``):
-    ``resolve()`` turns it into a ``Plan`` and takes the plan's canonical names and values."""
-
-    benchmarks: list[tuple[str, str]]
-    algorithms: list[str]
-    budget: int
-    seeds: list[int]
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    settings: Settings = field(default_factory=Settings)
-    max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
-    problem: Problem | None = None  # --objectives / --constraint (None: the search metric alone)
-    plan: "Plan | None" = field(default=None, repr=False, compare=False)
-
-    def resolve(self) -> "Plan":
-        """Check every name and value and load every benchmark (through the pipeline)."""
-        from .pipeline import Pipeline, RunRequest
-
-        self.plan = Pipeline(RunRequest(
-            benchmarks=tuple(self.benchmarks), algorithms=tuple(self.algorithms), budget=self.budget,
-            seeds=list(self.seeds), params=self.params, settings=self.settings,
-            max_seconds=self.max_seconds, problem=self.problem,
-        )).resolve()
-        self.benchmarks = list(self.plan.benchmarks)
-        self.params = {a: dict(p) for a, p in self.plan.params.items()}
-        return self.plan
-
-    def _resolved(self) -> "Plan":
-        return self.plan if self.plan is not None else self.resolve()
-
-    def tasks(self) -> list[Task]:
-        return self._resolved().tasks()
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._resolved().to_dict()
-
-    @property
-    def loaded(self) -> dict[tuple[str, str], Benchmark]:
-        return dict(self._resolved().loaded)
-
-
-def execute(config: RunConfig, store: "ResultsStore", jobs: int = 1,
-            progress: Callable[..., Iterable] | None = None, on_query: Callable[[], None] | None = None,
-            executor: "Executor | None" = None, on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
-    """``pipeline.execute`` for a ``RunConfig`` (resolved here if it is not yet)."""
-    from .executors import LocalExecutor
-    from .pipeline import execute as run_plan
-
-    return run_plan(config._resolved(), store, executor or LocalExecutor(jobs), progress=progress,
-                    on_query=on_query, on_rows=on_rows)

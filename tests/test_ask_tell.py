@@ -85,7 +85,6 @@ def holds_an_oracle(obj, seen=None) -> bool:
 
 @pytest.mark.parametrize("name, problem", CASES)
 def test_no_algorithm_holds_the_oracle_after_a_run(name, problem):
-    pytest.importorskip("optuna") if name.startswith("optuna") else None
     algo = ALGORITHMS.get(name)(SPACE, np.random.default_rng(0), **FAST.get(name, {}))
     oracle = Oracle.for_benchmark(BENCH, 20, problem=problem)
     algo.run(oracle)

@@ -18,7 +18,7 @@ from nasbench_lab.cli.args import parse_seeds
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.executors import LocalExecutor, RayExecutor, make_executor
 from nasbench_lab.live import LiveCache
-from nasbench_lab.runner import RunConfig, execute
+from nasbench_lab.pipeline import RunConfig, execute
 from nasbench_lab.settings import Settings
 from nasbench_lab.store import ResultsStore
 

@@ -104,7 +104,8 @@ def test_the_runner_gives_algorithms_their_context(tmp_path):
     from nasbench_lab.algorithm import AskTellAlgorithm
     from nasbench_lab.settings import Settings
     from nasbench_lab.registry import ALGORITHMS
-    from nasbench_lab.runner import RunConfig, run_task
+    from nasbench_lab.pipeline import RunConfig
+    from nasbench_lab.runner import run_task
 
     seen = []
 

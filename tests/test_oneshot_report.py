@@ -32,7 +32,7 @@ RUNS = [("darts", 0), ("darts", 1), ("gdas", 0), ("spos", 0)]
 def _store(out, artefacts):
     """A results folder holding one run per (method, seed) with its artefacts, as the runner commits them."""
     tasks = [SimpleNamespace(benchmark="t", dataset="cifar10", algorithm=m, params=(), seed=s) for m, s in RUNS]
-    config = SimpleNamespace(to_dict=lambda: {"budget": 2}, tasks=lambda: tasks)
+    config = SimpleNamespace(to_dict=lambda: {"budget": 2}, tasks=lambda: tasks, loaded={})
     with ResultsStore(out) as store:
         store.prepare(config)
         for task, saved in zip(tasks, artefacts):

@@ -184,7 +184,8 @@ class Greedy(AskTellAlgorithm):
 
 
 def test_run_by_name_equals_the_runner():
-    from nasbench_lab.runner import RunConfig, run_task
+    from nasbench_lab.pipeline import RunConfig
+    from nasbench_lab.runner import run_task
     from nasbench_lab.store import RUN_COLUMNS
 
     runs = nasbench_lab.run("re", "nb201-analog/cifar10", budget=12, seeds=[7])

@@ -19,7 +19,7 @@ import pytest
 
 from nasbench_lab.cli import main
 from nasbench_lab.registry import ALGORITHMS
-from nasbench_lab.runner import RunConfig
+from nasbench_lab.pipeline import RunConfig
 from nasbench_lab.store import ResultsStore
 from nasbench_lab.settings import Settings
 from nasbench_lab.store import RUN_COLUMNS, run_entry

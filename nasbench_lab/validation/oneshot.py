@@ -76,7 +76,7 @@ def _darts_results(settings: Any, params: dict) -> tuple[Any, dict]:
     from pathlib import Path
 
     from nasbench_lab.reports.oneshot import load_records
-    from nasbench_lab.runner import RunConfig, execute
+    from nasbench_lab.pipeline import RunConfig, execute
     from nasbench_lab.store import ResultsStore
 
     config = RunConfig(benchmarks=[("nb201", "cifar10")], algorithms=["darts"], budget=1, seeds=[0],
