@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.space import FiniteSpace
+from nasbench_lab.core.space import FiniteSpace
 
 FORMAT = "nasbench-lab packed table 1"
 MAX_DECIMALS = 9

@@ -17,12 +17,12 @@ A cost or metric entry may hold ``{}`` in both name and column: it then expands 
 that matches (``"latency_ms:{}": "latency:{}_ms"`` gives one cost per device). Every
 architecture of the space must appear exactly once in each file.
 
-Cost names (declared, expanded and computed) must be in the vocabulary of ``nasbench_lab.costs``
+Cost names (declared, expanded and computed) must be in the vocabulary of ``nasbench_lab.core.costs``
 (``params_m``, ``flops_m``, ``latency_ms``, ``latency_ms:<device>``, ``flash_kb``, ``peak_kb``): a declaration is checked
 when it is read (a ``{}`` pattern stands for a device name), expanded and computed names when
 the benchmark is built; an ``UnknownNameError`` names the bad one.
 
-``computed_costs`` names a function of ``nasbench_lab.registry.COST_FUNCTIONS`` (built-in: ``nb201``,
+``computed_costs`` names a function of ``nasbench_lab.core.registry.COST_FUNCTIONS`` (built-in: ``nb201``,
 the NB201 network's parameters and FLOPs; plug-ins: the ``nasbench_lab.cost_functions`` entry
 points). It is never an import path: a value with ``:`` or an unknown name is refused when the
 declaration is read, before anything runs.
@@ -41,12 +41,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
-from nasbench_lab.settings import Settings
-from nasbench_lab.costs import check_cost, check_costs, is_cost
+from nasbench_lab.core.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
-from nasbench_lab.registry import COST_FUNCTIONS, make_space
-from nasbench_lab.table_cache import cached_tabular
+from nasbench_lab.core.registry import COST_FUNCTIONS, make_space
+from nasbench_lab.core.table_cache import cached_tabular
 
 from .packed_table import FORMAT as PACKED_FORMAT, PackedTable, read_packed
 from .table_declaration import check_declaration
@@ -247,7 +247,7 @@ def source_paths(decl: dict[str, Any], settings: Settings, decl_dir: Path | None
 
 
 def load_cached(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir: Path | None) -> TabularBenchmark:
-    """``build``, converted once into ``nasbench_lab.table_cache`` (keyed by the declaration and
+    """``build``, converted once into ``nasbench_lab.core.table_cache`` (keyed by the declaration and
     its files), so later loads read one ``.npz``: no CSV parsing, no computed-cost import."""
     try:
         sources = source_paths(decl, settings, decl_dir)
@@ -260,7 +260,7 @@ def load_cached(decl: dict[str, Any], dataset: str, settings: Settings, decl_dir
 
 def load_packed(decl: dict[str, Any], dataset: str, settings: Settings, packed: Path) -> TabularBenchmark:
     """``build`` with the declared files' columns read from the packed table ``packed`` (nothing
-    is read from the data directory), converted once into ``nasbench_lab.table_cache`` like
+    is read from the data directory), converted once into ``nasbench_lab.core.table_cache`` like
     ``load_cached`` (keyed by the packed file), so later loads import no torch."""
     space = make_space(decl["space"])
     return cached_tabular(lambda: build(decl, dataset, settings, None, read_packed(packed, space)),

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import math
 
-from nasbench_lab.hyperparams import boolean, hyperparameter
-from nasbench_lab.oracle import Query
-from nasbench_lab.space import Arch
+from nasbench_lab.core.hyperparams import boolean, hyperparameter
+from nasbench_lab.core.oracle import Query
+from nasbench_lab.core.space import Arch
 
 from .constrained_evolution import NeedsConstraint
 from .simulated_annealing import SimulatedAnnealing

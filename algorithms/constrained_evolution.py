@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.fronts import feasibility_key
-from nasbench_lab.hyperparams import hyperparameter, integer
-from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Query
-from nasbench_lab.space import Arch, draw_unseen
+from nasbench_lab.core.fronts import feasibility_key
+from nasbench_lab.core.hyperparams import hyperparameter, integer
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.oracle import Query
+from nasbench_lab.core.space import Arch, draw_unseen
 
 from .regularized_evolution import RegularizedEvolution
 

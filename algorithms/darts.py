@@ -1,7 +1,7 @@
 """DARTS (Liu et al. 2019): softmax-relaxed operations, alphas by gradient on the validation half."""
 from __future__ import annotations
 
-from nasbench_lab.hyperparams import hyperparameter, one_of
+from nasbench_lab.core.hyperparams import hyperparameter, one_of
 
 from .supernet_search import SupernetSearch
 

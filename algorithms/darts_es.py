@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.hyperparams import hyperparameter, integer, number
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number
 
 from .supernet_search import SupernetSearch
 

@@ -1,7 +1,7 @@
 """DrNAS (Chen et al. 2021): architecture mixing weights drawn from a learned Dirichlet."""
 from __future__ import annotations
 
-from nasbench_lab.hyperparams import hyperparameter, number
+from nasbench_lab.core.hyperparams import hyperparameter, number
 
 from .supernet_search import SupernetSearch
 

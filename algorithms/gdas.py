@@ -1,7 +1,7 @@
 """GDAS (Dong & Yang 2019): one operation per edge sampled by Gumbel-softmax (hard, straight-through)."""
 from __future__ import annotations
 
-from nasbench_lab.hyperparams import hyperparameter, number
+from nasbench_lab.core.hyperparams import hyperparameter, number
 
 from .supernet_search import SupernetSearch
 

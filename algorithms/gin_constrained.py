@@ -2,9 +2,9 @@
 are feasible, bred from the best feasible architectures."""
 from __future__ import annotations
 
-from nasbench_lab.fronts import feasibility_key
-from nasbench_lab.objectives import Problem
-from nasbench_lab.space import Arch
+from nasbench_lab.core.fronts import feasibility_key
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.space import Arch
 
 from .constrained_evolution import needs_constraint
 from .gin_evolution import GINEvolution

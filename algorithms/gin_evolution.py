@@ -6,8 +6,8 @@ from typing import Callable
 
 import numpy as np
 
-from nasbench_lab.hyperparams import hyperparameter, integer, number
-from nasbench_lab.space import Arch, SearchSpace, crossover
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number
+from nasbench_lab.core.space import Arch, SearchSpace, crossover
 
 from .surrogate_search import (EPOCHS, HIDDEN, INITIAL_SAMPLES, LAYERS, LOSS, MEMBERS, QUERIES_PER_ROUND,
                                REFIT_EPOCHS, SurrogateSearch, top_queried)

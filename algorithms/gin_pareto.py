@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.fronts import constrained_fronts, hypervolume, pareto_mask
-from nasbench_lab.hyperparams import hyperparameter, integer, number
-from nasbench_lab.objectives import Problem
-from nasbench_lab.space import Arch, crossover
+from nasbench_lab.core.fronts import constrained_fronts, hypervolume, pareto_mask
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.space import Arch, crossover
 
 from .gin_evolution import breed_distinct
 from .nsga2 import needs_cost_objective

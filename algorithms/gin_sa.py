@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from nasbench_lab.hyperparams import hyperparameter, integer, number
-from nasbench_lab.space import Arch
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number
+from nasbench_lab.core.space import Arch
 
 from .surrogate_search import (EPOCHS, HIDDEN, INITIAL_SAMPLES, LAYERS, LOSS, MEMBERS, QUERIES_PER_ROUND,
                                REFIT_EPOCHS, SurrogateSearch, top_queried)

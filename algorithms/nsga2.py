@@ -5,13 +5,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasbench_lab.algorithm import BatchAlgorithm
+from nasbench_lab.core.algorithm import BatchAlgorithm
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.fronts import constrained_fronts, crowding_distance
-from nasbench_lab.hyperparams import boolean, hyperparameter, integer, number
-from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Query
-from nasbench_lab.space import Arch, SearchSpace, crossover, draw_unseen, sample_unseen
+from nasbench_lab.core.fronts import constrained_fronts, crowding_distance
+from nasbench_lab.core.hyperparams import boolean, hyperparameter, integer, number
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.oracle import Query
+from nasbench_lab.core.space import Arch, SearchSpace, crossover, draw_unseen, sample_unseen
 
 
 @dataclass(frozen=True)

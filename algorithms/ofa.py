@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from nasbench_lab.algorithm import Algorithm
-from nasbench_lab.context import RunContext
+from nasbench_lab.core.algorithm import Algorithm
+from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.hyperparams import hyperparameter, integer, number, one_of, text
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import SearchSpace
-from nasbench_lab.spend import spend_down
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of, text
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.space import SearchSpace
+from nasbench_lab.core.spend import spend_down
 
 from .ofa_limits import LIMITS, limit_bounds
 from .ofa_search import Candidate, OFASearchSettings, OFASupernetSettings, plan

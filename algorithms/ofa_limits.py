@@ -1,4 +1,4 @@
-"""Device limits on OFA sub-networks, in the cost vocabulary (``nasbench_lab.costs``): upper
+"""Device limits on OFA sub-networks, in the cost vocabulary (``nasbench_lab.core.costs``): upper
 bounds on the costs of a configuration's standalone ``DynamicNet``.
 
 A limit bounds one cost of the configuration's architecture, computed by the functions the

@@ -14,8 +14,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.settings import Settings
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.space import Arch, SearchSpace
 
 Log = Callable[[str], None]
 
@@ -79,7 +79,7 @@ def ofa_supernet(space: SearchSpace, supernet: OFASupernetSettings, dataset: str
     search data and meta (path, seconds, loaded, history)."""
     from nasbench_lab.adapters.dynamicnet.ofa import preset
     from nasbench_lab.adapters.dynamicnet.ofa.shrinking import TrainOptions, read_schedule
-    from nasbench_lab.adapters.dynamicnet.ofa.store import trained_supernet
+    from nasbench_lab.adapters.dynamicnet.ofa.cache import trained_supernet
     from nasbench_lab.adapters.dynamicnet.supernet import search_data
     from nasbench_lab.live import data_fingerprint
 
@@ -135,7 +135,7 @@ def plan(space: SearchSpace, supernet: OFASupernetSettings, search: OFASearchSet
     """Feasible configurations of the trained supernet, best first (see ``OFASearchSettings``);
     ``feasible`` adds a check (the run's constraints); random draws from ``rng``."""
     from nasbench_lab.adapters.dynamicnet.ofa import preset
-    from nasbench_lab.parallel import torch_threads
+    from nasbench_lab.infra.parallel import torch_threads
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
     from .ofa_limits import Limits

@@ -14,12 +14,12 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from nasbench_lab.algorithm import BatchAlgorithm
-from nasbench_lab.context import RunContext
+from nasbench_lab.core.algorithm import BatchAlgorithm
+from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import ArchError, NasLabError
-from nasbench_lab.hyperparams import hyperparameter, integer
-from nasbench_lab.oracle import Oracle, Query
-from nasbench_lab.space import Arch, SearchSpace, sample_unseen
+from nasbench_lab.core.hyperparams import hyperparameter, integer
+from nasbench_lab.core.oracle import Oracle, Query
+from nasbench_lab.core.space import Arch, SearchSpace, sample_unseen
 
 
 def optuna_module():

@@ -1,8 +1,8 @@
 """Optuna's multi-objective TPE sampler through the same oracle (a baseline users would pick instead)."""
 from __future__ import annotations
 
-from nasbench_lab.hyperparams import hyperparameter, integer
-from nasbench_lab.objectives import Problem
+from nasbench_lab.core.hyperparams import hyperparameter, integer
+from nasbench_lab.core.objectives import Problem
 
 from .nsga2 import needs_cost_objective
 from .optuna_search import MAX_REPEATS, OptunaSearch, constraint_values

@@ -1,7 +1,7 @@
 """Optuna's constrained TPE on the search metric alone, through the same oracle."""
 from __future__ import annotations
 
-from nasbench_lab.objectives import Problem
+from nasbench_lab.core.objectives import Problem
 
 from .constrained_evolution import needs_constraint
 from .optuna_tpe import OptunaTPE

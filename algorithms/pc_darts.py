@@ -1,7 +1,7 @@
 """PC-DARTS (Xu et al. 2020): partial-channel connections and edge normalisation."""
 from __future__ import annotations
 
-from nasbench_lab.hyperparams import hyperparameter, integer
+from nasbench_lab.core.hyperparams import hyperparameter, integer
 
 from .supernet_search import SupernetSearch
 

@@ -5,10 +5,10 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.hyperparams import hyperparameter, integer
-from nasbench_lab.oracle import Query
-from nasbench_lab.space import Arch, draw_unseen
+from nasbench_lab.core.algorithm import AskTellAlgorithm
+from nasbench_lab.core.hyperparams import hyperparameter, integer
+from nasbench_lab.core.oracle import Query
+from nasbench_lab.core.space import Arch, draw_unseen
 
 
 @dataclass(frozen=True)

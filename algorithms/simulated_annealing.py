@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.hyperparams import hyperparameter, number
-from nasbench_lab.oracle import Query
-from nasbench_lab.space import Arch, draw_unseen
+from nasbench_lab.core.algorithm import AskTellAlgorithm
+from nasbench_lab.core.hyperparams import hyperparameter, number
+from nasbench_lab.core.oracle import Query
+from nasbench_lab.core.space import Arch, draw_unseen
 
 
 class SimulatedAnnealing(AskTellAlgorithm):

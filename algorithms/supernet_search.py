@@ -3,7 +3,7 @@
 A run builds the space's supernet and search data (``nasbench_lab.supernet.build.build_trainer``,
 from the method's ``SupernetSettings``), trains it with the method's ``Strategy`` in the shared
 loop, ranks architectures (``rank``), and then spends the query budget down that ranking
-(``nasbench_lab.spend.spend_down``): the derived architecture first. Supernet training and ranking
+(``nasbench_lab.core.spend.spend_down``): the derived architecture first. Supernet training and ranking
 are compute, recorded through the run context. The run's record (alpha/probability trajectory
 and derived architecture per epoch, training curves, data source) is kept as ``self.record``
 and saved through the run context as the artefact ``oneshot.json`` (results folder).
@@ -15,12 +15,12 @@ import time
 from dataclasses import asdict, fields
 from typing import Any, Iterable
 
-from nasbench_lab.algorithm import OneShotAlgorithm
-from nasbench_lab.context import RunContext
-from nasbench_lab.hyperparams import hyperparameter, integer, number, one_of
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import Arch, SearchSpace
-from nasbench_lab.spend import spend_down
+from nasbench_lab.core.algorithm import OneShotAlgorithm
+from nasbench_lab.core.context import RunContext
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.space import Arch, SearchSpace
+from nasbench_lab.core.spend import spend_down
 from nasbench_lab.supernet.build import SupernetSettings
 
 
@@ -75,7 +75,7 @@ class SupernetSearch(OneShotAlgorithm):
 
     def search(self, oracle: Oracle, context: RunContext) -> Arch:
         """Train the supernet; return the derived architecture (the ranking is kept)."""
-        from nasbench_lab.parallel import torch_threads
+        from nasbench_lab.infra.parallel import torch_threads
         from nasbench_lab.supernet.build import build_trainer
 
         seed = int(self.rng.integers(2**31 - 1))

@@ -3,14 +3,14 @@ gin-pareto): a GIN surrogate (``nasbench_lab.predictors.surrogate.GINSurrogate``
 records told so far ranks unqueried architectures for free."""
 from __future__ import annotations
 
-from nasbench_lab.algorithm import BatchAlgorithm
-from nasbench_lab.context import RunContext
-from nasbench_lab.hyperparams import hyperparameter, integer, one_of
-from nasbench_lab.oracle import Oracle, Query
-from nasbench_lab.parallel import torch_threads
+from nasbench_lab.core.algorithm import BatchAlgorithm
+from nasbench_lab.core.context import RunContext
+from nasbench_lab.core.hyperparams import hyperparameter, integer, one_of
+from nasbench_lab.core.oracle import Oracle, Query
+from nasbench_lab.infra.parallel import torch_threads
 from nasbench_lab.predictors import LOSSES
 from nasbench_lab.predictors.surrogate import GINSurrogate
-from nasbench_lab.space import Arch, sample_unseen
+from nasbench_lab.core.space import Arch, sample_unseen
 
 # The hyper-parameters every GIN-guided search has (each class lists them in its own order).
 INITIAL_SAMPLES = hyperparameter(10, integer(2), "random architectures queried before the GIN is first fitted")

@@ -6,13 +6,13 @@ import time
 
 import numpy as np
 
-from nasbench_lab.algorithm import Algorithm
-from nasbench_lab.context import RunContext
+from nasbench_lab.core.algorithm import Algorithm
+from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.hyperparams import boolean, hyperparameter, integer, one_of, text
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import SearchSpace
-from nasbench_lab.spend import spend_down
+from nasbench_lab.core.hyperparams import boolean, hyperparameter, integer, one_of, text
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.space import SearchSpace
+from nasbench_lab.core.spend import spend_down
 
 from .regularized_evolution import RegularizedEvolution
 
@@ -46,7 +46,7 @@ class SynflowRank(Algorithm):
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
-        from nasbench_lab.proxies.table import check_supported
+        from nasbench_lab.proxies.scores import check_supported
 
         super().check_space(space)
         check_supported(space.name)
@@ -62,7 +62,7 @@ class SynflowRank(Algorithm):
     def scores(self, pool: np.ndarray, context: RunContext) -> tuple[np.ndarray, float]:
         """Reported proxy values of the pool (space indices) and their compute time."""
         from nasbench_lab.proxies import get_proxy
-        from nasbench_lab.proxies.table import TableConfig, check_supported, compute_scores, score_indices
+        from nasbench_lab.proxies.scores import TableConfig, check_supported, compute_scores, score_indices
 
         check_supported(self.space.name)
         spec = get_proxy(self.proxy)

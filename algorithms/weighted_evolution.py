@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from nasbench_lab.context import RunContext
-from nasbench_lab.hyperparams import hyperparameter, integer, number
-from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import Oracle, Query
+from nasbench_lab.core.context import RunContext
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.oracle import Oracle, Query
 
 from .nsga2 import needs_cost_objective
 from .regularized_evolution import RegularizedEvolution

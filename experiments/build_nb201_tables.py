@@ -31,8 +31,8 @@ if str(REPO) not in sys.path:
 
 from nasbench_lab.adapters.nb201.space import NB201Space  # noqa: E402
 from nasbench_lab.adapters.packed_table import packed_bytes, read_packed  # noqa: E402
-from nasbench_lab.settings import DATA_ENV  # noqa: E402
-from nasbench_lab.files import write_bytes  # noqa: E402
+from nasbench_lab.infra.settings import DATA_ENV  # noqa: E402
+from nasbench_lab.infra.files import write_bytes  # noqa: E402
 
 #: source file -> its architecture-string column (names as ``adapters/tables/nb201.json`` declares them)
 SOURCES = {"nb201_12epoch.csv": "arch_str", "nats_bench.csv": "ArchitectureString",

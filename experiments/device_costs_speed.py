@@ -30,7 +30,7 @@ if str(REPO) not in sys.path:
 
 from nasbench_lab.adapters.dynamicnet.costs import LayerGraph, device_costs  # noqa: E402
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace  # noqa: E402
-from nasbench_lab.parallel import torch_threads  # noqa: E402
+from nasbench_lab.infra.parallel import torch_threads  # noqa: E402
 
 
 def best_us(run: Callable[[], object], repeats: int) -> float:

@@ -57,9 +57,9 @@ def time_mlp(repeats: int, recipe) -> None:
 
 
 def run_re(budget: int, seeds: list[int], epochs: int, cache_dir: str | None) -> None:
-    from nasbench_lab.settings import Settings
-    from nasbench_lab.loading import load_benchmark, resolve_algorithm
-    from nasbench_lab.runner import Task, run_task
+    from nasbench_lab.infra.settings import Settings
+    from nasbench_lab.core.loading import load_benchmark, resolve_algorithm
+    from nasbench_lab.running.runner import Task, run_task
 
     params = tuple(sorted(resolve_algorithm("re", {}).items()))
     finals = []

@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from nasbench_lab.adapters.dynamicnet.benchmark import load
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.infra.settings import Settings
 
     options = {"cache": False, **({"epochs": args.epochs} if args.epochs else {})}
     start = time.perf_counter()

@@ -23,10 +23,10 @@ import pandas as pd
 from scipy import stats
 
 from nasbench_lab.cli.args import parse_params, parse_seeds
-from nasbench_lab.settings import Settings
-from nasbench_lab.loading import load_benchmark, resolve_algorithm
-from nasbench_lab.parallel import parallel_map
-from nasbench_lab.runner import Task, run_task
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.loading import load_benchmark, resolve_algorithm
+from nasbench_lab.infra.parallel import parallel_map
+from nasbench_lab.running.runner import Task, run_task
 
 BENCHMARKS = ("nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120",
               "nasbench-graph/cora", "nasbench-graph/citeseer", "nasbench-graph/pubmed")

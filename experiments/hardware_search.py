@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 
 from nasbench_lab.cli import main as cli
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.objectives import problem_from_options
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.core.objectives import problem_from_options
 from nasbench_lab.reports.hardware import constrained_summary, front_scores
 from nasbench_lab.reports.stats import holm, paired_wilcoxon
 from nasbench_lab.reports.style import pyplot
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 
 PARETO_ALGORITHMS = "random,nsga2,gin-pareto,weighted,optuna-nsga2,optuna-tpe"
 PARETO_TESTS = [("nsga2", "random"), ("gin-pareto", "random"), ("nsga2", "optuna-nsga2"), ("gin-pareto", "optuna-nsga2")]

@@ -10,7 +10,7 @@
    recalibrated on 512 training inputs; inherited-weight validation accuracy against the live
    evaluator's standalone training (the benchmark's recipe: validation and test accuracy), and the
    same after ``--finetune-epochs`` of fine-tuning the extracted weights (Adam 1e-3, cosine).
-   Kendall tau with bootstrap 95% intervals (``nasbench_lab.ranking``), scatter figures and a CSV
+   Kendall tau with bootstrap 95% intervals (``nasbench_lab.core.rank_correlation``), scatter figures and a CSV
    in ``--out``.
 3. **Search**: ``ofa`` against ``re-constrained`` under ``params<=LIMIT`` and under
    ``peak_kb<=LIMIT`` (8-bit activations); the same number of standalone trainings (each of
@@ -65,8 +65,8 @@ def finetuned_accuracy(sub, data, epochs: int) -> float:
 
 
 def ranking(args, bench, net, structure, data, out: Path) -> None:
-    from nasbench_lab.ranking import rank_correlation
-    from nasbench_lab.reports.ranking import scatter_figure
+    from nasbench_lab.core.rank_correlation import rank_correlation
+    from nasbench_lab.reports.scatter import scatter_figure
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
     space, rng = bench.space, np.random.default_rng(args.subnet_seed)
@@ -103,7 +103,7 @@ def ranking(args, bench, net, structure, data, out: Path) -> None:
 def predictors(args, net, structure, data) -> None:
     """Which predictor ranks inherited accuracy better: fitted on 150 configurations, scored on 100 others."""
     from nasbench_lab.predictors import make_predictor
-    from nasbench_lab.ranking import rank_correlation
+    from nasbench_lab.core.rank_correlation import rank_correlation
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
     space, rng = structure.space, np.random.default_rng(2)
@@ -121,7 +121,7 @@ def predictors(args, net, structure, data) -> None:
 
 def search(args, settings) -> None:
     import nasbench_lab
-    from nasbench_lab.objectives import problem_from_options
+    from nasbench_lab.core.objectives import problem_from_options
 
     budgets = sorted(int(b) for b in args.budgets.split(","))
     for limit in (f"params<={args.params_limit / 1e6:g}", f"peak_kb<={args.peak_limit_kb:g}"):
@@ -162,8 +162,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from nasbench_lab.adapters.dynamicnet.benchmark import load
-    from nasbench_lab.parallel import torch_threads
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.infra.parallel import torch_threads
+    from nasbench_lab.infra.settings import Settings
 
     settings = Settings.from_env()
     out = Path(args.out or f"results/ofa-{args.dataset}")

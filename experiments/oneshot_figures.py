@@ -16,10 +16,10 @@ from pathlib import Path
 
 
 def main() -> None:
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.core.loading import load_benchmark
     from nasbench_lab.reports.oneshot import (derived_metric_curves, derived_metric_figure, load_records,
                                               operation_mix, operation_mix_figure)
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.infra.settings import Settings
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--records", required=True, help="a results folder of one-shot runs")

@@ -38,8 +38,8 @@ def say(*parts: object) -> None:
 
 def load_table(data_dir: str | None):
     from nasbench_lab.errors import NasLabError
-    from nasbench_lab.loading import load_benchmark
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.core.loading import load_benchmark
+    from nasbench_lab.infra.settings import Settings
 
     settings = Settings.from_env(data_dir=data_dir)
     try:
@@ -64,10 +64,10 @@ def op_mix(record: dict) -> list[str]:
 
 
 def search(args) -> None:
-    from nasbench_lab.context import RunContext
-    from nasbench_lab.oracle import Oracle
-    from nasbench_lab.registry import ALGORITHMS
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.core.context import RunContext
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.core.registry import ALGORITHMS
+    from nasbench_lab.infra.settings import Settings
 
     bench, settings = load_table(args.data_dir)
     if args.image_dir:
@@ -98,7 +98,7 @@ def paper_size_epoch(args) -> None:
     import torch
 
     from nasbench_lab.adapters.nb201.supernet import NB201Supernet
-    from nasbench_lab.parallel import torch_threads
+    from nasbench_lab.infra.parallel import torch_threads
     from nasbench_lab.supernet import SearchData
     from nasbench_lab.supernet.training import Strategy, TrainConfig, Trainer
 

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from nasbench_lab.cli.args import parse_seeds
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.predictors import make_predictor
 from nasbench_lab.predictors.study import StudyConfig, load_table, resolve_target, run_study, splits
 from nasbench_lab.reports.predictor_study import write_results
@@ -38,7 +38,7 @@ def load() -> str:
 
 
 def permuted(g, perm):
-    from nasbench_lab.graph import ArchGraph
+    from nasbench_lab.core.graph import ArchGraph
 
     inverse = np.empty_like(perm)
     inverse[perm] = np.arange(len(perm))

@@ -1,4 +1,4 @@
-"""What the data-file checksums in ``config.json`` cost a leaderboard (``nasbench_lab.provenance``).
+"""What the data-file checksums in ``config.json`` cost a leaderboard (``nasbench_lab.running.provenance``).
 
 Measured in one run, each case in a fresh checksum cache directory:
 
@@ -9,7 +9,7 @@ Measured in one run, each case in a fresh checksum cache directory:
 
 Timing: ``time.perf_counter``; one pass each (the cold case cannot be repeated without it being
 warm in the page cache, so the cold figure is of a file the OS has in memory: a lower bound of
-the first hash, disk reads excluded). ``nasbench_lab.store`` (which writes ``checksums.json``
+the first hash, disk reads excluded). ``nasbench_lab.running.store`` (which writes ``checksums.json``
 and imports pandas) is imported first, as it is in a leaderboard, so no import time is counted.
 
     python experiments/provenance_speed.py --data-dir /work/shared/data --big-mb 1024
@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from nasbench_lab import provenance, store  # noqa: E402,F401  (store: imported as in a leaderboard)
-from nasbench_lab.settings import DATA_ENV  # noqa: E402
+from nasbench_lab.running import provenance, store  # noqa: E402,F401  (store: imported as in a leaderboard)
+from nasbench_lab.infra.settings import DATA_ENV  # noqa: E402
 
 NB201_FILES = ("nb201_12epoch.csv", "nats_bench.csv", "nb201_latency_ms.csv")
 

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasbench_lab.parallel import default_jobs
+from nasbench_lab.infra.parallel import default_jobs
 from nasbench_lab.proxies.cache import ScoreCache
-from nasbench_lab.proxies.table import TableConfig, compute_scores
+from nasbench_lab.proxies.scores import TableConfig, compute_scores
 
 CONFIG = TableConfig("synflow", "nb201", "cifar10", 0)
 

@@ -38,10 +38,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from nasbench_lab.settings import DATA_ENV, Settings  # noqa: E402
+from nasbench_lab.infra.settings import DATA_ENV, Settings  # noqa: E402
 from nasbench_lab.errors import NasLabError  # noqa: E402
-from nasbench_lab.oracle import Oracle  # noqa: E402
-from nasbench_lab.registry import BENCHMARKS  # noqa: E402
+from nasbench_lab.core.oracle import Oracle  # noqa: E402
+from nasbench_lab.core.registry import BENCHMARKS  # noqa: E402
 
 
 def best_seconds(run: Callable[[], None], repeats: int) -> float:

@@ -16,7 +16,7 @@ import argparse
 import sys
 
 from nasbench_lab.cli import main as cli
-from nasbench_lab.parallel import default_jobs
+from nasbench_lab.infra.parallel import default_jobs
 
 
 def main() -> int:

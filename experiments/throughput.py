@@ -43,19 +43,19 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from nasbench_lab.pipeline import RunConfig  # noqa: E402
-from nasbench_lab.runner import run_task  # noqa: E402
-from nasbench_lab.settings import CACHE_ENV, DATA_ENV, Settings  # noqa: E402
-from nasbench_lab.files import write_text  # noqa: E402
-from nasbench_lab.store import RUN_COLUMNS, ResultsStore, run_file_text  # noqa: E402
+from nasbench_lab.running.pipeline import RunConfig  # noqa: E402
+from nasbench_lab.running.runner import run_task  # noqa: E402
+from nasbench_lab.infra.settings import CACHE_ENV, DATA_ENV, Settings  # noqa: E402
+from nasbench_lab.infra.files import write_text  # noqa: E402
+from nasbench_lab.running.store import RUN_COLUMNS, ResultsStore, run_file_text  # noqa: E402
 
 LEADERBOARD = ["--benchmark", "nb201/cifar10,nb201/cifar100", "--algorithms", "random,re,sa", "--seeds", "0-199"]
 LOADS = [("nb201", "cifar10"), ("nb201-analog", "cifar10")]
 LOAD_PROBE = """
 import json, sys, time
 start = time.perf_counter()
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.infra.settings import Settings
 imported = time.perf_counter()
 bench = load_benchmark(sys.argv[1], sys.argv[2], Settings.from_env())
 done = time.perf_counter()

@@ -1,12 +1,15 @@
 """nasbench-lab: run and validate NAS algorithms on tabular NAS benchmarks."""
-from .algorithm import Algorithm, AskTellAlgorithm, OneShotAlgorithm
-from .benchmark import Benchmark, BenchmarkSpec, TabularBenchmark
-from .settings import Settings
+from nasbench_lab.core.algorithm import Algorithm, AskTellAlgorithm, OneShotAlgorithm
+from nasbench_lab.core.benchmark import Benchmark, BenchmarkSpec, TabularBenchmark
+from nasbench_lab.infra.settings import Settings
 from .errors import NasLabError
-from .graph import ArchGraph
-from .oracle import Oracle, Query
-from .space import FiniteSpace, SearchSpace
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.core.oracle import Oracle, Query
+from nasbench_lab.core.space import FiniteSpace, SearchSpace
 from .version import __version__
+from . import moved
+
+moved.install()
 __all__ = [
     "Algorithm", "AskTellAlgorithm", "OneShotAlgorithm", "ArchGraph", "Benchmark", "BenchmarkSpec",
     "TabularBenchmark", "FiniteSpace", "NasLabError", "Oracle", "Query", "SearchSpace", "Settings", "run",
@@ -16,7 +19,7 @@ __all__ = [
 def __getattr__(name: str):
     """Lazy exports: ``nasbench_lab.run`` imports the runner (pandas) only when first used."""
     if name == "run":
-        from .api import run
+        from nasbench_lab.running.api import run
 
         globals()["run"] = run
         return run

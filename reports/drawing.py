@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 from .style import COLUMN_WIDTH, pyplot, save
 

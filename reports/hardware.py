@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasbench_lab.files import write_text
-from nasbench_lab.fronts import hypervolume, igd_plus, pareto_mask
-from nasbench_lab.objectives import Problem
+from nasbench_lab.infra.files import write_text
+from nasbench_lab.core.fronts import hypervolume, igd_plus, pareto_mask
+from nasbench_lab.core.objectives import Problem
 
 from .stats import describe, holm, paired_wilcoxon
 
@@ -204,7 +204,7 @@ def write_hardware_tables(runs: pd.DataFrame, out: Path, problem: Problem, setti
     """Write ``hardware.md`` / ``hardware.csv`` (and ``front_scores.csv``, the curve figures)
     into ``out``; return the Markdown. ``benchmarks``: the loaded benchmarks by
     ``(name, dataset)`` when the caller holds them (else loaded with ``settings``)."""
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.loading import open_benchmark
 
     from .hardware_figures import front_curves_figure
 

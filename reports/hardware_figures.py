@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasbench_lab.fronts import pareto_mask
-from nasbench_lab.objectives import Problem
+from nasbench_lab.core.fronts import pareto_mask
+from nasbench_lab.core.objectives import Problem
 
 from .figures import _band
 from .style import COLUMN_WIDTH, colour, pyplot, save, slug

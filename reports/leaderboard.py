@@ -3,7 +3,7 @@ error over seeds), average rank, and a Wilcoxon signed-rank test of each algorit
 best one (paired seeds, Holm correction). Markdown, LaTeX (booktabs) and CSV."""
 from __future__ import annotations
 
-from nasbench_lab.files import write_text
+from nasbench_lab.infra.files import write_text
 from pathlib import Path
 
 import numpy as np

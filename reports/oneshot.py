@@ -17,10 +17,10 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench_lab.artefacts import read_artefacts
-from nasbench_lab.benchmark import Benchmark
+from nasbench_lab.infra.artefacts import read_artefacts
+from nasbench_lab.core.benchmark import Benchmark
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.space import Arch, SearchSpace
+from nasbench_lab.core.space import Arch, SearchSpace
 from nasbench_lab.supernet.record import ARTEFACT
 
 from .style import COLUMN_WIDTH, PALETTE, colour, pyplot, save

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasbench_lab.costs import cost_label
+from nasbench_lab.core.costs import cost_label
 from nasbench_lab.errors import UnknownNameError
 
 from .style import COLUMN_WIDTH, colour, pyplot, save, slug
@@ -25,7 +25,7 @@ class Objective:
 
 def resolve_objective(bench, name: str) -> Objective:
     """``test_acc``/``report``, ``valid_acc``/``search``, a cost of the table (named as in
-    ``nasbench_lab.costs``: ``flops_m``, ``params_m``, ``latency_ms:pixel3``, labelled with its
+    ``nasbench_lab.core.costs``: ``flops_m``, ``params_m``, ``latency_ms:pixel3``, labelled with its
     unit) or any metric of the table."""
     key = name.strip()
     if key in ("test_acc", "report"):

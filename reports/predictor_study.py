@@ -2,7 +2,7 @@
 over seeds as the leaderboard (``stats.describe``), the same figure style."""
 from __future__ import annotations
 
-from nasbench_lab.files import write_text
+from nasbench_lab.infra.files import write_text
 import json
 from pathlib import Path
 from typing import Any

@@ -2,7 +2,7 @@
 curves, Pareto fronts with hypervolumes, drawings of the incumbents."""
 from __future__ import annotations
 
-from nasbench_lab.files import write_text
+from nasbench_lab.infra.files import write_text
 import dataclasses
 import json
 import os
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasbench_lab.settings import CACHE_ENV, FULLY_UNPICKLED, Settings
+from nasbench_lab.infra.settings import CACHE_ENV, FULLY_UNPICKLED, Settings
 from nasbench_lab.errors import NasLabError
 
 #: Costs drawn against the report metric, when the benchmark has them: FLOPs, parameters, and one
@@ -21,7 +21,7 @@ NUMERIC_COLUMNS = ("seed", "query", "search_metric", "report_metric", "best_sear
 
 
 def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
-    from nasbench_lab.store import check_results
+    from nasbench_lab.running.store import check_results
 
     check_results(results)  # a manifest saying the store is incomplete: refuse before anything else
     runs_path = results / "runs.csv"
@@ -106,8 +106,8 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     run's own, see ``run_settings``). ``results``: the results folder the runs come from (its
     one-shot records give the one-shot figures). Returns the leaderboard summary, the files
     written and the benchmarks whose Pareto fronts and drawings were skipped (with the reason)."""
-    from nasbench_lab.benchmark import TabularBenchmark
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.benchmark import TabularBenchmark
+    from nasbench_lab.core.loading import open_benchmark
 
     from .drawing import draw_cells
     from .figures import regret_figures

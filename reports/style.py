@@ -72,7 +72,7 @@ def figure_formats(text: str, flag: str = "--formats") -> tuple[str, ...]:
 def save(fig, stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
     """Save ``fig`` as ``stem.<format>`` for every format (each written then renamed); close it;
     return the paths."""
-    from nasbench_lab.files import save_figure
+    from nasbench_lab.infra.files import save_figure
 
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("nats_bench.csv", "nb201_12epoch.csv", "nb201_latency_ms.csv")
@@ -123,7 +123,7 @@ def nb201_pth_partial(official_dir: Path) -> Path:
 @pytest.fixture
 def one_torch_thread():
     """One PyTorch thread (small networks: faster, and fair to a shared machine); restored after."""
-    from nasbench_lab.parallel import torch_threads
+    from nasbench_lab.infra.parallel import torch_threads
 
     with torch_threads(1):
         yield

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.algorithm import AskTellAlgorithm
-from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.core.algorithm import AskTellAlgorithm
+from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.errors import UnknownNameError
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import ALGORITHMS
 
 SPACE = NB201Space()
 

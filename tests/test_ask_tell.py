@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 import pytest
 
-from nasbench_lab.algorithm import AskTellAlgorithm, BatchAlgorithm
-from nasbench_lab.objectives import Problem
-from nasbench_lab.oracle import CostModel, Oracle, Query
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.algorithm import AskTellAlgorithm, BatchAlgorithm
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.oracle import CostModel, Oracle, Query
+from nasbench_lab.core.registry import ALGORITHMS
 from reachability import reachable
 from test_hardware_algorithms import BENCH, CONSTRAINED, LIMITED, PARETO, SPACE
 

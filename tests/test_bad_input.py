@@ -22,7 +22,7 @@ import pytest
 
 from nasbench_lab.adapters.table import SHIPPED
 from nasbench_lab.cli import main
-from nasbench_lab.settings import FILE_ENVS, IMAGES_ENV
+from nasbench_lab.infra.settings import FILE_ENVS, IMAGES_ENV
 
 #: A declaration whose CSVs live in the data directory (``nb201`` itself needs none: its tables ship).
 NB201_DECLARATION = SHIPPED / "nb201.json"

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from nasbench_lab.fronts import constrained_fronts, feasibility_key, hypervolume
-from nasbench_lab.objectives import Constraint, Problem
+from nasbench_lab.core.fronts import constrained_fronts, feasibility_key, hypervolume
+from nasbench_lab.core.objectives import Constraint, Problem
 
 
 def test_a_cost_exactly_at_its_limit_is_feasible():

@@ -1,14 +1,14 @@
-"""The cost vocabulary (nasbench_lab.costs): names, unit labels, validation, and that every
+"""The cost vocabulary (nasbench_lab.core.costs): names, unit labels, validation, and that every
 built-in benchmark serves its costs under vocabulary names."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nasbench_lab.settings import Settings
-from nasbench_lab.costs import UNITS, check_cost, check_costs, cost_label, is_cost, split_cost
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.costs import UNITS, check_cost, check_costs, cost_label, is_cost, split_cost
 from nasbench_lab.errors import UnknownNameError
-from nasbench_lab.registry import BENCHMARKS
+from nasbench_lab.core.registry import BENCHMARKS
 
 #: benchmark -> a dataset to build it on (None: only its spec is checked; needs files)
 BUILT_IN = {
@@ -75,7 +75,7 @@ def test_nb201_params_m_are_millions_of_parameters():
     from nasbench_lab.adapters.nb201.costs import cost_arrays
     from nasbench_lab.adapters.nb201.network import nb201_network
     from nasbench_lab.adapters.nb201.space import NB201Space
-    from nasbench_lab.costs import count_params
+    from nasbench_lab.core.costs import count_params
 
     space = NB201Space()
     best = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench_lab.csv_text import frame_csv
+from nasbench_lab.infra.csv_text import frame_csv
 
 EDGE_FLOATS = [0.0, -0.0, 1.0, -1.5, 0.1, 1e-4, 1e-5, 123456789012345.0, 1e15, 1e16, 1e17, 1 / 3,
                5e-324, 1.7976931348623157e308, np.inf, -np.inf, np.nan, 93.37333333333333, 2.0000000000000004]

@@ -17,11 +17,11 @@ from nasbench_lab.adapters.dynamicnet.benchmark import DynamicNetBenchmark
 from nasbench_lab.adapters.dynamicnet.costs import LayerGraph, device_costs, flash_bytes, peak_activation_bytes
 from nasbench_lab.adapters.dynamicnet.data import digits_data
 from nasbench_lab.cli import main
-from nasbench_lab.costs import cost_label
+from nasbench_lab.core.costs import cost_label
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.live import Recipe
 from nasbench_lab.live.costs import cost_key
-from nasbench_lab.objectives import parse_constraint
+from nasbench_lab.core.objectives import parse_constraint
 
 
 def mlp() -> DynamicNet:

@@ -26,7 +26,7 @@ from nasbench_lab.adapters.dynamicnet import (
     encode_layers,
 )
 from nasbench_lab.errors import ArchError, NasLabError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 torch.set_num_threads(1)
 

@@ -8,8 +8,8 @@ from nasbench_lab.adapters.dynamicnet import Convcfg, DynamicNet, Flattencfg, In
 from nasbench_lab.adapters.dynamicnet.blocks import Block
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.registry import import_object
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.core.registry import import_object
 
 SPACE = DynamicNetSpace()
 RNG = np.random.default_rng(0)

@@ -8,7 +8,7 @@ import torch
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.adapters.dynamicnet.supernet import DynamicNetSupernet, build_supernet, search_data
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.supernet import SearchData, SupernetConfig, supernet_provider
 
 SIGNAL = DynamicNetSpace((1, 40), 10)

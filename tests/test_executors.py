@@ -16,11 +16,11 @@ from nasbench_lab import run
 from nasbench_lab.cli import main
 from nasbench_lab.cli.args import parse_seeds
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.executors import LocalExecutor, RayExecutor, make_executor
+from nasbench_lab.running.executors import LocalExecutor, RayExecutor, make_executor
 from nasbench_lab.live import LiveCache
-from nasbench_lab.pipeline import RunConfig, execute
-from nasbench_lab.settings import Settings
-from nasbench_lab.store import ResultsStore
+from nasbench_lab.running.pipeline import RunConfig, execute
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.running.store import ResultsStore
 
 SMALL = ["--benchmark", "nb201-analog/cifar10,nasbench-graph/cora", "--algorithms", "random,re,sa",
          "--seeds", "4", "--budget", "15"]

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from nasbench_lab.cli import main
-from nasbench_lab.parallel import _Batches, import_in_background, parallel_map
-from nasbench_lab.store import SORT_KEYS
-from nasbench_lab.trajectory import incumbent_positions
+from nasbench_lab.infra.parallel import _Batches, import_in_background, parallel_map
+from nasbench_lab.running.store import SORT_KEYS
+from nasbench_lab.running.trajectory import incumbent_positions
 
 SMALL = ["--benchmark", "nb201-analog/cifar10", "--algorithms", "re,random", "--seeds", "8-11", "--budget", "15"]
 

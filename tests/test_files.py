@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from nasbench_lab.context import RunContext
+from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.files import write_bytes, write_json, write_npz, write_text, write_through
+from nasbench_lab.infra.files import write_bytes, write_json, write_npz, write_text, write_through
 
 
 def test_writes_whole_files_and_leaves_no_temporary(tmp_path):
@@ -37,7 +37,7 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
         fh.write(b"part")
         raise RuntimeError("killed")
 
-    from nasbench_lab.files import write_with
+    from nasbench_lab.infra.files import write_with
 
     with pytest.raises(RuntimeError):
         write_with(tmp_path / "a.txt", fail)

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nasbench_lab.fronts import (
+from nasbench_lab.core.fronts import (
     constrained_fronts, crowding_distance, feasibility_key, hypervolume, igd_plus, nondominated_sort, pareto_mask,
 )
 

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.cli import main
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import ALGORITHMS
 
 SPACE = NB201Space()
 #: small models so that a run takes well under a second

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 
 def make() -> ArchGraph:

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.objectives import Constraint, Problem
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.objectives import Constraint, Problem
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import ALGORITHMS
 
 SPACE = NB201Space()
 PARETO = Problem(("search", "latency_ms"))

@@ -59,8 +59,8 @@ def test_report_draws_fronts_and_takes_another_reference(store, data_dir, tmp_pa
 def test_live_cost_model_measures_untrained_networks_once_and_hides_test_data(tmp_path):
     from nasbench_lab.adapters.dynamicnet.benchmark import DynamicNetBenchmark
     from nasbench_lab.adapters.dynamicnet.data import digits_data
-    from nasbench_lab.objectives import Problem, parse_constraint
-    from nasbench_lab.oracle import Oracle
+    from nasbench_lab.core.objectives import Problem, parse_constraint
+    from nasbench_lab.core.oracle import Oracle
 
     data = digits_data()
     bench = DynamicNetBenchmark(data, cache_dir=tmp_path, latency_repeats=3)

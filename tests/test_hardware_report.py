@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench_lab.fronts import pareto_mask
-from nasbench_lab.objectives import Constraint, Problem
+from nasbench_lab.core.fronts import pareto_mask
+from nasbench_lab.core.objectives import Constraint, Problem
 from nasbench_lab.reports.hardware import constrained_summary, reference, run_scores
 from test_hardware_algorithms import BENCH, SPACE
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from nasbench_lab import AskTellAlgorithm
-from nasbench_lab.hyperparams import (
+from nasbench_lab.core.hyperparams import (
     HyperparameterError, Range, boolean, check_values, declared, hyperparameter, integer, number, one_of, text,
 )
-from nasbench_lab.loading import resolve_algorithm
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.loading import resolve_algorithm
+from nasbench_lab.core.registry import ALGORITHMS
 
 
 BLACK_BOX = ["random", "re", "sa", "synflow-rank", "gin-evolution", "gin-sa", "nsga2", "re-constrained",

@@ -9,7 +9,7 @@ import pytest
 
 from nasbench_lab.adapters.dynamicnet.data import cifar10_data
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.image_batches import load_batch_file, read_images
+from nasbench_lab.infra.image_batches import load_batch_file, read_images
 from nasbench_lab.proxies import load_batch
 
 

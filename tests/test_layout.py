@@ -40,14 +40,14 @@ def test_imports_use_the_one_namespace():
 
 
 @pytest.mark.parametrize("pattern, home", [
-    (r"ProcessPoolExecutor\(", "nasbench_lab/parallel.py"),
-    (r"set_num_threads\(", "nasbench_lab/parallel.py"),
-    (r"inspect\.signature\(", "nasbench_lab/introspect.py"),
+    (r"ProcessPoolExecutor\(", "nasbench_lab/infra/parallel.py"),
+    (r"set_num_threads\(", "nasbench_lab/infra/parallel.py"),
+    (r"inspect\.signature\(", "nasbench_lab/infra/introspect.py"),
     # One atomic writer (temporary file, rename, never through a symlink); one layout of the cache.
-    (r"\bos\.(replace|rename)\(|\btmp\w*\.(replace|rename)\(", "nasbench_lab/files.py"),
-    (r"\bPath\((settings\.)?cache_dir\)\s*/|\bcache_dir\s*/\s*[\"']", "nasbench_lab/cache_layout.py"),
+    (r"\bos\.(replace|rename)\(|\btmp\w*\.(replace|rename)\(", "nasbench_lab/infra/files.py"),
+    (r"\bPath\((settings\.)?cache_dir\)\s*/|\bcache_dir\s*/\s*[\"']", "nasbench_lab/infra/cache_layout.py"),
     # Restricted unpicklers only: the image-batch reader and analog-nasbench's table.
-    (r"pickle\.(Unpickler|loads?\()", ("nasbench_lab/image_batches.py", "adapters/nb201/analog.py")),
+    (r"pickle\.(Unpickler|loads?\()", ("nasbench_lab/infra/image_batches.py", "adapters/nb201/analog.py")),
 ])
 def test_shared_helpers_exist_once(pattern, home):
     files = product_files() + sorted((REPO / "experiments").glob("*.py"))
@@ -101,11 +101,11 @@ def test_algorithms_read_no_environment_nor_private_fields():
 
 
 def test_the_runner_gives_algorithms_their_context(tmp_path):
-    from nasbench_lab.algorithm import AskTellAlgorithm
-    from nasbench_lab.settings import Settings
-    from nasbench_lab.registry import ALGORITHMS
-    from nasbench_lab.pipeline import RunConfig
-    from nasbench_lab.runner import run_task
+    from nasbench_lab.core.algorithm import AskTellAlgorithm
+    from nasbench_lab.infra.settings import Settings
+    from nasbench_lab.core.registry import ALGORITHMS
+    from nasbench_lab.running.pipeline import RunConfig
+    from nasbench_lab.running.runner import run_task
 
     seen = []
 
@@ -142,7 +142,7 @@ def test_report_uses_the_options_the_run_was_made_with(tmp_path, monkeypatch):
     DynamicNet run made with dynamicnet.epochs=1 was re-evaluated under the default recipe."""
     from nasbench_lab.cli import build_parser
     from nasbench_lab.cli.args import settings_from
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.infra.settings import Settings
     from nasbench_lab.reports.report import run_settings
 
     for var in ("NASBENCH_LAB_CACHE", "NASBENCH_LAB_DATA", "NASBENCH_LAB_IMAGES"):

@@ -12,11 +12,11 @@ import torch
 from nasbench_lab.adapters.dynamicnet.benchmark import SPEC, DynamicNetBenchmark
 from nasbench_lab.adapters.dynamicnet.data import digits_data
 from nasbench_lab.cli import main
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, BudgetError, BudgetExhausted, UnknownNameError
 from nasbench_lab.live import FAILED_VALUE, LiveCache, Recipe, RecipeError, SearchLedger, TrainResult, split_options
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import ALGORITHMS
 from reachability import reachable
 
 torch.set_num_threads(1)

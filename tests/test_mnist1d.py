@@ -27,7 +27,7 @@ from nasbench_lab.adapters.dynamicnet.data import mnist1d_data
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.cli import main
 from nasbench_lab.errors import ArchError
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 
 SIGNAL = (1, 40)
 SPACE = DynamicNetSpace(SIGNAL, 10)

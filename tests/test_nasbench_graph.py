@@ -17,9 +17,9 @@ from nas_bench_graph import light_read
 from nasbench_lab.adapters.nasbench_graph import benchmark as ngb
 from nasbench_lab.adapters.nasbench_graph import canonical as ngc
 from nasbench_lab.adapters.nasbench_graph import space as ng
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import ArchError, BenchmarkFileError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 SPACE = ng.NasBenchGraphSpace()
 PROTEINS = ng.space_for("proteins")
@@ -251,7 +251,7 @@ def test_known_values_match_the_package():
 
 def test_costs_are_in_the_vocabulary_latency_in_ms():
     """latency_ms is 1000 x the package's latency (seconds) for every architecture; params_m is para."""
-    from nasbench_lab.costs import check_cost
+    from nasbench_lab.core.costs import check_cost
 
     table = light_read("cora")
     bench = ngb.SPEC.build("cora", Settings())
@@ -266,7 +266,7 @@ def test_costs_are_in_the_vocabulary_latency_in_ms():
 
 def test_registered():
     from nasbench_lab.adapters import SPACES
-    from nasbench_lab.registry import BENCHMARKS, import_object
+    from nasbench_lab.core.registry import BENCHMARKS, import_object
 
     assert BENCHMARKS.get("nasbench-graph") is ngb.SPEC
     assert ngb.SPEC.datasets[0] == "cora" and len(ngb.SPEC.datasets) == 9
@@ -285,7 +285,7 @@ def test_no_torch_needed_to_load():
 
     code = (
         "import sys; from nasbench_lab.adapters.nasbench_graph import benchmark as ngb; "
-        "from nasbench_lab.settings import Settings; "
+        "from nasbench_lab.infra.settings import Settings; "
         "ngb.load('cora', Settings()); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

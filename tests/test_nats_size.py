@@ -5,8 +5,8 @@ import pytest
 
 from nasbench_lab.adapters.nats_size.space import CHAIN_EDGES, CHANNELS, PARAMS, VOCAB, NATSSizeSpace
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.registry import import_object
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.core.registry import import_object
 
 SPACE = NATSSizeSpace()
 

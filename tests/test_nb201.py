@@ -3,7 +3,7 @@ import pytest
 
 from nasbench_lab.adapters.nb201.space import GRAPH_EDGES, OPS, NB201Space
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 SPACE = NB201Space()
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"

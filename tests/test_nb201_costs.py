@@ -46,8 +46,8 @@ def test_additive_costs_match_counting_the_real_network(dataset):
 
 
 def test_costs_joined_into_nb201_analog_and_pareto():
-    from nasbench_lab.settings import Settings
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.infra.settings import Settings
+    from nasbench_lab.core.loading import load_benchmark
     from nasbench_lab.reports.pareto import resolve_objective
 
     bench = load_benchmark("nb201-analog", "cifar10", Settings())
@@ -59,7 +59,7 @@ def test_costs_joined_into_nb201_analog_and_pareto():
 
 @pytest.mark.parametrize("dataset", ["cifar10", "ImageNet16-120"])
 def test_costs_joined_into_nb201_table(settings, dataset):
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.core.loading import load_benchmark
 
     bench = load_benchmark("nb201", dataset, settings)
     assert {"params_m", "flops_m"} <= set(bench.cost_names)

@@ -8,7 +8,7 @@ from nasbench_lab.adapters.nb201.network import (
     NB201Bank, cell_ops, dataset_shape, live_edges, make_builder, nb201_network,
 )
 from nasbench_lab.adapters.nb201.space import OPS, NB201Space
-from nasbench_lab.costs import count_flops
+from nasbench_lab.core.costs import count_flops
 from nasbench_lab.errors import ArchError, UnknownNameError
 
 SPACE = NB201Space()

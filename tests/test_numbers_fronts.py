@@ -4,7 +4,7 @@ The references here never call the product's mask: a point is on the front when 
 dominates it (all pairs compared); the hypervolume of small-integer points is the number of unit
 grid cells some point dominates, and of a few real-valued points the inclusion-exclusion sum
 over every subset of their boxes. Sets are drawn with ties, duplicates and points beyond the
-reference; objectives are minimised (``nasbench_lab.fronts``) or each one minimised or maximised
+reference; objectives are minimised (``nasbench_lab.core.fronts``) or each one minimised or maximised
 (``nasbench_lab.reports.pareto``, two objectives)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nasbench_lab import fronts
+from nasbench_lab.core import fronts
 from nasbench_lab.reports import pareto
 
 #: Reproducible (same examples every run, nothing written to a .hypothesis folder) and fast.
@@ -80,7 +80,7 @@ def inclusion_exclusion_volume(points: np.ndarray, reference) -> float:
     return total
 
 
-# ------------------------------------------------------------------ nasbench_lab.fronts (min)
+# ------------------------------------------------------------------ nasbench_lab.core.fronts (min)
 
 
 @EXAMPLES

@@ -116,19 +116,19 @@ def test_wilcoxon_pairs_runs_by_seed():
 
 def block_runner(monkeypatch: pytest.MonkeyPatch) -> None:
     """No search can run: importing the runner (or the API above it) fails, and its functions raise."""
-    import nasbench_lab
-    import nasbench_lab.runner as runner
+    import nasbench_lab.running
+    import nasbench_lab.running.runner as runner
 
     def unavailable(*_args, **_kwargs):
         raise AssertionError("report called the runner")
 
-    for name in ("execute", "run_task", "run_for_store"):
+    for name in ("run_resolved", "run_task", "run_for_store"):
         monkeypatch.setattr(runner, name, unavailable)
-    for module in ("runner", "api"):
-        monkeypatch.setitem(sys.modules, f"nasbench_lab.{module}", None)
-        monkeypatch.delattr(nasbench_lab, module, raising=False)
+    for module in ("runner", "pipeline", "api"):
+        monkeypatch.setitem(sys.modules, f"nasbench_lab.running.{module}", None)
+        monkeypatch.delattr(nasbench_lab.running, module, raising=False)
     with pytest.raises(ImportError):
-        importlib.import_module("nasbench_lab.runner")
+        importlib.import_module("nasbench_lab.running.runner")
 
 
 @pytest.fixture(scope="module")

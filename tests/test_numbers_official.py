@@ -18,8 +18,8 @@ import pytest
 from nasbench_lab.adapters.official.convert import DATASETS, load_tables
 from nasbench_lab.adapters.official.nats import NATS_SSS_SOURCE, NATS_TSS_SOURCE
 from nasbench_lab.errors import TableError
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.infra.settings import Settings
 
 SAMPLE = (0, 11, 284)
 SOURCES = {"tss": NATS_TSS_SOURCE, "sss": NATS_SSS_SOURCE}

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.objectives import Constraint, Problem, parse_constraint, parse_objectives, problem_from_options
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.trajectory import trajectory
+from nasbench_lab.core.objectives import Constraint, Problem, parse_constraint, parse_objectives, problem_from_options
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.running.trajectory import trajectory
 from reachability import reachable
 
 SPACE = NB201Space()

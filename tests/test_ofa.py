@@ -12,7 +12,7 @@ from nasbench_lab.adapters.dynamicnet.ofa import OFAConfig, OFAStructure, OFASup
 from nasbench_lab.adapters.dynamicnet.ofa.shrinking import (
     ALL, DEFAULT_SCHEDULE, Phase, TrainOptions, schedule_from_json, schedule_json, train_progressive,
 )
-from nasbench_lab.adapters.dynamicnet.ofa.store import load_supernet, trained_supernet
+from nasbench_lab.adapters.dynamicnet.ofa.cache import load_supernet, trained_supernet
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.supernet.evaluation import recalibrate_bn

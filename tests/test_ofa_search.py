@@ -95,8 +95,8 @@ def ofa_env(tmp_path_factory):
 
 def test_ofa_on_the_leaderboard_respects_param_limit_and_constraints(ofa_env):
     import nasbench_lab
-    from nasbench_lab.objectives import problem_from_options
-    from nasbench_lab.settings import Settings
+    from nasbench_lab.core.objectives import problem_from_options
+    from nasbench_lab.infra.settings import Settings
 
     settings = Settings.from_env(options={"dynamicnet": {"epochs": 1}})
     problem = problem_from_options(None, ["flops<=0.05"], None)

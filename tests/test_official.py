@@ -16,10 +16,10 @@ from nasbench_lab.adapters.official import convert as official
 from nasbench_lab.adapters.official.convert import COSTS, SEARCH_METRIC
 from nasbench_lab.adapters.official.nats import NATS_SSS_SOURCE, NATS_SSS_SPEC, NATS_TSS_SOURCE, NATS_TSS_SPEC
 from nasbench_lab.adapters.official.nb201 import NB201_OFFICIAL_SPEC, NB201_SOURCE, topology_official_order
-from nasbench_lab.settings import FILE_ENVS, Settings
+from nasbench_lab.infra.settings import FILE_ENVS, Settings
 from nasbench_lab.errors import BenchmarkFileError, TableError
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import BENCHMARKS
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import BENCHMARKS
 from official_fixtures import partial_indices, topology_archs
 
 N_TOPOLOGY, N_SIZE = 15625, 32768

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import TabularBenchmark
-from nasbench_lab.context import RunContext
+from nasbench_lab.core.benchmark import TabularBenchmark
+from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import ALGORITHMS
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import ALGORITHMS
+from nasbench_lab.infra.settings import Settings
 
 SPACE = NB201Space()
 BENCH = TabularBenchmark(name="t", dataset="cifar10", space=SPACE,

@@ -10,15 +10,15 @@ import pytest
 import torch
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import TabularBenchmark
-from nasbench_lab.context import RunContext
+from nasbench_lab.core.benchmark import TabularBenchmark
+from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.registry import ALGORITHMS
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.registry import ALGORITHMS
 from nasbench_lab.reports.oneshot import (derived_archs, derived_metric_curves, derived_metric_figure,
                                           load_records, operation_mix, operation_mix_figure)
-from nasbench_lab.settings import Settings
-from nasbench_lab.store import ResultsStore
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.running.store import ResultsStore
 
 SPACE = NB201Space()
 BENCH = TabularBenchmark(name="t", dataset="cifar10", space=SPACE,

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-import nasbench_lab.loading as loading
-from nasbench_lab.benchmark import TabularBenchmark
-from nasbench_lab.executors import LocalExecutor
-from nasbench_lab.pipeline import Pipeline, collect
-from nasbench_lab.registry import ALGORITHMS
-from nasbench_lab.request import RequestError, RunRequest
-from nasbench_lab.settings import Settings
+import nasbench_lab.core.loading as loading
+from nasbench_lab.core.benchmark import TabularBenchmark
+from nasbench_lab.running.executors import LocalExecutor
+from nasbench_lab.running.pipeline import Pipeline, collect
+from nasbench_lab.core.registry import ALGORITHMS
+from nasbench_lab.running.request import RequestError, RunRequest
+from nasbench_lab.infra.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

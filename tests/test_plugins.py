@@ -16,8 +16,8 @@ import pytest
 
 import nasbench_lab
 from nasbench_lab import AskTellAlgorithm, NasLabError
-from nasbench_lab import registry
-from nasbench_lab.registry import ALGORITHMS, ALGORITHM_GROUP, PluginWarning, Registry
+from nasbench_lab.core import registry
+from nasbench_lab.core.registry import ALGORITHMS, ALGORITHM_GROUP, PluginWarning, Registry
 
 EXAMPLE = Path(__file__).parent / "plugin_example"
 TIMING = ["seconds", "compute_seconds"]  # wall-clock columns: differ between any two runs
@@ -95,8 +95,8 @@ def test_plugin_space_through_the_api(plugin_path, tmp_path):
     find its network builder by the space's name."""
     code = (
         "import json, nasbench_lab\n"
-        "from nasbench_lab.registry import SPACE_ENTRIES, make_space\n"
-        "from nasbench_lab.proxies.table import network_builder\n"
+        "from nasbench_lab.core.registry import SPACE_ENTRIES, make_space\n"
+        "from nasbench_lab.proxies.scores import network_builder\n"
         "from nasbench_lab.adapters.nb201.network import make_builder\n"
         "runs = nasbench_lab.run('random', 'toy-cell-table', budget=4, seeds=[1])\n"
         "print(json.dumps({'n': len(runs), 'plugins': SPACE_ENTRIES.plugins(), 'space': make_space('toy-cell').name,"
@@ -184,9 +184,9 @@ class Greedy(AskTellAlgorithm):
 
 
 def test_run_by_name_equals_the_runner():
-    from nasbench_lab.pipeline import RunConfig
-    from nasbench_lab.runner import run_task
-    from nasbench_lab.store import RUN_COLUMNS
+    from nasbench_lab.running.pipeline import RunConfig
+    from nasbench_lab.running.runner import run_task
+    from nasbench_lab.running.store import RUN_COLUMNS
 
     runs = nasbench_lab.run("re", "nb201-analog/cifar10", budget=12, seeds=[7])
     assert list(runs.columns) == RUN_COLUMNS and len(runs) == 12
@@ -274,7 +274,7 @@ def test_run_errors(kwargs, message):
 
 
 def test_import_nasbench_lab_is_light():
-    code = "import sys, nasbench_lab; print('nasbench_lab.runner' in sys.modules, 'pandas' in sys.modules); nasbench_lab.run"
+    code = "import sys, nasbench_lab; print('nasbench_lab.running.runner' in sys.modules, 'pandas' in sys.modules); nasbench_lab.run"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False", "False"]

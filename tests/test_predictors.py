@@ -4,7 +4,7 @@ from scipy import stats
 
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 from nasbench_lab.predictors import PredictorError, flat_features, make_predictor
 from nasbench_lab.predictors.features import FlatEncoder
 from nasbench_lab.predictors.gin import GINEnsemble, GINPredictor
@@ -82,7 +82,7 @@ def test_gin_ranks_a_synthetic_target(loss):
 
 
 def test_gin_on_real_nb201_target(settings):
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.core.loading import load_benchmark
 
     bench = load_benchmark("nb201", "cifar10", settings)
     y = bench.values(bench.report_metric_name)

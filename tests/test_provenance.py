@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasbench_lab import provenance
+from nasbench_lab.running import provenance
 from nasbench_lab.adapters.nb201 import analog
 from nasbench_lab.adapters.official import benchmark as official_benchmark
 from nasbench_lab.adapters.official.convert import PICKLE_EXT, cache_path
@@ -21,9 +21,9 @@ from nasbench_lab.adapters.official.nats import NATS_TSS_SOURCE
 from nasbench_lab.adapters.nasbench_graph.benchmark import table_file
 from nasbench_lab.adapters.table import NB201_PACKED
 from nasbench_lab.cli import main
-from nasbench_lab.loading import canonical_benchmark, load_benchmark
-from nasbench_lab.settings import CACHE_ENV, DATA_ENV, Settings
-from nasbench_lab.store import VOLATILE
+from nasbench_lab.core.loading import canonical_benchmark, load_benchmark
+from nasbench_lab.infra.settings import CACHE_ENV, DATA_ENV, Settings
+from nasbench_lab.running.store import VOLATILE
 
 NB201_FILES = ("nb201_12epoch.csv", "nats_bench.csv", "nb201_latency_ms.csv")
 

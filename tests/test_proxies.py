@@ -12,11 +12,11 @@ from nasbench_lab.adapters.nb201.costs import cost_arrays
 from nasbench_lab.adapters.nb201.network import nb201_network
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.cli import main
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, NasLabError, UnknownNameError
 from nasbench_lab.proxies import LOG_FLOOR, PROXIES, get_proxy, load_batch, proxy_batch, shape_batch
 from nasbench_lab.proxies import measures
-from nasbench_lab.proxies.table import TableConfig, compute_scores, table_paths
+from nasbench_lab.proxies.scores import TableConfig, compute_scores, table_paths
 
 SPACE = NB201Space()
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
@@ -159,7 +159,7 @@ def test_tables_are_resumable_and_independent_of_jobs(cache):
 
 def test_complete_table_is_served_by_the_table_adapter(cache, tmp_path):
     from nasbench_lab.adapters.table import build
-    from nasbench_lab.proxies.table import _finalise
+    from nasbench_lab.proxies.scores import _finalise
 
     config = TableConfig("params", "nb201", "cifar10")
     params = cost_arrays("cifar10")["params_m"]
@@ -207,10 +207,10 @@ def test_proxy_cli_errors(cache, capsys):
 
 def test_synflow_rank_algorithm(cache):
     from nasbench_lab.algorithms.synflow_rank import SynflowRank
-    from nasbench_lab.context import RunContext
-    from nasbench_lab.oracle import Oracle
-    from nasbench_lab.registry import ALGORITHMS
-    from nasbench_lab.loading import load_benchmark
+    from nasbench_lab.core.context import RunContext
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.core.registry import ALGORITHMS
+    from nasbench_lab.core.loading import load_benchmark
 
     assert ALGORITHMS.get("synflow-rank") is SynflowRank
     bench = load_benchmark("nb201-analog", "cifar10", Settings.from_env())
@@ -230,7 +230,7 @@ def test_synflow_rank_algorithm(cache):
     top = sorted(scores, key=lambda i: -scores[i])[:4]
     assert [SPACE.index(q.arch) for q in a.history[:4]] == top
     # a complete cached table is used, and charged the compute time it records
-    from nasbench_lab.proxies.table import _finalise
+    from nasbench_lab.proxies.scores import _finalise
 
     rows = {i: (float(i), 0.5) for i in range(SPACE.size)}  # fake proxy: higher index = better
     _finalise(TableConfig("synflow", "nb201", "ImageNet16-120"), cache, rows, {})

@@ -9,9 +9,9 @@ import pytest
 
 from nasbench_lab.cli import main
 from nasbench_lab.errors import ParameterError
-from nasbench_lab.loading import load_benchmark
+from nasbench_lab.core.loading import load_benchmark
 from nasbench_lab.proxies.study import proxy_study, sample_indices
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nasbench_lab.ranking import precision_at_top, rank_correlation
-from nasbench_lab.reports.ranking import scatter_figure
+from nasbench_lab.core.rank_correlation import precision_at_top, rank_correlation
+from nasbench_lab.reports.scatter import scatter_figure
 
 
 def test_matches_scipy_and_perfect_cases():

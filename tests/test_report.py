@@ -53,7 +53,7 @@ def test_cell_drawing(tmp_path):
 def test_deep_graphs_wrap_onto_rows():
     import numpy as np
 
-    from nasbench_lab.graph import ArchGraph
+    from nasbench_lab.core.graph import ArchGraph
     from nasbench_lab.reports.drawing import PER_ROW, positions
 
     n = 2 * PER_ROW + 1  # a chain: three rows

@@ -9,12 +9,12 @@ import time
 import numpy as np
 import pytest
 
-from nasbench_lab import claims
+from nasbench_lab.infra import claims
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.live import LiveBenchmark, Recipe, TrainResult
 from nasbench_lab.proxies import cache as score_cache
 from nasbench_lab.proxies.cache import ScoreCache
-from nasbench_lab.proxies.table import TableConfig, compute_scores, score_indices
+from nasbench_lab.proxies.scores import TableConfig, compute_scores, score_indices
 
 SPACE = NB201Space()
 CONFIG = TableConfig("synflow", "nb201", "ImageNet16-120", seed=0)  # 16x16 networks: fast

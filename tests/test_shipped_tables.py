@@ -25,8 +25,8 @@ from nasbench_lab.adapters.packed_table import decode_column, encode_column, pac
 from nasbench_lab.adapters.table import NB201_PACKED, SHIPPED, spec_from_declaration
 from nasbench_lab.cli import main
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.settings import CACHE_ENV, DATA_ENV, Settings
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.infra.settings import CACHE_ENV, DATA_ENV, Settings
 
 SPACE = NB201Space()
 REPO = Path(__file__).resolve().parents[1]
@@ -104,7 +104,7 @@ def test_a_cached_load_imports_neither_torch_nor_pandas(tmp_path):
     """Converted once here (the costs need torch), then loaded in a fresh interpreter with an
     empty data directory."""
     bench = load_benchmark("nb201", "cifar10", Settings(cache_dir=tmp_path / "cache"))
-    probe = ("import sys; from nasbench_lab.loading import load_benchmark; from nasbench_lab.settings import Settings; "
+    probe = ("import sys; from nasbench_lab.core.loading import load_benchmark; from nasbench_lab.infra.settings import Settings; "
              "b = load_benchmark('nb201', 'cifar10', Settings.from_env()); "
              "print('torch' in sys.modules, 'pandas' in sys.modules, repr(float(b.values('latency_ms:pixel3').sum())))")
     (tmp_path / "empty").mkdir()

@@ -32,15 +32,15 @@ from torch import nn
 
 import nasbench_lab
 from nasbench_lab import NasLabError
-from nasbench_lab import registry
+from nasbench_lab.core import registry
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.core.benchmark import BenchmarkSpec, TabularBenchmark
 from nasbench_lab.errors import UnknownNameError
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.proxies.table import TableConfig, check_supported, network_builder, score_indices
-from nasbench_lab.registry import BENCHMARKS, COST_FUNCTIONS, SPACE_ENTRIES, SPACE_GROUP, SpaceEntries, make_space
-from nasbench_lab.settings import Settings
-from nasbench_lab.space_entry import SpaceEntry
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.proxies.scores import TableConfig, check_supported, network_builder, score_indices
+from nasbench_lab.core.registry import BENCHMARKS, COST_FUNCTIONS, SPACE_ENTRIES, SPACE_GROUP, SpaceEntries, make_space
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.space_entry import SpaceEntry
 from nasbench_lab.supernet import supernet_provider
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,7 +127,7 @@ def test_every_entry_is_consistent():
 
 
 def test_reading_the_entries_imports_no_torch():
-    code = ("import sys\nfrom nasbench_lab.registry import SPACE_ENTRIES, BENCHMARKS, COST_FUNCTIONS\n"
+    code = ("import sys\nfrom nasbench_lab.core.registry import SPACE_ENTRIES, BENCHMARKS, COST_FUNCTIONS\n"
             "print(SPACE_ENTRIES.names(), BENCHMARKS.names(), COST_FUNCTIONS.names(), 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False"), out

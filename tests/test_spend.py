@@ -5,9 +5,9 @@ import itertools
 
 import numpy as np
 
-from nasbench_lab.oracle import Oracle
-from nasbench_lab.space import FiniteSpace, sample_unseen
-from nasbench_lab.spend import spend_down
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.space import FiniteSpace, sample_unseen
+from nasbench_lab.core.spend import spend_down
 
 
 class Line(FiniteSpace):

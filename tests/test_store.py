@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from nasbench_lab.cli import main
-from nasbench_lab.registry import ALGORITHMS
-from nasbench_lab.pipeline import RunConfig
-from nasbench_lab.store import ResultsStore
-from nasbench_lab.settings import Settings
-from nasbench_lab.store import RUN_COLUMNS, run_entry
+from nasbench_lab.core.registry import ALGORITHMS
+from nasbench_lab.running.pipeline import RunConfig
+from nasbench_lab.running.store import ResultsStore
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.running.store import RUN_COLUMNS, run_entry
 
 SMALL = ["--benchmark", "nb201-analog/cifar10", "--algorithms", "random,re", "--seeds", "6", "--budget", "20"]
 

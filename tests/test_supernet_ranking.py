@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.benchmark import TabularBenchmark
+from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.cli import main
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.live.cache import LiveCache
-from nasbench_lab.settings import Settings
-from nasbench_lab.supernet_ranking import supernet_ranking
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.running.supernet_correlation import supernet_ranking
 
 SPACE = NB201Space()
 # search metric: a deterministic scramble of the index, so the truth of each path is checkable

@@ -17,7 +17,7 @@ from nasbench_lab.adapters import table as table_adapter
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.adapters.table import spec_from_declaration
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.settings import CACHE_ENV, Settings
+from nasbench_lab.infra.settings import CACHE_ENV, Settings
 
 SPACE = NB201Space()
 
@@ -123,7 +123,7 @@ def test_a_cached_load_imports_no_torch(tmp_path):
 
     settings = Settings(cache_dir=tmp_path / "cache")
     bench = analog.SPEC.build("cifar10", settings)
-    probe = ("import sys; from nasbench_lab.loading import load_benchmark; from nasbench_lab.settings import Settings; "
+    probe = ("import sys; from nasbench_lab.core.loading import load_benchmark; from nasbench_lab.infra.settings import Settings; "
              "b = load_benchmark('nb201-analog', 'cifar10', Settings.from_env()); "
              "print('torch' in sys.modules, 'pandas' in sys.modules, b.values('flops_m').max())")
     done = subprocess.run([sys.executable, "-c", probe], env={**os.environ, CACHE_ENV: str(tmp_path / "cache")},

@@ -6,10 +6,10 @@ import pytest
 from nasbench_lab.adapters.nb201 import analog as nb201_analog
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.adapters.table import SHIPPED, build, read_declaration, spec_from_declaration
-from nasbench_lab.benchmark import TabularBenchmark, resolve_dataset
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.benchmark import TabularBenchmark, resolve_dataset
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, TableError, UnknownNameError
-from nasbench_lab.loading import load_benchmark
+from nasbench_lab.core.loading import load_benchmark
 
 SPACE = NB201Space()
 

@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasbench_lab import registry
+from nasbench_lab.core import registry
 from nasbench_lab.adapters.nb201 import analog
 from nasbench_lab.adapters.nb201.costs import cost_arrays
 from nasbench_lab.adapters.table import read_declaration, spec_from_declaration
 from nasbench_lab.cli import main
 from nasbench_lab.errors import BenchmarkFileError, TableError
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.provenance import lab_version
-from nasbench_lab.registry import COST_FUNCTION_GROUP, COST_FUNCTIONS
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.running.provenance import lab_version
+from nasbench_lab.core.registry import COST_FUNCTION_GROUP, COST_FUNCTIONS
+from nasbench_lab.infra.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -155,7 +155,7 @@ def test_the_analog_wheel_still_loads():
 
 def test_a_results_folder_never_names_an_official_file_to_unpickle(tmp_path, monkeypatch):
     from nasbench_lab.reports.report import run_settings
-    from nasbench_lab.settings import FILE_ENVS
+    from nasbench_lab.infra.settings import FILE_ENVS
 
     sentinel = tmp_path / "sentinel"
     evil = tmp_path / "NAS-Bench-201-evil.pth"  # torch.load's full unpickler would run os.system
@@ -176,7 +176,7 @@ def test_a_results_folder_never_names_an_official_file_to_unpickle(tmp_path, mon
 
 #: Every place the code unpickles, and why it is allowed (README "Trust").
 UNPICKLERS = {
-    "nasbench_lab/image_batches.py": "restricted: containers and numpy arrays only",
+    "nasbench_lab/infra/image_batches.py": "restricted: containers and numpy arrays only",
     "adapters/nb201/analog.py": "restricted: the wheel's two classes only",
 }
 

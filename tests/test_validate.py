@@ -7,10 +7,10 @@ import json
 import math
 
 from nasbench_lab.cli import main
-from nasbench_lab.loading import load_benchmark
-from nasbench_lab.settings import Settings
-from nasbench_lab.validation.check import Check, Measurement, run_check
-from nasbench_lab.validation.registry import all_checks, select
+from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.checks.check import Check, Measurement, run_check
+from nasbench_lab.checks.registry import all_checks, select
 
 
 def validate(tmp_path, data_dir, *args: str) -> tuple[int, dict[str, str], dict]:
@@ -48,7 +48,7 @@ def test_leaking_test_accuracy_into_the_oracle_fails_the_ceiling_checks(tmp_path
     accuracy: searching the whole space then finds the table's optimum, above the published
     best-by-validation ceiling on CIFAR-100 and ImageNet16-120 (on CIFAR-10 the best-by-validation
     cell is the optimum, and RS/REA move by less than the published spread)."""
-    from nasbench_lab.benchmark import TabularBenchmark
+    from nasbench_lab.core.benchmark import TabularBenchmark
 
     monkeypatch.setattr(TabularBenchmark, "search_metric_fn", lambda self: self.report_metric)
     code, status, _ = validate(tmp_path, data_dir, "--only", "protocol", "--jobs", "1")
@@ -105,7 +105,7 @@ def test_judging_allows_two_standard_errors_and_needs_every_condition():
 
 
 def test_a_check_that_raises_is_an_error_not_a_traceback(tmp_path):
-    from nasbench_lab.validation.context import ValidationContext
+    from nasbench_lab.checks.context import ValidationContext
 
     def broken(ctx):
         raise ValueError("no such\ntable")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from nasbench_lab.space_entry import SpaceEntry
+from nasbench_lab.core.space_entry import SpaceEntry
 
 ENTRY = SpaceEntry(
     name="dynamicnet",

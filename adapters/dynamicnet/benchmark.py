@@ -2,7 +2,7 @@
 
 A query builds the network, trains it with the benchmark's fixed recipe on the training split
 and returns the validation accuracy (%); the test accuracy (%) is computed afterwards from the
-trained weights, for reporting only. Costs (``nasbench_lab.costs``): ``params_m`` (trainable parameters, millions), ``flops_m``
+trained weights, for reporting only. Costs (``nasbench_lab.core.costs``): ``params_m`` (trainable parameters, millions), ``flops_m``
 (multiply-accumulates of the conv and linear layers for one sample, in millions: the
 convention of NAS-Bench-201's FLOPs), ``latency_ms`` (median CPU time of one forward pass on
 one sample, measured with the benchmark's thread count), and the microcontroller limits of
@@ -46,9 +46,9 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from nasbench_lab import cache_layout
-from nasbench_lab.benchmark import BenchmarkSpec
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra import cache_layout
+from nasbench_lab.core.benchmark import BenchmarkSpec
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError, NasLabError
 from nasbench_lab.live import (
     FAILED_VALUE,
@@ -62,7 +62,7 @@ from nasbench_lab.live import (
     split_options,
 )
 from nasbench_lab.live.costs import MeasuredCosts, cost_key
-from nasbench_lab.parallel import torch_threads
+from nasbench_lab.infra.parallel import torch_threads
 
 from .costs import LayerGraph, check_bits, device_costs
 from .data import ClassificationData, cifar10_data, digits_data, from_arrays, mnist1d_data, tensors_data

@@ -8,7 +8,7 @@
              random_state 0 into train / validation, its 1,000 test signals are the test set.
              Shape (1, 40): one channel, so conv blocks are 1-D.
 ``cifar10``  the CIFAR-10 python batches (``cifar-10-batches-py``, read with
-             ``nasbench_lab.image_batches``) from a local directory. Train = the first 45,000
+             ``nasbench_lab.infra.image_batches``) from a local directory. Train = the first 45,000
              images of ``data_batch_1..5``, validation = the last 5,000, test = ``test_batch``;
              per-channel standardisation with training statistics.
 ``tensors``  your own arrays: an ``.npz`` with ``x_train, y_train, x_val, y_val, x_test,
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab.errors import BenchmarkFileError, NasLabError
-from nasbench_lab.image_batches import CIFAR10_TEST, CIFAR10_TRAIN, read_images
+from nasbench_lab.infra.image_batches import CIFAR10_TEST, CIFAR10_TRAIN, read_images
 from nasbench_lab.live import data_fingerprint
 
 SPLIT_SEED = 0

@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 from .layers import (
     ACTIVATIONS,

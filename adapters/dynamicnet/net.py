@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from nasbench_lab.errors import ArchError, NasLabError
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 from .encoding import decode_layers, encode_layers
 from .layers import Inputcfg, LayerCfg, Shape, ShapeError

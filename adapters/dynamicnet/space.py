@@ -48,8 +48,8 @@ from typing import Sequence
 import numpy as np
 
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.space import SearchSpace
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.core.space import SearchSpace
 
 from . import ENTRY
 from .blocks import KINDS, Block, Net, parse_blocks

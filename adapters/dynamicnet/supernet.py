@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.supernet import SearchData, Supernet, SupernetConfig
 
 from .blocks import Block, Net

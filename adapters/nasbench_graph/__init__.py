@@ -1,6 +1,6 @@
 """NAS-Bench-Graph (Qin et al., NeurIPS 2022): the package's canonical form (``canonical``), the
 search space (``space``) and the benchmark (``benchmark``)."""
-from nasbench_lab.space_entry import SpaceEntry
+from nasbench_lab.core.space_entry import SpaceEntry
 
 ENTRY = SpaceEntry(
     name="nasbench-graph",

@@ -8,7 +8,7 @@ files installed with the package (``light/<dataset>.bench``), never a file a use
 (proteins: the 2,021 architectures over ``PROTEINS_OPS``).
 
 Metrics: ``valid_perf`` (search) and ``perf`` (report) are the package's validation and test
-performance x 100 (percent). Costs (names of ``nasbench_lab.costs``): ``latency_ms`` = 1000 x
+performance x 100 (percent). Costs (names of ``nasbench_lab.core.costs``): ``latency_ms`` = 1000 x
 ``latency``; the package states no unit, and its values (0.3 ms to 0.6 s per model) read as
 wall-clock seconds. ``params_m`` = ``para``, the number of parameters in millions: values are
 parameter counts / 1e6 (six decimals; on physics some are thirds, i.e. a mean over the three
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError
 
 from .canonical import INSTALL_HINT, package

@@ -41,8 +41,8 @@ from typing import Sequence
 import numpy as np
 
 from nasbench_lab.errors import ArchError, UnknownNameError
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.space import FiniteSpace
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.core.space import FiniteSpace
 
 from . import ENTRY
 from .canonical import (

@@ -1,6 +1,6 @@
 """NATS-Bench size space (``sss``): the search space (``space``), its network (``network``) and
 its benchmark from the official files (``nats-sss``)."""
-from nasbench_lab.space_entry import SpaceEntry
+from nasbench_lab.core.space_entry import SpaceEntry
 
 ENTRY = SpaceEntry(
     name="nats-size",

@@ -3,7 +3,7 @@ network (``network``), its parameter and FLOP costs (``costs``), its supernet (`
 the ``nb201-analog`` benchmark of the analog-nasbench wheel (``analog``). The space's other
 benchmarks read the same cell from a packed table (``nb201``) or the official files
 (``nb201-official``, ``nats-tss``)."""
-from nasbench_lab.space_entry import SpaceEntry
+from nasbench_lab.core.space_entry import SpaceEntry
 
 ENTRY = SpaceEntry(
     name="nb201",

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.table_cache import cached_tabular
+from nasbench_lab.core.table_cache import cached_tabular
 
 from .space import EDGES, OPS, NB201Space
 
@@ -91,7 +91,7 @@ def load_arrays(path: str) -> dict[str, np.ndarray]:
 
 
 def load(dataset: str, settings: Settings) -> TabularBenchmark:
-    """The benchmark from its converted cache (``nasbench_lab.table_cache``), else built."""
+    """The benchmark from its converted cache (``nasbench_lab.core.table_cache``), else built."""
     path = Path(settings.files.get("nb201-analog", default_path()))
     return cached_tabular(lambda: build(dataset, path), name="nb201-analog", dataset=dataset,
                           space=NB201Space(), sources=[path], recipe="analog-nasbench data.anb + NB201 costs",

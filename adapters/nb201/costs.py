@@ -9,7 +9,7 @@ every parameter, BatchNorm affine included; FLOPs: multiply-accumulates of Conv2
 for one image, bias additions included); the tests check the sum against counting the real
 network of sampled cells. This reproduces NAS-Bench-201's ranges exactly, e.g. CIFAR-10
 params 0.073306 to 1.531546 M (NAS-Bench-201 prints "MB"; they are millions of parameters) and
-FLOPs 7.78305 to 220.11969 M. Cost names: ``params_m``, ``flops_m`` (``nasbench_lab.costs``).
+FLOPs 7.78305 to 220.11969 M. Cost names: ``params_m``, ``flops_m`` (``nasbench_lab.core.costs``).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from nasbench_lab.benchmark import resolve_dataset
-from nasbench_lab.costs import count_flops, count_params
+from nasbench_lab.core.benchmark import resolve_dataset
+from nasbench_lab.core.costs import count_flops, count_params
 
 from .network import DATASETS, nb201_network
 from .space import EDGES, OPS, NB201Space

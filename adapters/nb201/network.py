@@ -43,7 +43,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from nasbench_lab.benchmark import resolve_dataset
+from nasbench_lab.core.benchmark import resolve_dataset
 from nasbench_lab.errors import ArchError
 
 from .space import EDGES, OPS, NB201Space

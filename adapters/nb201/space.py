@@ -21,8 +21,8 @@ from functools import lru_cache
 import numpy as np
 
 from nasbench_lab.errors import ArchError
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.space import FiniteSpace
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.core.space import FiniteSpace
 
 from . import ENTRY
 

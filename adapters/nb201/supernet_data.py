@@ -20,12 +20,12 @@ import numpy as np
 import torch
 
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.image_batches import NORMALISATION, TRAINING_SETS, read_images
-from nasbench_lab.settings import Settings
+from nasbench_lab.infra.image_batches import NORMALISATION, TRAINING_SETS, read_images
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.supernet import SearchData
 
 from .network import DATASETS, dataset_shape
-from nasbench_lab.benchmark import resolve_dataset
+from nasbench_lab.core.benchmark import resolve_dataset
 
 
 def digits_proxy(size: int) -> SearchData:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nasbench_lab.benchmark import BenchmarkSpec, TabularBenchmark
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import TableError
-from nasbench_lab.space import Arch
+from nasbench_lab.core.space import Arch
 
 from .convert import COSTS, DATASETS, PICKLE_EXT, PROTOCOL, SEARCH_METRIC, OfficialSource, cache_path, load_tables
 

@@ -21,7 +21,7 @@ NATS tss, ``full_epochs_in_paper == 200``) and ``'90'`` for the size file (NATS 
 
 Costs come from the full-schedule record of ``dataset`` itself (what
 ``api.get_cost_info(i, dataset, hp=full)`` returns; read from ``arch2infos_dict`` directly to skip
-the API's deep copy), named as in ``nasbench_lab.costs``: ``flops`` is in MFLOPs -> ``flops_m``;
+the API's deep copy), named as in ``nasbench_lab.core.costs``: ``flops`` is in MFLOPs -> ``flops_m``;
 ``params`` in millions of parameters (the API prints "MB") -> ``params_m``; ``latency`` in
 seconds (``ResultsCount.get_latency`` "Return the latency value in seconds") -> ``latency_ms`` =
 1000 x latency. A cost column that the file lacks for some architecture is left out of the
@@ -51,11 +51,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from nasbench_lab.settings import FILE_ENVS, Settings
-from nasbench_lab import cache_layout
+from nasbench_lab.infra.settings import FILE_ENVS, Settings
+from nasbench_lab.infra import cache_layout
 from nasbench_lab.errors import ArchError, BenchmarkFileError, NasLabError
-from nasbench_lab.files import write_npz
-from nasbench_lab.space import FiniteSpace
+from nasbench_lab.infra.files import write_npz
+from nasbench_lab.core.space import FiniteSpace
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: dataset -> (API dataset of the search metric, API dataset of the report metric)

@@ -1,7 +1,7 @@
 """``nb201-official``: ``NAS-Bench-201-v1_*.pth`` through ``nas_201_api.NASBench201API``.
 
 The file path comes from ``--benchmark-file nb201-official=PATH`` or ``$NASBENCH_LAB_NB201_FILE``
-(``nasbench_lab.settings.FILE_ENVS``); protocol, costs and caching are in ``official.convert``.
+(``nasbench_lab.infra.settings.FILE_ENVS``); protocol, costs and caching are in ``official.convert``.
 
 Trust: ``NASBench201API`` calls ``torch.load`` without ``weights_only``; since torch 2.6 that
 means torch's pure-Python safe unpickler, which needs hours for the multi-GB official file. The

@@ -35,7 +35,7 @@ def one_line(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from nasbench_lab.provenance import lab_version
+    from nasbench_lab.running.provenance import lab_version
 
     parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
     parser.add_argument("--version", action="version", version=f"nasbench-lab {lab_version()}")

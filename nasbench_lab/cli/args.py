@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from nasbench_lab.settings import IMAGES_ENV, Settings
+from nasbench_lab.infra.settings import IMAGES_ENV, Settings
 from nasbench_lab.errors import NasLabError
 
 DEFAULT_BENCHMARKS = ("nb201/cifar10", "nasbench-graph/cora")
@@ -84,7 +84,7 @@ def parse_names(text: str, flag: str) -> list[str]:
     return names
 
 
-#: Request parameters (``nasbench_lab.pipeline``) -> the flags that set them.
+#: Request parameters (``nasbench_lab.running.pipeline``) -> the flags that set them.
 FLAGS = {"budget": "--budget", "seeds": "--seeds", "jobs": "--jobs", "max_seconds": "--time-budget",
          "params": "--param", "settings.options": "--benchmark-option", "algorithms": "--algorithms",
          "benchmark": "--benchmark", "dataset": "--dataset"}
@@ -112,7 +112,7 @@ def flag_errors() -> Iterator[None]:
 
 def check_jobs(jobs: int) -> int:
     """``--jobs``: at least one worker process."""
-    from nasbench_lab.request import check_jobs as check
+    from nasbench_lab.running.request import check_jobs as check
 
     with flag_errors():
         return check(jobs)
@@ -143,7 +143,7 @@ def parse_params(items: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def split_benchmark(item: str) -> tuple[str, str | None]:
     """``name`` or ``name/dataset`` (a ``table:`` path may itself contain slashes)."""
-    from nasbench_lab.request import split_benchmark as split
+    from nasbench_lab.running.request import split_benchmark as split
 
     with flag_errors():
         return split(item)
@@ -151,7 +151,7 @@ def split_benchmark(item: str) -> tuple[str, str | None]:
 
 def resolve_benchmarks(items: list[str] | None, dataset: str | None) -> list[tuple[str, str | None]]:
     """The ``--benchmark`` entries (or the defaults), each with its dataset."""
-    from nasbench_lab.loading import benchmark_spec
+    from nasbench_lab.core.loading import benchmark_spec
 
     if items:
         names = [split_benchmark(i.strip()) for entry in items for i in entry.split(",") if i.strip()]

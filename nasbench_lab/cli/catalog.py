@@ -9,7 +9,7 @@ from .args import add_common, settings_from, split_benchmark
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from nasbench_lab.registry import ALGORITHMS, BENCHMARKS, COST_FUNCTIONS
+    from nasbench_lab.core.registry import ALGORITHMS, BENCHMARKS, COST_FUNCTIONS
 
     info: dict[str, Any] = {"benchmarks": [], "algorithms": [], "cost_functions": COST_FUNCTIONS.names()}
     for name in BENCHMARKS.names():
@@ -50,7 +50,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.loading import open_benchmark
 
     name, dataset = split_benchmark(args.benchmark)
     bench = open_benchmark(name, dataset or args.dataset, settings_from(args))

@@ -1,10 +1,10 @@
 """Options of hardware-aware search shared by ``leaderboard`` and ``report``: objectives, cost
-constraints and the hypervolume reference point (``nasbench_lab.objectives``)."""
+constraints and the hypervolume reference point (``nasbench_lab.core.objectives``)."""
 from __future__ import annotations
 
 import argparse
 
-from nasbench_lab.objectives import Problem, problem_from_options
+from nasbench_lab.core.objectives import Problem, problem_from_options
 
 
 def add_problem_options(p: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import json
 import time
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.executors import EXECUTORS, make_executor
+from nasbench_lab.running.executors import EXECUTORS, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
@@ -19,7 +19,7 @@ DEFAULT_ALGORITHMS = "random,re,sa"
 
 def _request(args: argparse.Namespace):
     """The run request of the command line (parsed, not yet checked)."""
-    from nasbench_lab.request import RunRequest
+    from nasbench_lab.running.request import RunRequest
 
     return RunRequest(
         benchmarks=resolve_benchmarks(args.benchmark, args.dataset),
@@ -34,9 +34,9 @@ def _request(args: argparse.Namespace):
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from nasbench_lab.board import run_leaderboard
-    from nasbench_lab.pipeline import Pipeline
-    from nasbench_lab.request import check_budget, check_max_seconds
+    from nasbench_lab.workflows.leaderboard import run_leaderboard
+    from nasbench_lab.running.pipeline import Pipeline
+    from nasbench_lab.running.request import check_budget, check_max_seconds
 
     start = time.perf_counter()
     with flag_errors():

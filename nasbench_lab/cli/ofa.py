@@ -31,7 +31,7 @@ def _setup(args: argparse.Namespace, **extra):
     from nasbench_lab.adapters.dynamicnet.ofa.shrinking import read_schedule
     from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
     from nasbench_lab.algorithms.ofa import OnceForAll, settings_of
-    from nasbench_lab.loading import benchmark_spec
+    from nasbench_lab.core.loading import benchmark_spec
 
     if args.threads < 1 or args.batch_size < 2 or args.kd_ratio < 0:
         raise NasLabError("--threads must be >= 1, --batch-size >= 2 and --kd-ratio >= 0")
@@ -52,7 +52,7 @@ def _say(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from nasbench_lab.parallel import torch_threads
+    from nasbench_lab.infra.parallel import torch_threads
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
     from nasbench_lab.algorithms.ofa_search import ofa_supernet
@@ -105,7 +105,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from nasbench_lab.parallel import torch_threads
+    from nasbench_lab.infra.parallel import torch_threads
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
     out = Path(args.out)
@@ -124,7 +124,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         net, structure, data, meta = ofa_supernet(space, supernet, dataset, settings, _say(args))
         valid = inherited_accuracy(net, arch, data.valid, data.train[0][: args.recalibration])
         sub = net.extract(config)
-    from nasbench_lab.files import write_through
+    from nasbench_lab.infra.files import write_through
 
     write_through(out, sub.save)
     summary = {"arch": space.format(arch), "out": str(out), "params": sub.param_count(),

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.parallel import default_jobs
+from nasbench_lab.infra.parallel import default_jobs
 
 from .args import (
     add_common, check_jobs, flag_errors, json_safe, output_dir, parse_params, settings_from, split_benchmark,
@@ -16,7 +16,7 @@ from .args import (
 
 def register(subparsers, common=add_common) -> None:
     from nasbench_lab.proxies import PROXIES
-    from nasbench_lab.supernet_ranking import RANKER_METHODS
+    from nasbench_lab.running.supernet_correlation import RANKER_METHODS
 
     p = subparsers.add_parser(
         "proxy",
@@ -70,7 +70,7 @@ def _check_out(path: Path, overwrite: bool) -> None:
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.loading import open_benchmark
     from nasbench_lab.proxies.study import proxy_study
 
     if args.name == "supernet":
@@ -89,7 +89,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     if args.figure:
         _proxy_figure(study, args.figure)
     if args.out:
-        from nasbench_lab.files import write_text
+        from nasbench_lab.infra.files import write_text
 
         write_text(Path(args.out), study.per_architecture().to_csv(index=False, float_format="%.10g"))
     row = {**study.summary(), "figure": args.figure, "out": args.out}
@@ -101,7 +101,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
 
 
 def _proxy_figure(study, path: str) -> None:
-    from nasbench_lab.reports.ranking import scatter_figure
+    from nasbench_lab.reports.scatter import scatter_figure
 
     keep = study.values != study.proxy.floor
     if keep.sum() >= 3:
@@ -144,8 +144,8 @@ def _method_params(args: argparse.Namespace) -> dict:
 
 def cmd_supernet_proxy(args: argparse.Namespace) -> int:
     """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
-    from nasbench_lab.loading import open_benchmark
-    from nasbench_lab.supernet_ranking import supernet_ranking
+    from nasbench_lab.core.loading import open_benchmark
+    from nasbench_lab.running.supernet_correlation import supernet_ranking
 
     if not args.method:
         raise NasLabError("proxy supernet needs --method spos or --method darts")
@@ -172,7 +172,7 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
                               progress=progress)
     corr, task = result.correlation, " (proxy task)" if result.proxy_task else ""
     if args.figure:
-        from nasbench_lab.reports.ranking import scatter_figure
+        from nasbench_lab.reports.scatter import scatter_figure
 
         scatter_figure(result.inherited, result.truth, args.figure,
                        xlabel=f"{args.method} inherited-weight accuracy (%){task}",

@@ -39,7 +39,7 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
     the score curves and, on tables, the fronts found beside the true one."""
     import dataclasses
 
-    from nasbench_lab.objectives import Problem, parse_reference
+    from nasbench_lab.core.objectives import Problem, parse_reference
 
     problem = Problem.from_dict(config.get("problem"))
     if not problem.active:
@@ -48,8 +48,8 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
         return []
     if args.hv_reference:
         problem = dataclasses.replace(problem, reference=parse_reference(args.hv_reference))
-    from nasbench_lab.benchmark import TabularBenchmark
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.benchmark import TabularBenchmark
+    from nasbench_lab.core.loading import open_benchmark
     from nasbench_lab.reports.hardware import write_hardware_tables
     from nasbench_lab.reports.hardware_figures import hardware_pareto_figures
 
@@ -63,8 +63,8 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
-    from nasbench_lab.benchmark import TabularBenchmark
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.benchmark import TabularBenchmark
+    from nasbench_lab.core.loading import open_benchmark
     from nasbench_lab.reports.pareto import pareto_figure, pareto_stem, resolve_objective
     from nasbench_lab.reports.style import figure_formats
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from nasbench_lab.parallel import default_jobs
+from nasbench_lab.infra.parallel import default_jobs
 
 from .args import add_common, check_jobs, output_dir, parse_names, settings_from
 
@@ -19,8 +19,8 @@ def _duration(seconds: float) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from nasbench_lab.validation.registry import all_checks, select
-    from nasbench_lab.validation.suite import estimate_seconds, run_validation, write_outputs
+    from nasbench_lab.checks.registry import all_checks, select
+    from nasbench_lab.checks.suite import estimate_seconds, run_validation, write_outputs
 
     check_jobs(args.jobs)
     mode = "full" if args.full else "quick"
@@ -48,7 +48,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"out": str(out), **validation.as_dict()}, default=str))
     else:
-        from nasbench_lab.validation.markdown import table
+        from nasbench_lab.checks.markdown import table
 
         print()
         print(table(validation.results))

@@ -8,8 +8,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..benchmark import Benchmark
-from ..space import Arch, SearchSpace
+from nasbench_lab.core.benchmark import Benchmark
+from nasbench_lab.core.space import Arch, SearchSpace
 from .cache import LiveCache, SearchLedger, SearchRecord
 from .recipe import Recipe
 from .training import FAILED_VALUE, Diverged, TrainResult

@@ -2,7 +2,7 @@
 
 Rows are keyed by the benchmark's cache key. Safe for parallel processes (WAL journal, busy
 timeout, first writer wins), and no architecture is trained twice at once: a process claims a
-key before training it (``claim``; ``nasbench_lab.claims``), others wait for its row, and the
+key before training it (``claim``; ``nasbench_lab.infra.claims``), others wait for its row, and the
 claim of a process that died is taken over. The trained weights are kept in the row only until
 the test accuracy is recorded.
 """
@@ -21,7 +21,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from .. import claims
+from nasbench_lab.infra import claims
 from ..errors import NasLabError
 from .training import FAILED_VALUE, TrainResult
 

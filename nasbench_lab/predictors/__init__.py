@@ -22,7 +22,7 @@ PREDICTORS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def predictor_class(name: str):
-    from nasbench_lab.registry import import_object
+    from nasbench_lab.core.registry import import_object
 
     if name not in PREDICTORS:
         raise PredictorError(f"unknown predictor {name!r}; choose from: {', '.join(PREDICTORS)}")

@@ -9,8 +9,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.introspect import keyword_defaults
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.infra.introspect import keyword_defaults
 
 LOSSES = ("mse", "pairwise", "listwise", "mse+pairwise")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.parallel import torch_threads
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.infra.parallel import torch_threads
 
 from .base import LOSSES, Predictor, PredictorError, Standardiser, check_choice, train_torch
 from .features import FlatEncoder

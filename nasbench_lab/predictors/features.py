@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench_lab.graph import ArchGraph
+from nasbench_lab.core.graph import ArchGraph
 
 from .base import PredictorError, check_graphs
 

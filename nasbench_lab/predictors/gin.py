@@ -15,8 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench_lab.graph import ArchGraph
-from nasbench_lab.parallel import torch_threads
+from nasbench_lab.core.graph import ArchGraph
+from nasbench_lab.infra.parallel import torch_threads
 
 from .base import (
     LOSSES, Predictor, PredictorError, Standardiser, check_choice, check_graphs, check_targets,

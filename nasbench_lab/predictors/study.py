@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from nasbench_lab.benchmark import TabularBenchmark
-from nasbench_lab.settings import Settings
+from nasbench_lab.core.benchmark import TabularBenchmark
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.parallel import parallel_map
-from nasbench_lab.space import FiniteSpace
+from nasbench_lab.infra.parallel import parallel_map
+from nasbench_lab.core.space import FiniteSpace
 
 from . import PREDICTORS, make_predictor
 
@@ -92,7 +92,7 @@ class _Job:
 
 
 def load_table(benchmark: str, dataset: str | None, settings: Settings) -> TabularBenchmark:
-    from nasbench_lab.loading import open_benchmark
+    from nasbench_lab.core.loading import open_benchmark
 
     bench = open_benchmark(benchmark, dataset, settings)
     if not isinstance(bench, TabularBenchmark) or not isinstance(bench.space, FiniteSpace):
@@ -132,7 +132,7 @@ def _graphs(bench: TabularBenchmark, idx: Iterable[int]) -> list:
 
 
 def _run_job(job: _Job, settings: Settings) -> dict[str, Any]:
-    from nasbench_lab.ranking import rank_correlation
+    from nasbench_lab.core.rank_correlation import rank_correlation
 
     bench = load_table(job.benchmark, job.dataset, settings)
     y = bench.values(job.metric)

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from nasbench_lab.space import Arch, SearchSpace, crossover, valid_member  # noqa: F401 (re-exported)
+from nasbench_lab.core.space import Arch, SearchSpace, crossover, valid_member  # noqa: F401 (re-exported)
 
 from .gin import GINPredictor
 

@@ -4,7 +4,7 @@ Each entry is a ``Proxy``: the function (``measures.py``), whether it needs data
 network should be built for it (with or without BatchNorm, weight dtype), and how its score is
 reported (SynFlow on a log10 scale: its values span tens of orders of magnitude).
 
-``nasbench_lab.proxies.table`` computes a proxy for every architecture of a space (in parallel,
+``nasbench_lab.proxies.scores`` computes a proxy for every architecture of a space (in parallel,
 resumable, exported as CSV) through the shared score cache ``nasbench_lab.proxies.cache``
 (SQLite, safe for parallel processes); ``nasbench_lab.cli.proxy`` is the ``nasbench-lab proxy`` command.
 """

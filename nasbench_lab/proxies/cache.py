@@ -11,7 +11,7 @@ journal. Tables:
 ``work(config, owner, cells, seconds)``
     how many scores each process computed, and in how long (a counter of computations).
 ``claims``
-    cells being computed (``nasbench_lab.claims``).
+    cells being computed (``nasbench_lab.infra.claims``).
 
 Processes (runs under ``--jobs N``, Ray workers on one machine, the ``proxy`` command) read and
 write it at once. ``ScoreCache.fill`` claims missing cells a chunk at a time, computes them,
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .. import cache_layout, claims
-from ..claims import current_owner, transaction
+from nasbench_lab.infra import cache_layout, claims
+from nasbench_lab.infra.claims import current_owner, transaction
 
 #: Cells claimed, computed and stored together (one transaction per chunk).
 CHUNK = 48

@@ -8,7 +8,7 @@ A directory holds the datasets in their usual Python formats (nothing is downloa
 * ImageNet16-120: ``train_data_batch_1`` (``data``, 1-based ``labels``; the 120 first classes
   are kept), directly or in ``ImageNet16/``.
 
-The file is read with ``nasbench_lab.image_batches`` (a restricted unpickler: a batch file that
+The file is read with ``nasbench_lab.infra.image_batches`` (a restricted unpickler: a batch file that
 would build anything but containers and numpy arrays is refused).
 
 The batch is ``batch_size`` images drawn without replacement from that training file with
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nasbench_lab.benchmark import resolve_dataset
+from nasbench_lab.core.benchmark import resolve_dataset
 from nasbench_lab.errors import BenchmarkFileError
-from nasbench_lab.image_batches import NORMALISATION, read_images
+from nasbench_lab.infra.image_batches import NORMALISATION, read_images
 
 #: dataset -> (classes, image size, candidate sub-directories, training file, label key)
 DATASETS = {

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from ..costs import count_flops, count_params
+from nasbench_lab.core.costs import count_flops, count_params
 from .data import Batch
 
 LAYERS = (nn.Conv2d, nn.Linear)

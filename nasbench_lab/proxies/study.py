@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nasbench_lab.benchmark import Benchmark, TabularBenchmark
+from nasbench_lab.core.benchmark import Benchmark, TabularBenchmark
 from nasbench_lab.errors import ParameterError
-from nasbench_lab.ranking import RankCorrelation, rank_correlation
-from nasbench_lab.settings import Settings
-from nasbench_lab.space import FiniteSpace
+from nasbench_lab.core.rank_correlation import RankCorrelation, rank_correlation
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.space import FiniteSpace
 
 from . import Proxy, get_proxy
-from .table import ProxyScores, TableConfig, check_supported, compute_scores
+from nasbench_lab.proxies.scores import ProxyScores, TableConfig, check_supported, compute_scores
 
 
 @dataclass(frozen=True)

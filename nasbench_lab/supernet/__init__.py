@@ -5,6 +5,6 @@ named by the space's entry (``SpaceEntry.supernet``) and found by the space's na
 (``supernet_provider``)."""
 from __future__ import annotations
 
-from .protocol import SearchData, Supernet, SupernetConfig, supernet_provider, supernet_spaces
+from nasbench_lab.supernet.provider import SearchData, Supernet, SupernetConfig, supernet_provider, supernet_spaces
 
 __all__ = ["SearchData", "Supernet", "SupernetConfig", "supernet_provider", "supernet_spaces"]

@@ -2,7 +2,7 @@
 function that turns them into a ``Trainer`` (supernet, search data, strategy, recipe).
 
 Used by the one-shot algorithms (``algorithms/supernet_search.py``) and by the supernet ranker
-(``nasbench_lab.supernet_ranking``), so both train exactly the same supernet. torch is imported
+(``nasbench_lab.running.supernet_correlation``), so both train exactly the same supernet. torch is imported
 only when a trainer is built.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.settings import Settings
-from nasbench_lab.space import SearchSpace
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.core.space import SearchSpace
 
-from .protocol import SearchData, SupernetConfig, supernet_provider
+from nasbench_lab.supernet.provider import SearchData, SupernetConfig, supernet_provider
 
 if TYPE_CHECKING:
     from .training import Strategy, TrainConfig, Trainer

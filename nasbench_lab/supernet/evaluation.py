@@ -9,9 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from nasbench_lab.space import Arch
+from nasbench_lab.core.space import Arch
 
-from .protocol import Supernet
+from nasbench_lab.supernet.provider import Supernet
 
 
 def batch_norms(net: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:

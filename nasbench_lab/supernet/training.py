@@ -24,7 +24,7 @@ from torch import nn
 
 from nasbench_lab.errors import NasLabError
 
-from .protocol import SearchData, Supernet
+from nasbench_lab.supernet.provider import SearchData, Supernet
 
 
 @dataclass(frozen=True)

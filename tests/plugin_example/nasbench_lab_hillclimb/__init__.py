@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from nasbench_lab import AskTellAlgorithm, BenchmarkSpec, Settings, TabularBenchmark
-from nasbench_lab.hyperparams import hyperparameter, integer
-from nasbench_lab.oracle import Query
-from nasbench_lab.space import draw_unseen
+from nasbench_lab.core.hyperparams import hyperparameter, integer
+from nasbench_lab.core.oracle import Query
+from nasbench_lab.core.space import draw_unseen
 
 
 class HillClimb(AskTellAlgorithm):
@@ -42,7 +42,7 @@ class HillClimb(AskTellAlgorithm):
 def _load_toy(dataset: str, settings: Settings) -> TabularBenchmark:
     """A synthetic table on the NB201 cell: convolutions score, 'none' edges cost, plus noise."""
     from nasbench_lab.adapters import SPACES
-    from nasbench_lab.registry import import_object
+    from nasbench_lab.core.registry import import_object
 
     space = import_object(SPACES["nb201"])()
     text = [space.format(space.arch_at(i)) for i in range(space.size)]

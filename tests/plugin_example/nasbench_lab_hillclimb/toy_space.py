@@ -7,8 +7,8 @@ import numpy as np
 
 from nasbench_lab import BenchmarkSpec, Settings, TabularBenchmark
 from nasbench_lab.adapters.nb201.space import NB201Space
-from nasbench_lab.registry import make_space
-from nasbench_lab.space_entry import SpaceEntry
+from nasbench_lab.core.registry import make_space
+from nasbench_lab.core.space_entry import SpaceEntry
 
 
 class ToyCell(NB201Space):

@@ -1,0 +1,1 @@
+"""The domain: search spaces, architectures as graphs, benchmarks, the oracle, the algorithm contract, objectives, costs and fronts."""

@@ -1,0 +1,1 @@
+"""Infrastructure: atomic files, locks and claims, caches, process pools, settings, readers."""

@@ -1,0 +1,91 @@
+"""One run: an algorithm on a loaded benchmark for one seed, under an equal query budget.
+
+``Task`` names a run; ``run_resolved`` runs it on objects the pipeline already resolved (the
+loaded benchmark, the algorithm class); ``run_task`` runs a task by its registered names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from nasbench_lab.core.benchmark import Benchmark
+from nasbench_lab.core.context import RunContext
+from nasbench_lab.errors import BudgetExhausted
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.infra.settings import Settings
+from nasbench_lab.running.store import run_file_text
+from nasbench_lab.running.trajectory import trajectory
+
+if TYPE_CHECKING:
+    from nasbench_lab.core.algorithm import Algorithm
+
+__all__ = ["Task", "run_for_store", "run_resolved", "run_task"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: an algorithm with its hyper-parameters, on one benchmark/dataset, one seed."""
+
+    benchmark: str
+    dataset: str
+    algorithm: str
+    params: tuple[tuple[str, Any], ...]
+    seed: int
+    budget: int
+    max_seconds: float | None = None  # optional wall-clock budget per run
+    problem: Problem | None = None  # objectives and cost constraints (hardware-aware search)
+
+
+def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings: Settings,
+                 on_query: Callable[[], None] | None = None,
+                 artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
+    """Run ``task`` on the loaded ``bench`` with algorithm class ``cls``; the random stream
+    depends only on the seed. ``on_query`` is called after each new query (e.g. to advance a
+    progress bar). A run stopped by its wall-clock budget ends normally with its queries so far.
+    ``artefacts`` receives what the algorithm saved through ``context.save_artefact``."""
+    algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
+    search = bench.search_metric_fn()
+    if on_query is not None:
+        plain = search
+
+        def search(arch):
+            value = plain(arch)
+            on_query()
+            return value
+
+    problem = task.problem or Problem()
+    oracle = Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds, problem=problem,
+                    costs=bench.cost_fn(problem.costs) if problem.costs else None)
+    context = RunContext(benchmark=task.benchmark, dataset=bench.dataset, seed=task.seed,
+                         settings=settings, record_compute=oracle.add_compute,
+                         artefacts=artefacts if artefacts is not None else {})
+    try:
+        algo.run(oracle, context)
+    except BudgetExhausted:
+        if not oracle.out_of_time:
+            raise
+    run = {"benchmark": task.benchmark, "dataset": bench.dataset, "algorithm": task.algorithm, "seed": task.seed}
+    # compute_seconds: compute outside queries (proxies, supernets)
+    return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds},
+                      problem=task.problem)
+
+
+def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None,
+             artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
+    """Run one task named by registered names (the benchmark loaded once per process)."""
+    from nasbench_lab.core.loading import open_benchmark
+    from nasbench_lab.core.registry import ALGORITHMS
+
+    bench = open_benchmark(task.benchmark, task.dataset, settings)
+    return run_resolved(task, bench, ALGORITHMS.get(task.algorithm), settings, on_query, artefacts)
+
+
+def run_for_store(task: Task, settings: Settings,
+                  on_query: Callable[[], None] | None = None) -> tuple[str, dict[str, bytes]]:
+    """Run one task and give its run file's text and its artefacts."""
+    artefacts: dict[str, bytes] = {}
+    return run_file_text(run_task(task, settings, on_query, artefacts)), artefacts

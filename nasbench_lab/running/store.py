@@ -1,0 +1,386 @@
+"""The results directory of ``nasbench-lab leaderboard``, which never loses a finished run.
+
+Layout of ``<out>/``:
+
+* ``runs/<benchmark>__<dataset>__<algorithm>__seed<k>__<hash>.csv``: one file per finished run
+  (benchmark, dataset, algorithm, seed, hyper-parameters), written to a temporary file in the
+  same directory and renamed: a run file is either absent or complete, and never rewritten.
+* ``runs/<run file stem>/<name>``: the run's artefacts (``nasbench_lab.infra.artefacts``), written
+  before its run file and listed in the manifest with their SHA-256.
+* ``config.json``: the resolved configuration (written then renamed).
+* ``manifest.json``: the expected runs and ``complete`` true/false (written then renamed).
+Every file is written through ``nasbench_lab.infra.files`` (temporary file, rename; never a symlink).
+* ``runs.csv``: every run, sorted by ``SORT_KEYS``, exported at the end (written then renamed).
+* ``.lock``: one writer at a time (``fcntl.flock``); it holds the writer's pid.
+
+The store talks to the runner through duck typing (a config with ``to_dict()`` and ``tasks()``,
+tasks with ``benchmark``, ``dataset``, ``algorithm``, ``params``, ``seed``): it sits below it.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from nasbench_lab.infra.artefacts import on_disk, write_artefacts
+from nasbench_lab.infra.csv_text import frame_csv
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.files import move_directory, write_bytes, write_text
+from nasbench_lab.running.trajectory import COLUMNS
+
+RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
+SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
+RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
+# config.json fields not compared by --resume: the command line, the date, and the package
+# versions (recorded, not enforced; ``data_files`` checksums are compared: a changed file is refused)
+VOLATILE = ("command", "created", "python", "numpy", "versions")
+MANIFEST_FORMAT = 1
+
+
+def _json(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists, paths strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.")[:limit] or "x"
+
+
+def run_entry(task: Any) -> dict[str, Any]:
+    """The manifest entry of one task (a run), with its file name."""
+    params = _json(dict(task.params))
+    ident = json.dumps([task.benchmark, task.dataset, task.algorithm, int(task.seed), params],
+                       sort_keys=True, default=str)
+    digest = hashlib.sha1(ident.encode()).hexdigest()[:8]
+    name = "__".join([_slug(task.benchmark), _slug(task.dataset), _slug(task.algorithm), f"seed{int(task.seed)}", digest])
+    return {"benchmark": task.benchmark, "dataset": task.dataset, "algorithm": task.algorithm,
+            "seed": int(task.seed), "params": params, "file": name + ".csv"}
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def config_differences(stored: dict, new: dict) -> list[str]:
+    """Dotted keys (``budget``, ``algorithms.re.population_size``) whose values differ, in
+    the order of ``new`` then ``stored``; volatile fields (command, dates, versions) are ignored."""
+    a = _flat({k: v for k, v in _json(stored).items() if k not in VOLATILE})
+    b = _flat({k: v for k, v in _json(new).items() if k not in VOLATILE})
+    return [k for k in list(b) + [k for k in a if k not in b] if a.get(k, KeyError) != b.get(k, KeyError)]
+
+
+def run_file_text(frame: pd.DataFrame) -> str:
+    """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them,
+    then any further columns (a hardware-aware run's costs and constraint violation)."""
+    return frame_csv(frame, RUN_COLUMNS + [c for c in frame.columns if c not in RUN_COLUMNS])
+
+
+def _has_rows(path: Path) -> bool:
+    """A run file is there and not empty (an empty one is a run lost in a power cut)."""
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _describe(entry: dict) -> str:
+    return f"{entry['benchmark']}/{entry['dataset']} {entry['algorithm']} seed {entry['seed']}"
+
+
+class ResultsStore:
+    """One results directory, claimed by one writer. ``prepare`` (fresh, ``resume`` or
+    ``overwrite``), then ``commit`` per finished run, ``finish`` to export ``runs.csv``;
+    ``close`` (or leaving the ``with`` block) releases the lock."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self.runs = self.out / "runs.csv"
+        self.run_dir = self.out / "runs"
+        self.manifest_path = self.out / "manifest.json"
+        self.entries: list[dict[str, Any]] = []
+        self._lock_fds: list[int] = []
+        self._file_names: dict[Any, str] = {}
+        self._committed: dict[Path, str] = {}  # run file -> the text this process committed to it
+        self._listed: dict[str, list[dict[str, str]]] = {}  # run file name -> its artefacts' listing
+
+    # -- locking -------------------------------------------------------------------------
+    def _lock(self, directory: Path) -> int:
+        path = directory / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            try:
+                pid = path.read_text().strip() or "?"
+            except OSError:
+                pid = "?"
+            raise NasLabError(f"{directory} is being written by another nasbench-lab process (pid {pid})") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fds.append(fd)
+        return fd
+
+    def _unlock(self, fd: int) -> None:
+        if fd in self._lock_fds:
+            self._lock_fds.remove(fd)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def close(self) -> None:
+        for fd in list(self._lock_fds):
+            self._unlock(fd)
+
+    def __enter__(self) -> "ResultsStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- preparing -----------------------------------------------------------------------
+    def holds_results(self) -> bool:
+        return self.manifest_path.is_file() or self.runs.is_file()
+
+    def prepare(self, config: Any, overwrite: bool = False, resume: bool = False) -> None:
+        """Claim the directory and lay out the store for ``config`` (already resolved).
+        ``resume``: keep the finished runs of an existing store with the same configuration.
+        ``overwrite``: replace an existing store (swapped in only once the new one is laid out)."""
+        if overwrite and resume:
+            raise NasLabError("--resume and --overwrite exclude each other")
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._lock(self.out)
+        try:
+            self._prepare(config, overwrite, resume)
+        except BaseException:
+            self.close()
+            raise
+
+    def _prepare(self, config: Any, overwrite: bool, resume: bool) -> None:
+        from nasbench_lab.running.provenance import record  # versions and data-file checksums
+
+        meta = {**config.to_dict(), "command": sys.argv, "python": platform.python_version(),
+                "numpy": np.__version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **record(config)}
+        self.entries = [run_entry(t) for t in config.tasks()]
+        if not self.holds_results():
+            self._layout(self.out, meta)
+            return
+        if resume:
+            self._check_resumable(meta)  # same configuration, so the manifest stays as it is:
+            self._clean_temporaries()  # a complete store stays complete while it is re-exported
+            return
+        if not overwrite:
+            raise NasLabError(f"{self.out} already exists and holds results: choose another --out, "
+                              "pass --resume to finish it or --overwrite to replace it")
+        self._swap_in(meta)
+
+    def _layout(self, directory: Path, meta: dict) -> None:
+        (directory / "runs").mkdir(exist_ok=True)
+        write_text(directory / "config.json", json.dumps(meta, indent=2, default=str) + "\n")
+        self._write_manifest(complete=False, directory=directory)
+
+    def _check_resumable(self, meta: dict) -> None:
+        if not self.manifest_path.is_file() or not (self.out / "config.json").is_file():
+            raise NasLabError(f"{self.out} was not written by a resumable store (no manifest.json): "
+                              "choose another --out or pass --overwrite")
+        try:
+            stored = json.loads((self.out / "config.json").read_text())
+        except (OSError, ValueError) as exc:
+            raise NasLabError(f"cannot read {self.out / 'config.json'}: {exc}") from None
+        diff = config_differences(stored, meta)
+        files = [k.partition(".")[2] for k in diff if k.startswith("data_files.")]
+        if files and len(files) == len(diff):  # same options, other data: name the file
+            more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+            raise NasLabError(f"cannot --resume {self.out}: data file {files[0]}{more} differs from the one its "
+                              "runs read (SHA-256 in config.json); restore it, or use another --out or --overwrite")
+        if diff:
+            shown = ", ".join(diff[:3]) + (f" and {len(diff) - 3} more" if len(diff) > 3 else "")
+            raise NasLabError(f"cannot --resume {self.out}: the configuration differs from the stored one "
+                              f"in {shown}; use the same options, another --out or --overwrite")
+
+    def _clean_temporaries(self) -> None:
+        """Temporary files left by a killed writer (we hold the lock: nobody else writes)."""
+        for pattern in (".*.tmp", "runs/.*.tmp", "runs/*/.*.tmp"):  # the store, run files, artefacts
+            for tmp in self.out.glob(pattern):
+                tmp.unlink(missing_ok=True)
+        self.run_dir.mkdir(exist_ok=True)
+
+    def _swap_in(self, meta: dict) -> None:
+        """Lay out the new store in a sibling directory, then swap it in with renames: until
+        then the old results stay untouched."""
+        new = self.out.with_name(f".{self.out.name}.new-{os.getpid()}")
+        old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
+        shutil.rmtree(new, ignore_errors=True)
+        new.mkdir()
+        try:
+            self._lock(new)
+            self._layout(new, meta)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        old_fd = self._lock_fds[0]
+        move_directory(self.out, old)
+        move_directory(new, self.out)
+        self._unlock(old_fd)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _write_manifest(self, complete: bool, directory: Path | None = None) -> None:
+        manifest = {"format": MANIFEST_FORMAT, "complete": complete, "runs": self.entries}
+        write_text((directory or self.out) / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
+
+    # -- runs ----------------------------------------------------------------------------
+    def _path(self, task: Any) -> Path:
+        """The run file of ``task`` (its name hashed once per task: asked for at each check and commit)."""
+        try:
+            name = self._file_names.get(task)
+        except TypeError:  # a task holding an unhashable hyper-parameter value
+            return self.run_dir / run_entry(task)["file"]
+        if name is None:
+            name = self._file_names[task] = run_entry(task)["file"]
+        return self.run_dir / name
+
+    def is_done(self, task: Any) -> bool:
+        return _has_rows(self._path(task))
+
+    def missing(self, tasks: Iterable[Any]) -> list[Any]:
+        return [t for t in tasks if not self.is_done(t)]
+
+    def commit(self, task: Any, frame: pd.DataFrame) -> None:
+        """Store one finished run atomically (see ``commit_text``)."""
+        self.commit_text(task, run_file_text(frame))
+
+    def commit_text(self, task: Any, text: str, artefacts: dict[str, bytes] | None = None) -> None:
+        """Store one finished run atomically, given its ``run_file_text`` (which a worker
+        process can make): written to a temporary file renamed into place. Not flushed to
+        disk one by one (that would cost milliseconds per run): a killed process loses
+        nothing, and ``finish`` writes the export ``runs.csv`` durably before it marks the
+        store complete; after a power cut a run file may be lost or empty, and ``--resume``
+        reruns it (same seed, same rows). ``artefacts`` (name -> bytes, see ``nasbench_lab.infra.artefacts``)
+        are written first, to ``runs/<run file stem>/<name>``, and listed in the manifest."""
+        path = self._path(task)
+        self._listed[path.name] = write_artefacts(self.run_dir, path.name, artefacts or {})
+        write_text(path, text, durable=False)
+        self._committed[path] = text  # ``finish`` joins it without reading the file back
+
+    def finish(self, on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+        """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
+        the store complete; return the rows. Each run file holds one run in query order, so
+        the export is the run files' rows joined in run order, parsed once for the caller, who
+        gets them as ``on_rows(rows)`` before they are written (e.g. to draw a figure meanwhile)."""
+        absent = [e for e in self.entries if not _has_rows(self.run_dir / e["file"])]
+        if absent:
+            raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
+        keys = [(e["benchmark"], e["dataset"], e["algorithm"], int(e["seed"])) for e in self.entries]
+        unique = len(set(keys)) == len(keys)
+        order = sorted(range(len(keys)), key=keys.__getitem__) if unique else range(len(keys))
+        header, body = None, []
+        for k in order:
+            path = self.run_dir / self.entries[k]["file"]
+            text = self._committed.get(path)
+            first, _, rest = (path.read_text() if text is None else text).partition("\n")
+            if header is None:
+                header = first
+            elif first != header:
+                raise NasLabError(f"{path} has other columns than the other runs")
+            body.append(rest)
+        data = ((header or "") + "\n" + "".join(body)).encode()  # parsed from bytes: twice as fast as from text
+        frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
+        if not unique:  # two runs share a key: sort their rows together, as pandas orders them
+            frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+            data = frame.to_csv(index=False).encode()
+        if on_rows is not None:
+            on_rows(frame)
+        write_bytes(self.runs, data)
+        self._record_rows(frame)
+        for entry in self.entries:  # artefacts of runs committed by an earlier process are found on disk
+            listed = self._listed.get(entry["file"])
+            entry.pop("artefacts", None)
+            if listed := (on_disk(self.run_dir, entry["file"]) if listed is None else listed):
+                entry["artefacts"] = listed
+        self._write_manifest(complete=True)
+        return frame
+
+    def _record_rows(self, frame: pd.DataFrame) -> None:
+        """Note each run's query count in its manifest entry: ``report`` checks ``runs.csv`` against it."""
+        sizes = {(str(b), str(d), str(a), int(s)): int(n) for (b, d, a, s), n in frame.groupby(RUN_KEYS).size().items()}
+        for entry in self.entries:
+            entry["rows"] = sizes[(str(entry["benchmark"]), str(entry["dataset"]), str(entry["algorithm"]), int(entry["seed"]))]
+
+    def load(self) -> pd.DataFrame:
+        return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
+
+
+def check_results(results: Path, runs: pd.DataFrame | None = None) -> None:
+    """Refuse (``NasLabError``, one line) a results directory whose ``manifest.json`` says it
+    is incomplete, or whose ``runs`` (``runs.csv``) do not hold exactly the expected runs.
+    A directory without a manifest (older versions) is accepted as it is."""
+    results = Path(results)
+    path = results / "manifest.json"
+    if not path.is_file():
+        return
+    try:
+        manifest = json.loads(path.read_text())
+        entries = manifest["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise NasLabError(f"cannot read {path}: {exc}") from None
+    if not manifest.get("complete"):
+        done = sum((results / "runs" / e["file"]).is_file() for e in entries)
+        raise NasLabError(f"{results} is incomplete ({done} of {len(entries)} runs finished): finish it with "
+                          f"`nasbench-lab leaderboard --resume --out {results}` and the same options")
+    if runs is None:
+        return
+    expected = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])) for e in entries}
+    present = {(str(b), str(d), str(a), int(s)) for b, d, a, s in runs[RUN_KEYS].drop_duplicates().itertuples(index=False)}
+    if present != expected:
+        missing, extra = sorted(expected - present), sorted(present - expected)
+        what = []
+        if missing:
+            what.append(f"{len(missing)} expected runs missing (e.g. {'/'.join(map(str, missing[0][:2]))} "
+                        f"{missing[0][2]} seed {missing[0][3]})")
+        if extra:
+            what.append(f"{len(extra)} runs not in the manifest")
+        raise NasLabError(f"{results / 'runs.csv'} does not match {path}: {'; '.join(what)}")
+    _check_run_rows(results, runs, entries, _stored_budget(results))
+
+
+def _stored_budget(results: Path) -> int | None:
+    try:
+        return int(json.loads((results / "config.json").read_text())["budget"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_run_rows(results: Path, runs: pd.DataFrame, entries: list[dict], budget: int | None) -> None:
+    """Every run holds queries 1..n, n at most the budget and, when the manifest recorded it
+    at export, exactly the n it recorded."""
+    recorded = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])): e.get("rows")
+                for e in entries}
+    for key, group in runs.groupby(RUN_KEYS, sort=False):
+        key = (str(key[0]), str(key[1]), str(key[2]), int(key[3]))
+        queries = group["query"].to_numpy()
+        n = len(queries)
+        expected = recorded.get(key)
+        if (not np.array_equal(np.sort(queries), np.arange(1, n + 1))
+                or (budget is not None and n > budget) or (expected is not None and n != expected)):
+            want = f"{expected} queries" if expected is not None else f"queries 1..n, n <= budget {budget}"
+            raise NasLabError(f"{results / 'runs.csv'}: run {'/'.join(key[:2])} {key[2]} seed {key[3]} holds "
+                              f"{n} rows, not {want}: the file was altered; rerun or restore it")

@@ -1,0 +1,1 @@
+"""What a command does from start to end, across running and reporting (a leaderboard: plan, store, runs, tables and figures)."""

@@ -1,0 +1,126 @@
+"""A leaderboard from a resolved plan: the results store, the executor, progress bars, then
+the tables and the regret figure (drawn in a forked process while the tables are written).
+``nasbench-lab leaderboard`` parses and prints around ``run_leaderboard``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from nasbench_lab.errors import NasLabError
+from nasbench_lab.running.executors import Executor, LocalExecutor
+from nasbench_lab.running.pipeline import Plan, execute
+from nasbench_lab.running.store import ResultsStore
+
+__all__ = ["run_leaderboard"]
+
+REPORT_MODULES = ("nasbench_lab.reports.figures", "nasbench_lab.reports.leaderboard", "matplotlib.pyplot")
+
+
+def run_leaderboard(plan: Plan, out: Path, executor: Executor, *, overwrite: bool = False, resume: bool = False,
+                    progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Run ``plan`` into the results folder ``out`` (``resume``: keep its finished runs;
+    ``overwrite``: replace it) and write ``leaderboard.md``, the tables and ``regret.png``;
+    return the rows, the summary and the Markdown. Closes ``executor``."""
+    figure: list[Callable[[], None]] = []
+
+    def start_figure(rows: pd.DataFrame) -> None:  # the rows are parsed; runs.csv is written meanwhile
+        from nasbench_lab.reports.figures import regret_figure
+
+        figure.append(_start_figure(regret_figure, rows, out / "regret",
+                                    parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
+
+    with executor, ResultsStore(out) as store:
+        store.prepare(plan, overwrite=overwrite, resume=resume)
+        runs = _run(plan, store, progress, executor, on_rows=start_figure)
+        from nasbench_lab.reports.leaderboard import write_leaderboard
+
+        summary, markdown, _ = write_leaderboard(runs, out, plan.notes())
+        figure[0]()
+        if plan.problem.active:
+            from nasbench_lab.reports.hardware import write_hardware_tables
+
+            markdown += write_hardware_tables(runs, out, plan.problem, plan.settings, benchmarks=plan.loaded)
+    return runs, summary, markdown
+
+
+def _query_bar(plan, runs: int, in_process: bool, no_progress: bool):
+    """A progress bar over queries when a live benchmark trains on every query (else None)."""
+    if no_progress or not in_process or not plan.is_live():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=runs * plan.budget, desc="queries", unit="query",
+                file=sys.stderr, disable=None, leave=False, position=1)
+
+
+def _run(plan: Plan, store: ResultsStore, bars: bool, executor: Executor,
+         on_rows: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
+    """Run the tasks the store lacks, with progress bars if ``bars``; ``on_rows``
+    gets the rows before they are exported (the background import is over by then)."""
+    from nasbench_lab.infra.parallel import import_in_background
+
+    progress = None
+    if bars:
+        from tqdm import tqdm
+
+        def progress(it, total):
+            return tqdm(it, total=total, desc="runs", unit="run", file=sys.stderr, disable=None, leave=False)
+
+    importers = []  # at most one thread: the report's modules imported while the workers search
+    if not executor.in_process:
+        progress = _first_then(progress, lambda: importers.append(
+            import_in_background(*REPORT_MODULES, then="nasbench_lab.reports.style:warm_up")))
+    query_bar = _query_bar(plan, len(store.missing(plan.tasks())), executor.in_process, not bars)
+
+    def join_importers() -> None:  # never import the same modules from two threads, nor fork meanwhile
+        for thread in importers:
+            thread.join()
+
+    def rows_ready(rows) -> None:
+        join_importers()
+        on_rows(rows)
+
+    try:
+        return execute(plan, store, executor, progress=progress, on_rows=rows_ready,
+                       on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
+    finally:
+        if query_bar is not None:
+            query_bar.close()
+        join_importers()
+
+
+def _start_figure(draw, runs, stem: Path, parallel: bool):
+    """Start drawing the regret figure; return a function that waits for it. With ``parallel``
+    (a local pool of several jobs was granted, its workers are gone) it is drawn in a forked
+    process while this one writes the tables; otherwise it is drawn when waited for."""
+    if not parallel:
+        return lambda: draw(runs, stem, formats=("png",))
+    import multiprocessing
+
+    process = multiprocessing.get_context("fork").Process(
+        target=draw, args=(runs, stem), kwargs={"formats": ("png",)}, name="regret-figure")
+    process.start()
+
+    def wait() -> None:
+        process.join()
+        if process.exitcode != 0:
+            raise NasLabError(f"drawing {stem}.png failed (exit code {process.exitcode}); runs.csv and the tables are written")
+
+    return wait
+
+
+def _first_then(progress, action):
+    """A progress wrapper that calls ``action`` once the first item is in (the worker
+    processes exist by then), then passes the items on (through ``progress`` if given)."""
+    def wrap(it, total):
+        for n, item in enumerate(progress(it, total=total) if progress else it):
+            if n == 0:
+                action()
+            yield item
+
+    return wrap
+
+
