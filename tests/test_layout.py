@@ -174,3 +174,27 @@ def test_experiment_scripts_import(script):
     finally:
         del sys.modules[spec.name]
     assert callable(getattr(module, "main", None))
+
+
+def _functions(path: Path):
+    import ast
+
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+
+
+def test_no_product_function_over_60_lines():
+    long = {f"{p.relative_to(REPO)}:{f.name}": f.end_lineno - f.lineno + 1
+            for p in product_files() for f in _functions(p) if f.end_lineno - f.lineno + 1 > 60}
+    assert not long
+
+
+def test_algorithms_keep_no_oracle_and_look_nothing_up_by_attribute_name():
+    """An algorithm gets what it needs as arguments (the oracle to ``run``/``search``, the
+    context, the records it is told): it never stores the oracle, nor reads ``getattr(self, "...")``."""
+    stored = re.compile(r"\bself\.\w+\s*(:[^=]+)?=\s*oracle\b")
+    for path in sorted((REPO / "algorithms").glob("*.py")):
+        text = path.read_text()
+        assert not stored.search(text), path.name
+        assert 'getattr(self, "' not in text and "getattr(self, '" not in text, path.name

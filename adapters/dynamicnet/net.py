@@ -39,18 +39,8 @@ class NetFileError(NasLabError):
     """A DynamicNet ``.npz`` file that is missing, unreadable, or inconsistent."""
 
 
-def analyse(
-    nodes: Sequence[LayerCfg], edges: Sequence[tuple[int, int]]
-) -> tuple[list[int], list[list[int]], list[Shape], int]:
-    """Check a layer DAG and infer its shapes.
-
-    Returns the topological order (smallest index first among ready nodes), each node's
-    predecessors (ascending), each node's output shape and the output node. Raises
-    ``ArchError`` for a malformed graph and ``ShapeError`` for shapes that cannot work.
-    """
-    n = len(nodes)
-    if n == 0:
-        raise ArchError("a network needs at least an input node")
+def _adjacency(n: int, edges: Sequence[tuple[int, int]]) -> tuple[list[list[int]], list[list[int]]]:
+    """Each node's predecessors (ascending) and successors; ``ArchError`` for a bad edge."""
     preds: list[list[int]] = [[] for _ in range(n)]
     succs: list[list[int]] = [[] for _ in range(n)]
     seen = set()
@@ -65,6 +55,11 @@ def analyse(
         succs[s].append(t)
     for p in preds:
         p.sort()
+    return preds, succs
+
+
+def _check_inputs(nodes: Sequence[LayerCfg], preds: list[list[int]]) -> None:
+    """One input node without inputs; every other node fed, by several only if it merges."""
     inputs = [i for i, cfg in enumerate(nodes) if isinstance(cfg, Inputcfg)]
     if len(inputs) != 1:
         raise ArchError(f"a network needs exactly one Inputcfg node, got {len(inputs)}")
@@ -79,7 +74,11 @@ def analyse(
             raise ArchError(f"node {i} ({cfg.op}) has no input")
         elif k > 1 and not cfg.merges:
             raise ArchError(f"node {i} ({cfg.op}) has {k} inputs: only merge nodes (add, concat) take several")
-    # Kahn's algorithm, smallest ready index first: a deterministic order.
+
+
+def _topological_order(preds: list[list[int]], succs: list[list[int]]) -> list[int]:
+    """Kahn's algorithm, smallest ready index first: a deterministic order; ``ArchError`` on a cycle."""
+    n = len(preds)
     indegree = [len(p) for p in preds]
     ready = [i for i in range(n) if indegree[i] == 0]
     heapq.heapify(ready)
@@ -94,6 +93,24 @@ def analyse(
     if len(order) != n:
         stuck = sorted(set(range(n)) - set(order))
         raise ArchError(f"the layer graph has a cycle through nodes {', '.join(map(str, stuck))}")
+    return order
+
+
+def analyse(
+    nodes: Sequence[LayerCfg], edges: Sequence[tuple[int, int]]
+) -> tuple[list[int], list[list[int]], list[Shape], int]:
+    """Check a layer DAG and infer its shapes.
+
+    Returns the topological order (smallest index first among ready nodes), each node's
+    predecessors (ascending), each node's output shape and the output node. Raises
+    ``ArchError`` for a malformed graph and ``ShapeError`` for shapes that cannot work.
+    """
+    n = len(nodes)
+    if n == 0:
+        raise ArchError("a network needs at least an input node")
+    preds, succs = _adjacency(n, edges)
+    _check_inputs(nodes, preds)
+    order = _topological_order(preds, succs)
     sinks = [i for i in range(n) if not succs[i]]
     if len(sinks) != 1:
         raise ArchError(f"a network must end in one output node; nodes {', '.join(map(str, sinks))} have no successor")
