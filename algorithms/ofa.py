@@ -77,6 +77,7 @@ class OnceForAll(Algorithm):
         self.record["queried"] = [self.space.format(a) for a in queried]
         if not oracle.exhausted and len(found.ranked) < oracle.budget:
             self.record["note"] = f"only {len(found.ranked)} feasible configurations were found; budget left unspent"
+        context.save_artefact("ofa.json", self.record)  # schedule, limits, predictor, ranking: beside the run file
 
 
 def settings_of(values: dict[str, Any]) -> tuple[OFASupernetSettings, OFASearchSettings]:

@@ -115,6 +115,22 @@ def test_ofa_on_the_leaderboard_respects_param_limit_and_constraints(ofa_env):
                              problem=problem)
     assert list(again["arch"]) == list(runs["arch"])  # same seed, same queries (supernet from the cache)
     assert len(list((ofa_env / "cache" / "ofa").glob("*.npz"))) == 1
+    # what the search did (schedule, limits, predictor, queries) is the run's artefact ofa.json
+    import json
+
+    import numpy as np
+
+    from nasbench_lab.algorithms.ofa import OnceForAll
+    from nasbench_lab.core.context import RunContext
+    from nasbench_lab.core.loading import open_benchmark
+    from nasbench_lab.core.oracle import Oracle
+
+    bench = open_benchmark("dynamicnet", "digits", settings)
+    oracle = Oracle.for_benchmark(bench, 3, problem=problem)
+    context = RunContext(benchmark="dynamicnet", dataset="digits", seed=0, settings=settings)
+    OnceForAll(bench.space, np.random.default_rng(0), **params).run(oracle, context)
+    record = json.loads(context.artefacts["ofa.json"])
+    assert record["queried"] == list(runs["arch"])
 
 
 def test_ofa_refuses_other_spaces_and_bad_values():
