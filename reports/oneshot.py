@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from nasbench_lab.infra.artefacts import read_artefacts
-from nasbench_lab.core.benchmark import Benchmark
+from nasbench_lab.core.benchmark import Benchmark, TabularBenchmark
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.core.space import Arch, SearchSpace
 from nasbench_lab.supernet.record import ARTEFACT
@@ -169,7 +169,7 @@ def oneshot_figures(results: Path, benches: dict, out: Path, formats: Sequence[s
         if not mixes:
             continue
         tag = slug(name, dataset)
-        curves = derived_metric_curves(mine, bench) if hasattr(bench, "values") else {}
+        curves = derived_metric_curves(mine, bench) if isinstance(bench, TabularBenchmark) else {}
         for fmt in formats:
             files.append(operation_mix_figure(mixes, out / f"oneshot_mix_{tag}.{fmt}"))
             if curves:

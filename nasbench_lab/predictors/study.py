@@ -37,7 +37,7 @@ def resolve_target(bench: TabularBenchmark, target: str) -> str:
         return bench.report_metric_name
     if target == "search":
         return bench.search_metric_name
-    names = getattr(bench, "metric_names", ())
+    names = bench.metric_names if isinstance(bench, TabularBenchmark) else ()
     if target not in names:
         raise NasLabError(
             f"unknown target {target!r} for {bench.name}/{bench.dataset}; use report, search or one of: {', '.join(names)}"

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from nasbench_lab.core.benchmark import Benchmark
+from nasbench_lab.core.benchmark import Benchmark, TabularBenchmark
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Query
@@ -39,9 +39,9 @@ def feasible_best_report(benchmark: Benchmark, problem: Problem) -> float:
     (the benchmark's best without constraints; NaN for a benchmark without a table)."""
     if not problem.constraints:
         return benchmark.best_report
-    values = getattr(benchmark, "values", None)
-    if values is None:
+    if not isinstance(benchmark, TabularBenchmark):
         return float("nan")
+    values = benchmark.values
     ok = np.ones(benchmark.space.size, dtype=bool)
     for c in problem.constraints:
         ok &= values(c.cost) <= c.limit
