@@ -15,7 +15,7 @@ from nasbench_lab.core.space import Arch, sample_unseen
 from nasbench_lab.infra.parallel import torch_threads
 from nasbench_lab.predictors.surrogate import GINSurrogate
 
-from .surrogate_search import EPOCHS, HIDDEN, LAYERS, LOSS, MEMBERS, REFIT_EPOCHS, top_queried
+from .surrogate_search import HIDDEN, LAYERS, LOSS, MEMBERS, REFIT_EPOCHS, top_queried
 
 #: Graph nodes that are not operations of the cell.
 INERT = frozenset({"input", "output", "none"})
@@ -34,10 +34,10 @@ class PNAS(BatchAlgorithm):
     ``beam`` best queried architectures instead, so the whole budget is spent."""
 
     initial_samples: int = hyperparameter(30, integer(1), "most expansions of the root queried (the first level)")
-    beam: int = hyperparameter(5, integer(1), "best architectures of a level that are expanded")
-    per_level: int = hyperparameter(15, integer(1), "expansions queried per level (best predicted first)")
+    beam: int = hyperparameter(10, integer(1), "best architectures of a level that are expanded")
+    per_level: int = hyperparameter(10, integer(1), "expansions queried per level (best predicted first)")
     members: int = MEMBERS
-    epochs: int = EPOCHS
+    epochs: int = hyperparameter(50, integer(1), "GIN training epochs from scratch (the first fit)")
     refit_epochs: int = REFIT_EPOCHS
     hidden: int = HIDDEN
     layers: int = LAYERS
