@@ -23,4 +23,9 @@ REGISTRY = {
     "optuna-tpe": "nasbench_lab.algorithms.optuna_tpe:OptunaTPE",
     "optuna-tpe-constrained": "nasbench_lab.algorithms.optuna_tpe_constrained:OptunaTPEConstrained",
     "ofa": "nasbench_lab.algorithms.ofa:OnceForAll",
+    "reinforce": "nasbench_lab.algorithms.reinforce:Reinforce",
+    "ppo": "nasbench_lab.algorithms.ppo:PPO",
+    "local-search": "nasbench_lab.algorithms.local_search:LocalSearch",
+    "grid": "nasbench_lab.algorithms.grid_search:GridSearch",
+    "pnas": "nasbench_lab.algorithms.pnas:PNAS",
 }
