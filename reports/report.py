@@ -110,7 +110,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     from nasbench_lab.core.loading import open_benchmark
 
     from .drawing import draw_cells
-    from .figures import regret_figures
+    from .figures import curve_figures
     from .leaderboard import final_rows, write_leaderboard
     from .pareto import found_indices, pareto_figure, pareto_stem, resolve_objective
     from .style import slug
@@ -128,7 +128,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
 
     summary, _, written = write_leaderboard(runs, out, notes, latex=True)
     files += written
-    files += regret_figures(runs, out, band=band, log=log, formats=formats)
+    files += curve_figures(runs, out, band=band, log=log, formats=formats)
 
     hv_rows = []
     final = final_rows(runs)
