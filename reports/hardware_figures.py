@@ -70,6 +70,8 @@ def hardware_pareto_figures(runs: pd.DataFrame, bench, problem: Problem, out: Pa
         limits = {c.cost: c.limit for c in problem.constraints}
         stem = Path(out) / f"hardware_{slug(bench.name, bench.dataset, cost)}"
         paths, _ = pareto_figure(bench, objectives, stem, found=found, formats=formats,
-                                 feasible=limits.get(cost), reference=problem.reference)
+                                 feasible=limits.get(cost), reference=problem.reference,
+                                 scored="the feasible non-dominated set each run returns (by search metric and costs)",
+                                 heading="fronts returned")
         files += paths
     return files

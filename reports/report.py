@@ -138,7 +138,8 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
             found = found_indices(part, bench)
             for cost in _pareto_costs(bench):
                 objectives = (resolve_objective(bench, "test_acc"), resolve_objective(bench, cost))
-                paths, scores = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives), found=found, formats=formats)
+                paths, scores = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives), found=found, formats=formats,
+                                              heading="architectures queried")
                 files += paths
                 hv_rows += [dict(benchmark=name, dataset=dataset, cost=cost, algorithm=a, hv_mean=m, hv_std=s)
                             for a, (m, s) in scores.items()]
