@@ -109,7 +109,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     from nasbench_lab.core.benchmark import TabularBenchmark
     from nasbench_lab.core.loading import open_benchmark
 
-    from .drawing import draw_cells
+    from .drawing import draw_cells, incumbent_cells
     from .figures import curve_figures
     from .leaderboard import final_rows, write_leaderboard
     from .pareto import found_indices, pareto_figure, pareto_stem, resolve_objective
@@ -143,14 +143,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
                 files += paths
                 hv_rows += [dict(benchmark=name, dataset=dataset, cost=cost, algorithm=a, hv_mean=m, hv_std=s)
                             for a, (m, s) in scores.items()]
-        best = final[(final.benchmark == name) & (final.dataset == dataset)]
-        best = best.sort_values(["algorithm", "best_report_metric"], ascending=[True, False]).groupby("algorithm").head(1)
-        graphs = []
-        for row in best.itertuples(index=False):
-            incumbent = part[(part.algorithm == row.algorithm) & (part.seed == row.seed)].sort_values("query")
-            arch_str = incumbent.loc[incumbent["best_search_metric"].idxmax(), "arch"] if "best_search_metric" in incumbent else incumbent["arch"].iloc[-1]
-            arch = bench.space.parse(arch_str)
-            graphs.append((f"{row.algorithm} (seed {row.seed}): {bench.report_metric(arch):.2f}", bench.space.encode(arch)))
+        graphs = incumbent_cells(part, final[(final.benchmark == name) & (final.dataset == dataset)], bench)
         if graphs:
             files += draw_cells(graphs, out / f"cells_{slug(name, dataset)}", formats)
     if results is not None:
