@@ -138,14 +138,6 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
     span = xy[:, 1].max() - low
     ax.set_ylim(low - 0.02 * span, xy[:, 1].max() + 0.05 * span)
     hidden = int((front[:, 1] < low - 0.02 * span).sum()) if maxi[1] else 0
-    notes = []
-    if scores:
-        seeds = max(len(s) for s in (found or {}).values())
-        notes.append(textwrap.fill(f"HV: hypervolume of {scored}, ÷ the true front's; mean ± std over {seeds} "
-                                   "seeds (points: pooled over seeds)", 62))
-    if hidden:  # cheap, poor cells of the front fall below the view: say so (below the axes), not a silent cliff
-        notes.append(textwrap.fill(f"y axis starts at the 5th percentile; {hidden} front point{'s' * (hidden > 1)} "
-                                   f"below it, down to {front[:, 1].min():.1f}", 62))
     shown = xy[xy[:, 1] >= low, 0]  # x range of the points in view
     if shown.min() > 0 and shown.max() / shown.min() > 20:
         ax.set_xscale("log")
@@ -157,10 +149,23 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
     ax.set_xlabel(objectives[xi].label)
     ax.set_ylabel(objectives[yi].label)
     ax.set_title(f"{bench.name} / {bench.dataset}" + (f": {heading}" if heading else ""))
+    _legend(ax, scores, found, scored, hidden, front)
+    return save(fig, stem, formats), scores
+
+
+def _legend(ax, scores: dict, found: dict | None, scored: str, hidden: int, front: np.ndarray) -> None:
+    """The legend under the axes, its title saying what HV is and any points out of view."""
+    notes = []
+    if scores:
+        seeds = max(len(s) for s in (found or {}).values())
+        notes.append(textwrap.fill(f"HV: hypervolume of {scored}, ÷ the true front's; mean ± std over {seeds} "
+                                   "seeds (points: pooled over seeds)", 62))
+    if hidden:  # cheap, poor cells of the front fall below the view: say so (below the axes), not a silent cliff
+        notes.append(textwrap.fill(f"y axis starts at the 5th percentile; {hidden} front point{'s' * (hidden > 1)} "
+                                   f"below it, down to {front[:, 1].min():.1f}", 62))
     legend = ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, markerscale=1.5,
                        title="\n".join(notes) or None, title_fontsize=6)
     legend._legend_box.align = "left"
-    return save(fig, stem, formats), scores
 
 
 def found_indices(runs: pd.DataFrame, bench) -> dict[str, list[np.ndarray]]:
