@@ -22,8 +22,9 @@ def atomic_figure(path: str | Path, draw: Callable[[Path], Any]) -> Path:
 
 def distribution_figure(values, reference: float, spread: float | None, path: str | Path, *, label: str,
                         reference_label: str, xlabel: str, title: str = "", algorithm: str = "") -> Path:
-    """Histogram of ``values`` (ours, e.g. the final accuracy of every run) with our mean ± std,
-    beside the published ``reference`` ± ``spread`` (a band); bars in ``algorithm``'s colour."""
+    """Histogram of ``values`` (ours, e.g. the final accuracy of every run) with our mean ± std (the
+    error bar; the standard error, as in validate's table, in the legend), beside the published
+    ``reference`` ± ``spread`` (a standard deviation, a band); bars in ``algorithm``'s colour."""
     values = np.asarray(values, dtype=float)
 
     def draw(target: Path) -> None:
@@ -33,12 +34,13 @@ def distribution_figure(values, reference: float, spread: float | None, path: st
                 alpha=0.55, label=f"{label} (n = {len(values)})")
         mean, std = float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
         top = ax.get_ylim()[1]
+        se = std / np.sqrt(len(values)) if len(values) else 0.0
         ax.errorbar([mean], [top * 0.92], xerr=[std], fmt="o", color="black", ms=3, capsize=3,
-                    label=f"ours {mean:.2f} ± {std:.2f}")
+                    label=f"ours: mean {mean:.2f} ± std {std:.2f} (se {se:.2f})")
         if spread is not None:
             ax.axvspan(reference - spread, reference + spread, color=REFERENCE_COLOUR, alpha=0.15, lw=0)
         ax.axvline(reference, color=REFERENCE_COLOUR, lw=1.2,
-                   label=f"{reference_label} {reference:.2f}" + (f" ± {spread:.2f}" if spread is not None else ""))
+                   label=f"{reference_label}: mean {reference:.2f}" + (f" ± std {spread:.2f}" if spread is not None else ""))
         ax.set_xlabel(xlabel)
         ax.set_ylabel("runs")
         if title:

@@ -10,33 +10,37 @@ import pandas as pd
 from nasbench_lab.core.fronts import pareto_mask
 from nasbench_lab.core.objectives import Problem
 
-from .figures import _band
 from .style import COLUMN_WIDTH, colour, pyplot, save, slug
 
 
+IGD_LABEL = "IGD+ (inverted generational\ndistance plus; lower is better)"
+HV_LABEL = "hypervolume ÷ true front's\n(higher is better)"
+
+
 def front_curves_figure(scores: pd.DataFrame, stem: Path, *, formats: tuple[str, ...] = ("png", "pdf")) -> list[Path]:
-    """Per benchmark/dataset: mean IGD+ (left) and relative hypervolume (right) with 95% CIs."""
+    """Per benchmark/dataset: IGD+ (left) and relative hypervolume (right) of the set each run
+    returns, against queries; mean with a 95% t-interval (fewer than 5 seeds: each seed's line)."""
+    from .figures import draw_spread, log_ticks
+
     plt = pyplot()
     panels = list(scores.groupby(["benchmark", "dataset"], sort=True))
-    fig, axes = plt.subplots(len(panels), 2, figsize=(2 * COLUMN_WIDTH, 2.4 * len(panels)), squeeze=False)
+    fig, axes = plt.subplots(len(panels), 2, figsize=(2 * COLUMN_WIDTH + 1.2, 2.4 * len(panels)), squeeze=False)
     for row, ((bench, dataset), part) in zip(axes, panels):
-        for ax, value, label in ((row[0], "igd_plus", "IGD+ (normalised)"), (row[1], "hypervolume", "hypervolume / true front's")):
-            for algo, runs in part.groupby("algorithm", sort=True):
-                table = runs.pivot_table(index="query", columns="seed", values=value).sort_index().ffill()
-                table = table.replace(np.inf, np.nan)
-                centre, lo, hi = _band(table, "ci")
-                if value == "hypervolume":  # clipped to what the quantity can be (few seeds: wide t-bands)
-                    lo, hi = lo.clip(0, 1), hi.clip(0, 1)
-                else:
-                    lo = lo.clip(lower=float(np.nanmin(table.to_numpy())) if table.notna().any().any() else 0)
-                ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.2)
-                ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
+        for ax, value, label in ((row[0], "igd_plus", IGD_LABEL), (row[1], "hypervolume", HV_LABEL)):
+            tables = {algo: runs.pivot_table(index="query", columns="seed", values=value).sort_index().ffill()
+                      .replace(np.inf, np.nan) for algo, runs in part.groupby("algorithm", sort=True)}
+            values = np.concatenate([t.to_numpy().ravel() for t in tables.values()])
+            values = values[np.isfinite(values)]
+            low = float(values.min()) if values.size and value == "igd_plus" else 0.0
+            draw_spread(ax, tables, "ci", low, 1.0 if value == "hypervolume" else np.inf)
             ax.set_xlabel("queries (architectures evaluated)")
             ax.set_ylabel(label)
-            ax.set_title(f"{bench} / {dataset}")
-            if value == "igd_plus":
+            ax.set_title(f"{bench} / {dataset}: {'IGD+' if value == 'igd_plus' else 'hypervolume'}")
+            if value == "igd_plus" and values.size and values.min() > 0:
                 ax.set_yscale("log")
-        row[1].legend(frameon=False, fontsize=6)
+                log_ticks(ax.yaxis, *ax.get_ylim())
+        row[0].get_legend().remove()  # one legend per row, right of the hypervolume panel
+    fig.tight_layout()
     return save(fig, stem, formats)
 
 
@@ -66,6 +70,8 @@ def hardware_pareto_figures(runs: pd.DataFrame, bench, problem: Problem, out: Pa
         limits = {c.cost: c.limit for c in problem.constraints}
         stem = Path(out) / f"hardware_{slug(bench.name, bench.dataset, cost)}"
         paths, _ = pareto_figure(bench, objectives, stem, found=found, formats=formats,
-                                 feasible=limits.get(cost), reference=problem.reference)
+                                 feasible=limits.get(cost), reference=problem.reference,
+                                 scored="the feasible non-dominated set each run returns (by search metric and costs)",
+                                 heading="fronts returned")
         files += paths
     return files

@@ -118,9 +118,12 @@ def derived_metric_figure(curves: Curves, path: str | Path, *, ylabel: str = "re
     colours = distinct_colours(sorted(curves))
     for method, (epochs, values) in sorted(curves.items()):
         ax.plot(epochs, values, marker="o", ms=2.5, lw=1.2, color=colours[method], label=method)
+    from matplotlib import ticker
+
+    ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
     ax.set_xlabel("search epoch")
     ax.set_ylabel(ylabel)
-    ax.set_title(title or "derived architecture per epoch", fontsize=8)
+    ax.set_title(title or "derived architecture per epoch (mean over runs)", fontsize=8)
     ax.legend(frameon=False)
     path = Path(path)
     save(fig, path.with_suffix(""), (path.suffix.lstrip(".") or "png",))
@@ -133,18 +136,25 @@ def operation_mix_figure(mixes: dict[str, dict[str, tuple[np.ndarray, np.ndarray
     if not mixes:
         raise NasLabError("no one-shot records to plot")
     plt = pyplot()
+    from matplotlib import ticker
+
     methods = sorted(mixes)
-    all_ops = sorted({op for ops in mixes.values() for op in ops})
+    used = {m: [op for op in sorted(mixes[m]) if np.any(mixes[m][op][1] > 0)] or sorted(mixes[m]) for m in methods}
+    all_ops = sorted({op for ops in used.values() for op in ops})  # an operation never picked has no entry
     op_colours = {op: PALETTE[i % len(PALETTE)] for i, op in enumerate(all_ops)}
     fig, axes = plt.subplots(len(methods), 1, figsize=(COLUMN_WIDTH, 1.6 * len(methods) + 0.4),
                              sharex=True, squeeze=False)
     for ax, method in zip(axes[:, 0], methods):
-        ops = sorted(mixes[method])
+        ops = used[method]
         epochs = mixes[method][ops[0]][0]
-        ax.stackplot(epochs, [mixes[method][op][1] for op in ops], labels=ops, colors=[op_colours[o] for o in ops])
+        ax.stackplot(epochs, [mixes[method][op][1] for op in ops], colors=[op_colours[o] for o in ops])
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"{method}\nshare")
-    axes[0, 0].legend(frameon=False, fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    from matplotlib.patches import Patch
+
+    fig.legend([Patch(color=op_colours[o]) for o in all_ops], all_ops, frameon=False, fontsize=6,
+               loc="upper left", bbox_to_anchor=(1.0, 0.95), title="operation", title_fontsize=6)
     axes[0, 0].set_title(title or "operation mix of the derived architecture", fontsize=8)
     axes[-1, 0].set_xlabel("search epoch")
     path = Path(path)

@@ -2,6 +2,7 @@
 the algorithms found, and their hypervolume relative to the true front's."""
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pandas as pd
 from nasbench_lab.core.costs import cost_label
 from nasbench_lab.errors import UnknownNameError
 
+from .figures import log_ticks
 from .style import COLUMN_WIDTH, colour, pyplot, save, slug
 
 
@@ -94,19 +96,24 @@ def default_reference(xy: np.ndarray, maxi: tuple[bool, bool], true_mask: np.nda
 def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
                   found: dict[str, list[np.ndarray]] | None = None,
                   formats: tuple[str, ...] = ("png", "pdf"), feasible: float | None = None,
-                  reference: tuple[float, float] | None = None) -> tuple[list[Path], dict[str, tuple[float, float]]]:
+                  reference: tuple[float, float] | None = None,
+                  scored: str = "all architectures it queried", heading: str = "") -> tuple[list[Path], dict[str, tuple[float, float]]]:
     """Draw the table, its true front and, per algorithm, the non-dominated set found (pooled over
     seeds). ``found[algo]`` is a list (one per seed) of arrays of architecture indices.
     ``feasible``: a limit on the cost axis, whose feasible side is shaded; ``reference``: the
-    hypervolume reference point in the order of ``objectives`` (default: ``default_reference``).
-    Returns the files and, per algorithm, the mean and std over seeds of the relative hypervolume."""
+    hypervolume reference point in the order of ``objectives`` (default: ``default_reference``);
+    ``scored``: which set of a run the hypervolume scores (said in the legend), ``heading`` after
+    the title. With ``feasible``
+    the true front is that of the feasible architectures. Returns the files and, per algorithm, the mean and std over seeds of the relative hypervolume."""
     plt = pyplot()
     pts = table_points(bench, objectives)
     # Put the cost on x, accuracy on y.
     xi, yi = (1, 0) if objectives[0].maximize and not objectives[1].maximize else (0, 1)
     maxi = (objectives[xi].maximize, objectives[yi].maximize)
     xy = pts[:, [xi, yi]]
-    true_mask = pareto_mask(xy, maxi)
+    ok = np.ones(len(xy), dtype=bool) if feasible is None else (xy[:, 0] <= feasible if not maxi[0] else xy[:, 0] >= feasible)
+    true_mask = np.zeros(len(xy), dtype=bool)
+    true_mask[np.flatnonzero(ok)[pareto_mask(xy[ok], maxi)]] = True
     worst = default_reference(xy, maxi, true_mask) if reference is None else (reference[xi], reference[yi])
     true_hv = hypervolume(xy[true_mask], worst, maxi)
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.8))
@@ -118,7 +125,7 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
     line = front
     if not maxi[0] and maxi[1]:  # run the last step on to the costliest architecture: it dominates all beyond
         line = np.vstack([front, [xy[:, 0].max(), front[-1, 1]]])
-    ax.step(line[:, 0], line[:, 1], where="post" if not maxi[0] else "pre", color="black", lw=1.0, label="true Pareto front")
+    ax.step(line[:, 0], line[:, 1], where="post" if not maxi[0] else "pre", color="black", lw=1.0, label="true Pareto front" + (" (feasible)" if feasible is not None else ""))
     scores: dict[str, tuple[float, float]] = {}
     for algo, seeds in sorted((found or {}).items()):
         hvs = [hypervolume(xy[idx][pareto_mask(xy[idx], maxi)], worst, maxi) / true_hv if len(idx) else 0.0 for idx in seeds]
@@ -126,27 +133,39 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
         pooled = np.unique(np.concatenate(seeds)) if seeds else np.array([], dtype=int)
         sel = xy[pooled][pareto_mask(xy[pooled], maxi)] if len(pooled) else np.empty((0, 2))
         ax.scatter(sel[:, 0], sel[:, 1], s=12, color=colour(algo), marker="o", lw=0.4, edgecolor="white",
-                   label=f"{algo} (HV {scores[algo][0]:.3f} ± {scores[algo][1]:.3f})", zorder=3)
+                   label=f"{algo}: HV {scores[algo][0]:.3f} ± {scores[algo][1]:.3f}", zorder=3)
     low = np.percentile(xy[:, 1], 5) if maxi[1] else xy[:, 1].min()
     span = xy[:, 1].max() - low
     ax.set_ylim(low - 0.02 * span, xy[:, 1].max() + 0.05 * span)
     hidden = int((front[:, 1] < low - 0.02 * span).sum()) if maxi[1] else 0
-    if hidden:  # cheap, poor cells of the front fall below the view: say so, not a silent cliff
-        ax.text(0.98, 0.03, f"y axis starts at the 5th percentile;\n{hidden} front point{'s' * (hidden > 1)} "
-                f"below, down to {front[:, 1].min():.1f}", transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=6, color="#444444")
     shown = xy[xy[:, 1] >= low, 0]  # x range of the points in view
     if shown.min() > 0 and shown.max() / shown.min() > 20:
         ax.set_xscale("log")
         ax.set_xlim(shown.min() / 1.3, shown.max() * 1.3)
+        log_ticks(ax.xaxis, *ax.get_xlim())
     else:
         pad = 0.03 * (shown.max() - shown.min())
         ax.set_xlim(shown.min() - pad, shown.max() + pad)
     ax.set_xlabel(objectives[xi].label)
     ax.set_ylabel(objectives[yi].label)
-    ax.set_title(f"{bench.name} / {bench.dataset}")
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, markerscale=1.5)
+    ax.set_title(f"{bench.name} / {bench.dataset}" + (f": {heading}" if heading else ""))
+    _legend(ax, scores, found, scored, hidden, front)
     return save(fig, stem, formats), scores
+
+
+def _legend(ax, scores: dict, found: dict | None, scored: str, hidden: int, front: np.ndarray) -> None:
+    """The legend under the axes, its title saying what HV is and any points out of view."""
+    notes = []
+    if scores:
+        seeds = max(len(s) for s in (found or {}).values())
+        notes.append(textwrap.fill(f"HV: hypervolume of {scored}, ÷ the true front's; mean ± std over {seeds} "
+                                   "seeds (points: pooled over seeds)", 62))
+    if hidden:  # cheap, poor cells of the front fall below the view: say so (below the axes), not a silent cliff
+        notes.append(textwrap.fill(f"y axis starts at the 5th percentile; {hidden} front point{'s' * (hidden > 1)} "
+                                   f"below it, down to {front[:, 1].min():.1f}", 62))
+    legend = ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, markerscale=1.5,
+                       title="\n".join(notes) or None, title_fontsize=6)
+    legend._legend_box.align = "left"
 
 
 def found_indices(runs: pd.DataFrame, bench) -> dict[str, list[np.ndarray]]:

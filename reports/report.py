@@ -109,8 +109,8 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     from nasbench_lab.core.benchmark import TabularBenchmark
     from nasbench_lab.core.loading import open_benchmark
 
-    from .drawing import draw_cells
-    from .figures import regret_figures
+    from .drawing import draw_cells, incumbent_cells
+    from .figures import curve_figures
     from .leaderboard import final_rows, write_leaderboard
     from .pareto import found_indices, pareto_figure, pareto_stem, resolve_objective
     from .style import slug
@@ -128,7 +128,7 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
 
     summary, _, written = write_leaderboard(runs, out, notes, latex=True)
     files += written
-    files += regret_figures(runs, out, band=band, log=log, formats=formats)
+    files += curve_figures(runs, out, band=band, log=log, formats=formats)
 
     hv_rows = []
     final = final_rows(runs)
@@ -138,18 +138,12 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
             found = found_indices(part, bench)
             for cost in _pareto_costs(bench):
                 objectives = (resolve_objective(bench, "test_acc"), resolve_objective(bench, cost))
-                paths, scores = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives), found=found, formats=formats)
+                paths, scores = pareto_figure(bench, objectives, pareto_stem(out, bench, objectives), found=found, formats=formats,
+                                              heading="architectures queried")
                 files += paths
                 hv_rows += [dict(benchmark=name, dataset=dataset, cost=cost, algorithm=a, hv_mean=m, hv_std=s)
                             for a, (m, s) in scores.items()]
-        best = final[(final.benchmark == name) & (final.dataset == dataset)]
-        best = best.sort_values(["algorithm", "best_report_metric"], ascending=[True, False]).groupby("algorithm").head(1)
-        graphs = []
-        for row in best.itertuples(index=False):
-            incumbent = part[(part.algorithm == row.algorithm) & (part.seed == row.seed)].sort_values("query")
-            arch_str = incumbent.loc[incumbent["best_search_metric"].idxmax(), "arch"] if "best_search_metric" in incumbent else incumbent["arch"].iloc[-1]
-            arch = bench.space.parse(arch_str)
-            graphs.append((f"{row.algorithm} (seed {row.seed}): {bench.report_metric(arch):.2f}", bench.space.encode(arch)))
+        graphs = incumbent_cells(part, final[(final.benchmark == name) & (final.dataset == dataset)], bench)
         if graphs:
             files += draw_cells(graphs, out / f"cells_{slug(name, dataset)}", formats)
     if results is not None:

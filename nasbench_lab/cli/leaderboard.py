@@ -61,7 +61,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
                                               progress=not args.no_progress)
     if not args.json:
         print(markdown)
-        print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
+        from nasbench_lab.reports.figures import curve_name
+
+        print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, {curve_name(runs)}.png)")
     else:
         print(json.dumps({
             "out": str(out),

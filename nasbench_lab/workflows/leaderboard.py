@@ -22,14 +22,15 @@ REPORT_MODULES = ("nasbench_lab.reports.figures", "nasbench_lab.reports.leaderbo
 def run_leaderboard(plan: Plan, out: Path, executor: Executor, *, overwrite: bool = False, resume: bool = False,
                     progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Run ``plan`` into the results folder ``out`` (``resume``: keep its finished runs;
-    ``overwrite``: replace it) and write ``leaderboard.md``, the tables and ``regret.png``;
+    ``overwrite``: replace it) and write ``leaderboard.md``, the tables and ``regret.png`` (``incumbent_accuracy.png`` where
+    the optimum is unknown, see ``curve_name``);
     return the rows, the summary and the Markdown. Closes ``executor``."""
     figure: list[Callable[[], None]] = []
 
     def start_figure(rows: pd.DataFrame) -> None:  # the rows are parsed; runs.csv is written meanwhile
-        from nasbench_lab.reports.figures import regret_figure
+        from nasbench_lab.reports.figures import curve_name, regret_figure
 
-        figure.append(_start_figure(regret_figure, rows, out / "regret",
+        figure.append(_start_figure(regret_figure, rows, out / curve_name(rows),
                                     parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
 
     with executor, ResultsStore(out) as store:
