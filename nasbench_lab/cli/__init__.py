@@ -13,7 +13,7 @@ from typing import Sequence
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common
+from .args import HelpFormatter, add_common
 
 COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor", "validate", "ofa"]
 
@@ -23,7 +23,12 @@ class UsageError(NasLabError):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose mistakes are one-line ``UsageError``s, like every other error."""
+    """An argument parser whose mistakes are one-line ``UsageError``s, like every other error;
+    its help (and its sub-commands') shows defaults and keeps the example's lines."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
