@@ -135,3 +135,17 @@ def test_no_progress_line_says_nan():
     assert len(lines) == 2
     assert not [line for line in lines if "nan" in line.lower()], lines
     assert "sampled sub-networks" in lines[1]
+
+
+def test_progress_is_off_with_json_or_no_progress(monkeypatch):
+    from nasbench_lab.infra import progress
+
+    monkeypatch.delenv(progress.PROGRESS_ENV, raising=False)
+    assert progress.enabled()
+    with progress.quiet():
+        assert not progress.enabled() and progress.bar(3, "x").disable
+    assert progress.enabled()
+    seen = []
+    monkeypatch.setattr("nasbench_lab.cli.catalog.cmd_list", lambda args: seen.append(progress.enabled()) or 0)
+    main(["list", "--json"])
+    assert seen == [False] and progress.enabled()

@@ -12,6 +12,7 @@ import sys
 from typing import Sequence
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.progress import quiet
 
 from .args import HelpFormatter, add_common
 
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args) or 0)
+        with quiet(getattr(args, "no_progress", False) or getattr(args, "json", False)):
+            return int(args.func(args) or 0)
     except NasLabError as exc:
         print(f"nasbench-lab: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -27,11 +27,28 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
                           "leaderboard": summary.round(4).to_dict(orient="records")}))
     else:
-        print((out / "leaderboard.md").read_text())
         for s in skipped:
             print(f"skipped Pareto/cells for {s}", file=sys.stderr)
-        print(f"wrote {len(files)} files to {out}/")
+        print_summary(summary, files, out)
     return 0
+
+
+def print_summary(summary, files: list[Path], out: Path) -> None:
+    """A few lines: the best algorithm of each benchmark and where the files are (the whole
+    table is in ``leaderboard.md``)."""
+    print(f"{summary['algorithm'].nunique()} algorithms on {summary.groupby(['benchmark', 'dataset']).ngroups} "
+          f"benchmark(s), {int(summary['seeds'].max())} seeds")
+    for (bench, dataset), part in summary.groupby(["benchmark", "dataset"], sort=True):
+        ranked = part.sort_values("report_mean", ascending=False, kind="stable")
+        top = ranked.iloc[0]
+        others = ", ".join(f"{r.algorithm} {r.report_mean:.2f}" for r in ranked.iloc[1:4].itertuples())
+        more = f" (+{len(ranked) - 4} more)" if len(ranked) > 4 else ""
+        print(f"  {bench}/{dataset}: best {top['algorithm']} (report metric {top['report_mean']:.2f}, "
+              f"regret {top['regret_mean']:.3g})" + (f"; then {others}{more}" if others else ""))
+    tables = [f.name for f in files if f.suffix in (".md", ".csv", ".tex")]
+    figures = [f for f in files if f.suffix not in (".md", ".csv", ".tex")]
+    print(f"wrote {len(files)} files to {out}/: {', '.join(tables)} and {len(figures)} figures "
+          f"(the whole table: {out / 'leaderboard.md'})")
 
 
 def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Namespace, formats) -> list[Path]:
