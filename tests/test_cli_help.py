@@ -66,10 +66,10 @@ def test_help_shows_defaults_and_an_example(words, parser):
 #: options only some commands take; every other command must not list them.
 OWN = {
     "--image-dir": {"proxy", "validate", "leaderboard"},
-    "--benchmark-file": {"leaderboard", "query", "report", "pareto", "proxy", "predictor", "validate"},
+    "--benchmark-file": {"leaderboard", "query", "report", "pareto", "proxy", "predictor", "validate",
+                         "ofa train", "ofa search", "ofa extract"},
     "--benchmark-option": {"leaderboard", "query", "report", "proxy", "validate"},
-    "--data-dir": {"leaderboard", "query", "report", "pareto", "proxy", "predictor", "validate",
-                   "ofa train", "ofa search", "ofa extract"},
+    "--data-dir": {"leaderboard", "query", "report", "pareto", "proxy", "predictor", "validate"},
     "--method": {"proxy"},
     "--jobs": {"leaderboard", "proxy", "predictor", "validate"},
 }

@@ -148,7 +148,7 @@ def _supernet_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kd-ratio", type=float, default=1.0, help="weight of in-place distillation (default: 1.0)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar of the training phases")
-    add_common(p, files=False, options=False)
+    add_common(p, data=False, options=False)  # cifar10 / tensors: --benchmark-file dynamicnet/<dataset>=PATH
 
 
 def register(subparsers, common=add_common) -> None:
