@@ -108,6 +108,18 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_text(space) -> str:
+    """How the space's strings read: the "String form" paragraph of its module's docstring, else
+    the first paragraph of its class docstring."""
+    import re
+    import sys
+
+    module = sys.modules.get(type(space).__module__)
+    found = re.search(r"String form.*?(?:\n\s*\n|$)", getattr(module, "__doc__", None) or "", re.S)
+    text = found.group(0) if found else (type(space).__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(text.replace("``", "").split())
+
+
 def _print_format(args: argparse.Namespace, name: str, bench) -> int:
     """``query`` without an architecture: the space's string format, with examples."""
     import shlex
@@ -117,7 +129,7 @@ def _print_format(args: argparse.Namespace, name: str, bench) -> int:
     space = bench.space
     rng = np.random.default_rng(0)
     samples = [space.format(space.sample(rng)) for _ in range(2)]
-    about = " ".join((type(space).__doc__ or "").strip().split("\n\n")[0].split())
+    about = _format_text(space)
     size = getattr(space, "size", None)
     if args.json:
         print(json.dumps({"benchmark": name, "dataset": bench.dataset, "space": space.name, "size": size,
