@@ -14,7 +14,7 @@ from typing import Sequence
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.progress import quiet
 
-from .args import HelpFormatter, add_common
+from .args import HelpFormatter, add_common, example
 
 COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor", "validate", "ofa"]
 
@@ -43,7 +43,9 @@ def one_line(message: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     from nasbench_lab.running.provenance import lab_version
 
-    parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
+    parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.",
+                    epilog=example("leaderboard --benchmark nb201/cifar10 --budget 100 --seeds 10 --out results/lb",
+                                   "list", "COMMAND --help"))
     parser.add_argument("--version", action="version", version=f"nasbench-lab {lab_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
