@@ -6,6 +6,7 @@ import json
 import time
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.progress import quiet
 from nasbench_lab.running.executors import EXECUTORS, make_executor
 
 from .hardware import add_problem_options, problem_from
@@ -57,8 +58,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     except BaseException:
         executor.close()
         raise
-    runs, summary, markdown = run_leaderboard(plan, out, executor, overwrite=args.overwrite, resume=args.resume,
-                                              progress=not args.no_progress)
+    with quiet(args.jobs > 1):  # one bar (runs done), not one per worker fighting for the same line
+        runs, summary, markdown = run_leaderboard(plan, out, executor, overwrite=args.overwrite, resume=args.resume,
+                                                  progress=not args.no_progress)
     if not args.json:
         print(markdown)
         print(f"results in {out}/ (runs.csv, config.json, leaderboard.md, regret.png)")
