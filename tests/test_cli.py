@@ -98,7 +98,7 @@ def test_list_shows_benchmarks_and_hyperparameters(capsys):
 
 def test_query_command(capsys):
     code, stdout, _ = run_cli(
-        ["query", "--json", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"], capsys)
+        ["query", "--benchmark", "nb201-analog", "--json", "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"], capsys)
     row = json.loads(stdout)
     assert row["dataset"] == "cifar10" and 90 < row["baseline_accuracy (search)"] < 95
     code, _, err = run_cli(["query", "|bad~0|"], capsys)

@@ -12,8 +12,9 @@ import sys
 from typing import Sequence
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.progress import quiet
 
-from .args import add_common
+from .args import HelpFormatter, add_common, example
 
 COMMAND_MODULES: list[str] = ["leaderboard", "catalog", "report", "proxy", "predictor", "validate", "ofa"]
 
@@ -23,7 +24,12 @@ class UsageError(NasLabError):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose mistakes are one-line ``UsageError``s, like every other error."""
+    """An argument parser whose mistakes are one-line ``UsageError``s, like every other error;
+    its help (and its sub-commands') shows defaults and keeps the example's lines."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -37,7 +43,9 @@ def one_line(message: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     from nasbench_lab.running.provenance import lab_version
 
-    parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.")
+    parser = Parser(prog="nasbench-lab", description="Run and validate NAS algorithms on tabular benchmarks.",
+                    epilog=example("leaderboard --benchmark nb201/cifar10 --budget 100 --seeds 10 --out results/lb",
+                                   "list", "COMMAND --help"))
     parser.add_argument("--version", action="version", version=f"nasbench-lab {lab_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in COMMAND_MODULES:
@@ -48,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args) or 0)
+        with quiet(getattr(args, "no_progress", False) or getattr(args, "json", False)):
+            return int(args.func(args) or 0)
     except NasLabError as exc:
         print(f"nasbench-lab: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -15,16 +15,39 @@ from nasbench_lab.errors import NasLabError
 DEFAULT_BENCHMARKS = ("nb201/cifar10", "nasbench-graph/cora")
 
 
-def add_common(p: argparse.ArgumentParser) -> None:
-    """Options every sub-command takes: where data lives and how to print."""
-    p.add_argument("--data-dir", help="directory of CSV tables (default: $NASBENCH_LAB_DATA)")
-    p.add_argument("--benchmark-file", action="append", metavar="NAME=PATH",
-                   help="official benchmark file, e.g. nb201-official=NAS-Bench-201-v1_1-096897.pth")
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Every option with a default shows it (``(default: ...)``, unless its help already says),
+    options without one (None, a flag's False) show nothing; the epilog example keeps its lines."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
+def example(*lines: str) -> str:
+    """The epilog of a sub-command: its example command line(s)."""
+    return "example:\n" + "\n".join(f"  nasbench-lab {line}" for line in lines)
+
+
+def add_common(p: argparse.ArgumentParser, *, data: bool = True, files: bool = True, options: bool = True,
+               images: bool = False) -> None:
+    """Options shared by sub-commands, each only where the command reads it: where data lives
+    (``data``), official benchmark files (``files``), benchmark options of live benchmarks
+    (``options``), image batches of data-dependent proxies (``images``); ``--json`` always."""
+    if data:
+        p.add_argument("--data-dir", help="directory of CSV tables (default: $NASBENCH_LAB_DATA)")
+    if files:
+        p.add_argument("--benchmark-file", action="append", metavar="NAME=PATH",
+                       help="official benchmark file, e.g. nb201-official=NAS-Bench-201-v1_1-096897.pth")
     p.add_argument("--json", action="store_true", help="print one JSON line (for scripts)")
-    p.add_argument("--benchmark-option", action="append", metavar="BENCHMARK.NAME=VALUE",
-                   help="benchmark option, e.g. a live benchmark's recipe: dynamicnet.epochs=5")
-    p.add_argument("--image-dir", help=f"image batches (CIFAR-10/100, ImageNet16 python format) for "
-                                       f"data-dependent proxies (default: ${IMAGES_ENV}; without: a synthetic batch)")
+    if options:
+        p.add_argument("--benchmark-option", action="append", metavar="BENCHMARK.NAME=VALUE",
+                       help="benchmark option, e.g. a live benchmark's recipe: dynamicnet.epochs=5")
+    if images:
+        p.add_argument("--image-dir", help=f"image batches (CIFAR-10/100, ImageNet16 python format) for "
+                                           f"data-dependent proxies (default: ${IMAGES_ENV}; without: a synthetic batch)")
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -192,5 +215,5 @@ def settings_from(args: argparse.Namespace) -> Settings:
             raise NasLabError(f"--benchmark-file expects NAME=PATH, got {item!r}")
         files[name] = path
     options = parse_dotted(getattr(args, "benchmark_option", None) or [], "--benchmark-option", "BENCHMARK")
-    return Settings.from_env(data_dir=args.data_dir, files=files, options=options,
+    return Settings.from_env(data_dir=getattr(args, "data_dir", None), files=files, options=options,
                              image_dir=getattr(args, "image_dir", None))

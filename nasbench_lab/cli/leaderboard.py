@@ -6,11 +6,12 @@ import json
 import time
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.progress import quiet
 from nasbench_lab.running.executors import EXECUTORS, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
-    DEFAULT_BENCHMARKS, add_common, check_jobs, flag_errors, json_safe, output_dir, parse_names, parse_params, parse_seeds,
+    DEFAULT_BENCHMARKS, add_common, example, check_jobs, flag_errors, json_safe, output_dir, parse_names, parse_params, parse_seeds,
     resolve_benchmarks, settings_from,
 )
 
@@ -57,8 +58,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     except BaseException:
         executor.close()
         raise
-    runs, summary, markdown = run_leaderboard(plan, out, executor, overwrite=args.overwrite, resume=args.resume,
-                                              progress=not args.no_progress)
+    with quiet(args.jobs > 1):  # one bar (runs done), not one per worker fighting for the same line
+        runs, summary, markdown = run_leaderboard(plan, out, executor, overwrite=args.overwrite, resume=args.resume,
+                                                  progress=not args.no_progress)
     if not args.json:
         print(markdown)
         from nasbench_lab.reports.figures import curve_name
@@ -76,7 +78,9 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
 
 def register(sub, common=add_common) -> None:
-    lb = sub.add_parser("leaderboard", help="run algorithms on benchmarks under equal query budgets")
+    lb = sub.add_parser("leaderboard", help="run algorithms on benchmarks under equal query budgets",
+                        epilog=example("leaderboard --benchmark nb201/cifar10 --algorithms random,re --budget 100 "
+                                       "--seeds 10 --jobs 2 --out results/lb"))
     lb.add_argument("--benchmark", action="append", metavar="NAME[/DATASET]",
                     help=f"benchmark(s), repeatable or comma-separated (default: {', '.join(DEFAULT_BENCHMARKS)})")
     lb.add_argument("--dataset", help="dataset for benchmarks given without one (aliases such as c10 accepted)")
@@ -101,5 +105,5 @@ def register(sub, common=add_common) -> None:
     lb.add_argument("--time-budget", type=float, metavar="SECONDS",
                     help="wall-clock budget per run besides --budget (no new query after SECONDS)")
     add_problem_options(lb)
-    common(lb)
+    common(lb, images=True)
     lb.set_defaults(func=cmd_leaderboard)

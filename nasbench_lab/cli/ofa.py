@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, json_safe, settings_from
+from .args import add_common, example, json_safe, settings_from
 
 LIMIT_FLAGS = {"max_params": ("--max-params", int, "parameters"), "max_flops_m": ("--max-flops-m", float, "MMACs"),
                "max_latency_ms": ("--max-latency-ms", float, "ms, batch 1, this CPU"),
@@ -147,7 +147,8 @@ def _supernet_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=64, help="supernet mini-batch (default: 64)")
     p.add_argument("--kd-ratio", type=float, default=1.0, help="weight of in-place distillation (default: 1.0)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
-    add_common(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar of the training phases")
+    add_common(p, data=False, options=False)  # cifar10 / tensors: --benchmark-file dynamicnet/<dataset>=PATH
 
 
 def register(subparsers, common=add_common) -> None:
@@ -158,18 +159,20 @@ def register(subparsers, common=add_common) -> None:
     train = sub.add_parser("train", help="train the supernet by progressive shrinking (or read it from the cache)",
                            description="Train the supernet (largest network, then kernel, depth and width opened) "
                                        "or read it from the cache; print where it is and the inherited accuracy "
-                                       "of the largest and smallest configuration.")
+                                       "of the largest and smallest configuration.",
+                           epilog=example("ofa train --dataset mnist1d --structure cnn --threads 2"))
     _supernet_options(train)
     train.set_defaults(func=cmd_train)
     search = sub.add_parser("search", help="evolve configurations under device limits; print the best",
                             description="Fit the accuracy predictor on inherited-weight accuracies, evolve "
                                         "configurations under the limits and print the best candidates (re-scored by "
                                         "inherited accuracy). No standalone training: run the ofa algorithm "
-                                        "with `leaderboard` for that.")
+                                        "with `leaderboard` for that.",
+                            epilog=example("ofa search --dataset mnist1d --max-params 20000 --max-latency-ms 1 --top 3"))
     _supernet_options(search)
     for name, (flag, kind, unit) in LIMIT_FLAGS.items():
         search.add_argument(flag, dest=name, type=kind, default=0, help=f"limit in {unit} (default: 0 = none)")
-    search.add_argument("--predictor", default="gin", help="accuracy predictor: gin (graph form, default) or mlp (flat encoding)")
+    search.add_argument("--predictor", default="gin", help="accuracy predictor: gin (graph form) or mlp (flat encoding)")
     search.add_argument("--samples", type=int, default=150, help="configurations measured to fit the predictor")
     search.add_argument("--search-seed", type=int, default=0, help="seed of sampling and evolution (default: 0)")
     search.add_argument("--top", type=int, default=5, help="candidates to print (default: 5)")
@@ -178,7 +181,9 @@ def register(subparsers, common=add_common) -> None:
                              description="Extract CONFIG (an architecture string the OFA structure covers, e.g. "
                                          "conv32k5-relu-bn-maxpool|conv32k3-relu-bn-skip|dense64-relu-bn) with its "
                                          "sliced, kernel-transformed weights and recalibrated BN statistics, saved as "
-                                         "a DynamicNet .npz (A, X, W) that DynamicNet.load reads.")
+                                         "a DynamicNet .npz (A, X, W) that DynamicNet.load reads.",
+                             epilog=example("ofa extract 'conv32k5-relu-bn-maxpool|conv32k3-relu-bn-skip|dense64-relu-bn' "
+                                            "--dataset mnist1d --out net.npz"))
     extract.add_argument("config", metavar="CONFIG", help="architecture string of the configuration")
     extract.add_argument("--out", required=True, metavar="NET.npz", help="file to write")
     extract.add_argument("--recalibration", type=int, default=512, help="training inputs for BN statistics (default: 512)")

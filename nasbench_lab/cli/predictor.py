@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, check_jobs, output_dir, parse_dotted, parse_names, parse_seeds, settings_from, split_benchmark
+from .args import add_common, example, check_jobs, output_dir, parse_dotted, parse_names, parse_seeds, settings_from, split_benchmark
 
 DEFAULT_PREDICTORS = "gin,mlp,gbdt"
 DEFAULT_SIZES = "20,50,100,200,500,1000"
@@ -76,11 +76,12 @@ def register(subparsers, common=add_common) -> None:
         "predictor", help="performance-predictor study: rank correlation against training-set size",
         description="Train each predictor on random training sets of each size (several seeds) and score it "
                     "on one held-out set: Kendall tau, Spearman rho, precision@top-5%%, training time.",
+        epilog=example("predictor --benchmark nb201/cifar10 --predictors gin,gbdt --train-sizes 20,100 --seeds 3"),
     )
     p.add_argument("--benchmark", default="nb201", metavar="NAME[/DATASET]", help="tabular benchmark (default: nb201)")
     p.add_argument("--dataset", help="dataset (default: the benchmark's first)")
     p.add_argument("--target", default="report",
-                   help="metric to train on and score against: report (default), search or a metric name of the table")
+                   help="metric to train on and score against: report, search or a metric name of the table")
     p.add_argument("--predictors", default=DEFAULT_PREDICTORS,
                    help=f"comma-separated from gin, gin-ensemble, mlp, gbdt, rf (default: {DEFAULT_PREDICTORS})")
     p.add_argument("--train-sizes", default=DEFAULT_SIZES, help=f"training-set sizes (default: {DEFAULT_SIZES})")
@@ -92,5 +93,5 @@ def register(subparsers, common=add_common) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace the results in an existing --out")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (results do not depend on it)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    common(p)
+    common(p, options=False)
     p.set_defaults(func=cmd_predictor)

@@ -10,7 +10,7 @@ from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.parallel import default_jobs
 
 from .args import (
-    add_common, check_jobs, flag_errors, json_safe, output_dir, parse_params, settings_from, split_benchmark,
+    add_common, check_jobs, example, flag_errors, json_safe, output_dir, parse_params, settings_from, split_benchmark,
 )
 
 
@@ -24,6 +24,8 @@ def register(subparsers, common=add_common) -> None:
         description="Compute (or reuse from the cache) a zero-cost proxy for every architecture of a benchmark "
                     "(or a --sample of them) and print Spearman rho and Kendall tau against the report metric, "
                     "with bootstrap 95% confidence intervals.",
+        epilog=example("proxy synflow --benchmark nb201/cifar10 --sample 500 --figure synflow.png",
+                       "proxy supernet --method spos --benchmark nasbench-graph/cora --sample 20"),
     )
     p.add_argument("name", help=f"proxy: {', '.join(PROXIES)}, or supernet (a trained supernet's inherited-weight "
                                 "accuracy, see --method)")
@@ -45,7 +47,7 @@ def register(subparsers, common=add_common) -> None:
                    help="proxy supernet: the one-shot method training the supernet (spos or darts)")
     p.add_argument("--param", action="append", default=[], metavar="METHOD.NAME=VALUE",
                    help="proxy supernet: a hyper-parameter of --method, e.g. spos.epochs=5 (repeatable)")
-    common(p)
+    common(p, images=True)
     p.set_defaults(func=cmd_proxy)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, output_dir, settings_from, split_benchmark
+from .args import add_common, example, output_dir, settings_from, split_benchmark
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -27,11 +27,28 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
                           "leaderboard": summary.round(4).to_dict(orient="records")}))
     else:
-        print((out / "leaderboard.md").read_text())
         for s in skipped:
             print(f"skipped Pareto/cells for {s}", file=sys.stderr)
-        print(f"wrote {len(files)} files to {out}/")
+        print_summary(summary, files, out)
     return 0
+
+
+def print_summary(summary, files: list[Path], out: Path) -> None:
+    """A few lines: the best algorithm of each benchmark and where the files are (the whole
+    table is in ``leaderboard.md``)."""
+    print(f"{summary['algorithm'].nunique()} algorithms on {summary.groupby(['benchmark', 'dataset']).ngroups} "
+          f"benchmark(s), {int(summary['seeds'].max())} seeds")
+    for (bench, dataset), part in summary.groupby(["benchmark", "dataset"], sort=True):
+        ranked = part.sort_values("report_mean", ascending=False, kind="stable")
+        top = ranked.iloc[0]
+        others = ", ".join(f"{r.algorithm} {r.report_mean:.2f}" for r in ranked.iloc[1:4].itertuples())
+        more = f" (+{len(ranked) - 4} more)" if len(ranked) > 4 else ""
+        print(f"  {bench}/{dataset}: best {top['algorithm']} (report metric {top['report_mean']:.2f}, "
+              f"regret {top['regret_mean']:.3g})" + (f"; then {others}{more}" if others else ""))
+    tables = [f.name for f in files if f.suffix in (".md", ".csv", ".tex")]
+    figures = [f for f in files if f.suffix not in (".md", ".csv", ".tex")]
+    print(f"wrote {len(files)} files to {out}/: {', '.join(tables)} and {len(figures)} figures "
+          f"(the whole table: {out / 'leaderboard.md'})")
 
 
 def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Namespace, formats) -> list[Path]:
@@ -89,10 +106,11 @@ def cmd_pareto(args: argparse.Namespace) -> int:
 
 
 def register(sub, common=add_common) -> None:
-    rp = sub.add_parser("report", help="tables, statistics and figures from a results directory (no rerun)")
+    rp = sub.add_parser("report", help="tables, statistics and figures from a results directory (no rerun)",
+                        epilog=example("report results/lb --band iqr --formats png"))
     rp.add_argument("results", help="directory written by `nasbench-lab leaderboard`")
     rp.add_argument("--out", help="where to write (default: RESULTS/report)")
-    rp.add_argument("--band", choices=("ci", "iqr"), default="ci", help="mean with 95%% CI, or median with IQR")
+    rp.add_argument("--band", choices=("ci", "iqr"), default="ci", help="ci: mean with 95%% CI, iqr: median with IQR")
     rp.add_argument("--linear", action="store_true", help="linear axes for regret curves (default: log)")
     rp.add_argument("--formats", default="png,pdf", help="figure formats (default: png,pdf)")
     rp.add_argument("--hv-reference", metavar="ACC,COST[,COST]",
@@ -100,11 +118,12 @@ def register(sub, common=add_common) -> None:
     common(rp)
     rp.set_defaults(func=cmd_report)
 
-    pp = sub.add_parser("pareto", help="draw a benchmark's true Pareto front of two objectives")
+    pp = sub.add_parser("pareto", help="draw a benchmark's true Pareto front of two objectives",
+                        epilog=example("pareto --benchmark nb201/cifar10 --objectives test_acc,latency_ms:pixel3 --out figs"))
     pp.add_argument("--benchmark", required=True, metavar="NAME[/DATASET]")
-    pp.add_argument("--dataset")
+    pp.add_argument("--dataset", help="dataset for a --benchmark given without one")
     pp.add_argument("--objectives", default="test_acc,flops_m", help="two of test_acc, valid_acc, a cost (flops_m, params_m, latency_ms:pixel3)")
     pp.add_argument("--out", default=".", help="directory for the figure files")
-    pp.add_argument("--formats", default="png,pdf")
-    common(pp)
+    pp.add_argument("--formats", default="png,pdf", help="figure formats")
+    common(pp, options=False)
     pp.set_defaults(func=cmd_pareto)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nasbench_lab.infra.parallel import default_jobs
 
-from .args import add_common, check_jobs, output_dir, parse_names, settings_from
+from .args import add_common, example, check_jobs, output_dir, parse_names, settings_from
 
 
 def _duration(seconds: float) -> str:
@@ -65,6 +65,7 @@ def register(subparsers, common=add_common) -> None:
                     "GIN predictor, NAS-Bench-Graph, one-shot) in a fresh cache, compare each figure with its "
                     "reference within a tolerance, and write validation.md, validation.json and figures. "
                     "Exit code 0: all passed; 1: a check failed.",
+        epilog=example("validate --quick --jobs 2", "validate --only 'synflow-*' --list"),
     )
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true",
@@ -76,5 +77,5 @@ def register(subparsers, common=add_common) -> None:
     p.add_argument("--jobs", type=int, default=default_jobs(),
                    help=f"worker processes (default: {default_jobs()}; results do not depend on it)")
     p.add_argument("--list", action="store_true", help="list the checks (after --only) and exit")
-    common(p)
+    common(p, images=True)
     p.set_defaults(func=cmd_validate)

@@ -127,7 +127,7 @@ class Problem:
         """Refuse a problem naming a cost the benchmark ``where`` does not have."""
         for kind, name in [("objective", c) for c in self.objective_costs] + [("constraint", c.cost) for c in self.constraints]:
             if name not in cost_names:
-                has = ", ".join(cost_names[:6]) + (" ..." if len(cost_names) > 6 else "") if cost_names else "none"
+                has = ", ".join(cost_names[:6]) + (f" and {len(cost_names) - 6} more: see `nasbench-lab list`" if len(cost_names) > 6 else "") if cost_names else "none"
                 raise NasLabError(f"{kind} cost {name!r} is not a cost of {where} (its costs: {has})")
 
     def describe(self) -> str:

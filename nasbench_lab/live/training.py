@@ -13,6 +13,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import NasLabError
+from ..infra.progress import bar
 from .recipe import Recipe
 
 #: Search and report metric of a training that diverged (documented failure value).
@@ -64,7 +65,9 @@ def fit_classifier(model, x, y, recipe: Recipe) -> FitOutcome:
         opt = make_optimizer(model.parameters(), recipe)
         base_lr = recipe.lr
         model.train()
+        shown = bar(total, "training", "batch")
         for epoch in range(recipe.epochs):
+            shown.set_postfix_str(f"epoch {epoch + 1}/{recipe.epochs}")
             perm = torch.randperm(n, generator=shuffle)
             for b in range(per_epoch):
                 idx = perm[b * recipe.batch_size: (b + 1) * recipe.batch_size]
@@ -73,12 +76,15 @@ def fit_classifier(model, x, y, recipe: Recipe) -> FitOutcome:
                         group["lr"] = 0.5 * base_lr * (1 + math.cos(math.pi * step / total))
                 loss = F.cross_entropy(model(x[idx]), y[idx])
                 if not torch.isfinite(loss):
+                    shown.close()
                     raise Diverged(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}")
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 step += 1
                 loss_value = float(loss.detach())
+                shown.update()
+        shown.close()
     model.eval()
     return FitOutcome(recipe.epochs, step, loss_value, time.perf_counter() - start)
 

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.progress import bar
 
 from nasbench_lab.supernet.provider import SearchData, Supernet
 
@@ -119,6 +120,7 @@ class Trainer:
                                          weight_decay=config.arch_weight_decay)
         self.epoch = 0
         self.history: list[EpochRecord] = []
+        self.progress = None  # the bar of ``train`` (one step per weight step)
 
     def uniform(self, shape: Sequence[int] | int = ()) -> torch.Tensor:
         """Uniform [0, 1) numbers from the run's generator, on the supernet's device."""
@@ -156,6 +158,8 @@ class Trainer:
             loss, acc = self.weight_step(train)
             losses.append(loss)
             accs.append(acc)
+            if self.progress is not None:
+                self.progress.update()
         self.schedule.step()
         self.epoch += 1
         probs = self.strategy.probabilities(self)
@@ -170,11 +174,18 @@ class Trainer:
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(int(self.config.seed))
-            while self.epoch < self.config.epochs:
-                record = self.run_epoch()
-                self.history.append(record)
-                if self.strategy.epoch_end(self, record):
-                    break
+            per_epoch = math.ceil(len(self.data.train[1]) / self.config.batch_size)
+            self.progress = bar(per_epoch * (self.config.epochs - self.epoch), "supernet epochs", "batch")
+            try:
+                while self.epoch < self.config.epochs:
+                    record = self.run_epoch()
+                    self.history.append(record)
+                    self.progress.set_postfix_str(f"epoch {self.epoch}/{self.config.epochs}, loss {record.train_loss:.3f}")
+                    if self.strategy.epoch_end(self, record):
+                        break
+            finally:
+                self.progress.close()
+                self.progress = None
         return self.history
 
 

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.progress import bar
 
 from .structure import DIMENSIONS
 from .supernet import OFASupernet
@@ -141,6 +142,15 @@ def kd_loss(logits: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
     return -(F.softmax(teacher.detach(), 1) * F.log_softmax(logits, 1)).sum(1).mean()
 
 
+def phase_line(phase: Phase, record: dict[str, Any]) -> str:
+    """What a finished phase reports (the sampled sub-networks' loss only when it sampled some)."""
+    line = (f"phase {phase.stage}: {phase.epochs} epochs in {record['seconds']:.1f} s, "
+            f"loss of the largest {record['largest_loss']:.3f}")
+    if math.isfinite(record["subnet_loss"]):
+        line += f", of {phase.subnets} sampled sub-networks per batch {record['subnet_loss']:.3f}"
+    return line
+
+
 def train_progressive(net: OFASupernet, train: tuple[torch.Tensor, torch.Tensor], phases: Sequence[Phase],
                       options: TrainOptions = TrainOptions(),
                       log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
@@ -162,6 +172,7 @@ def train_progressive(net: OFASupernet, train: tuple[torch.Tensor, torch.Tensor]
             schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: 0.5 * (1 + math.cos(math.pi * k / max(1, steps))))
             big_losses, sub_losses = [], []
             net.train()
+            shown = bar(steps, f"OFA phase {phase.stage}", "batch")
             for _ in range(phase.epochs):
                 for idx in torch.randperm(n, generator=generator).split(options.batch_size):
                     xb, yb = x[idx], y[idx]
@@ -180,12 +191,13 @@ def train_progressive(net: OFASupernet, train: tuple[torch.Tensor, torch.Tensor]
                     torch.nn.utils.clip_grad_norm_(net.parameters(), options.grad_clip)
                     opt.step()
                     schedule.step()
+                    shown.update()
+            shown.close()
             record = {"stage": phase.stage, "seconds": round(time.perf_counter() - start, 3),
                       "largest_loss": float(np.mean(big_losses)) if big_losses else math.nan,
                       "subnet_loss": float(np.mean(sub_losses)) if sub_losses else math.nan}
             history.append(record)
             if log is not None:
-                log(f"phase {phase.stage}: {phase.epochs} epochs in {record['seconds']:.1f} s, loss of the largest "
-                    f"{record['largest_loss']:.3f}, of sampled sub-networks {record['subnet_loss']:.3f}")
+                log(phase_line(phase, record))
     net.eval()
     return history
