@@ -154,9 +154,9 @@ def validation_section(folder: Path | None) -> str:
             f"{'all checks passed' if verdict == 'pass' else 'a check did not pass'}</span> "
             f"({esc(', '.join(f'{v} {k}' for k, v in counts.items()))}; mode {esc(found.get('mode'))}, "
             f"started {esc(found.get('started'))}, from {esc(path)})</p>")
-    rows = [(c.get("name"), c.get("status"), _value(c.get("value")), _value(c.get("reference")), c.get("reason") or "")
+    rows = [(c.get("name"), c.get("status"), c.get("reason") or "", _value(c.get("value")), _value(c.get("reference")))
             for c in checks]
-    return head + table(["check", "status", "ours", "reference", "reason"], rows, left=2)
+    return head + table(["check", "status", "reason", "ours", "reference"], rows, left=3)
 
 
 def _value(value: Any) -> str:
