@@ -21,9 +21,13 @@ BLOCK = ["benchmark", "dataset", "seed"]
 
 
 def budgets_for(runs: pd.DataFrame, budgets: Sequence[int] = DEFAULT_BUDGETS) -> list[int]:
-    """The budgets at or below the largest query of ``runs``, and that largest query itself."""
+    """The budgets below the largest query of ``runs``, and that largest query itself; with fewer
+    than three (a small budget), a quarter and a half of the largest query too."""
     top = int(runs["query"].max())
-    return sorted({b for b in budgets if b < top} | {top})
+    chosen = {b for b in budgets if b < top} | {top}
+    if len(chosen) < 3:
+        chosen |= {max(1, round(top * f)) for f in (0.25, 0.5)}
+    return sorted(chosen)
 
 
 def incumbents_at(runs: pd.DataFrame, budget: int) -> pd.DataFrame:

@@ -115,3 +115,4 @@ def test_rank_against_budget_known_ranks():
     table = ranks_at_budgets(runs)
     assert table.loc[10].to_dict() == {"early": 1.0, "late": 3.0, "stops": 2.0}
     assert table.loc[25].to_dict() == {"early": 2.0, "late": 1.0, "stops": 3.0}  # "stops" keeps its incumbent
+    assert budgets_for(runs[runs["query"] <= 6]) == [2, 3, 6]  # small budgets: a quarter, a half, all
