@@ -108,6 +108,19 @@ def test_merge_refuses_another_recipe(tmp_path, capsys, data_dir):
     assert "recipe (--benchmark-option) differ ({} vs {\"dynamicnet\": {\"epochs\": 3}})" in capsys.readouterr().err
 
 
+def test_report_refuses_bad_folders_in_one_line(tmp_path, capsys, data_dir):
+    a = leaderboard(tmp_path / "a", data_dir, "--algorithms", "random", "--benchmark", "nb201/cifar10",
+                    "--budget", "5", "--seeds", "2")
+    for args, message in (([str(a), str(a)], "the same results folder is given twice"),
+                          ([str(a), "--validation", str(tmp_path)], "--validation goes with --html"),
+                          ([str(a), "--html", "--validation", str(tmp_path)], "--validation: cannot read")):
+        capsys.readouterr()
+        assert main(["report", *args, "--out", str(tmp_path / "r")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and message in err
+        assert not (tmp_path / "r").exists()
+
+
 def _validation(folder: Path) -> Path:
     assert main(["validate", "--only", "nb201-isomorphism", "--out", str(folder), "--jobs", "1"]) == 0
     return folder

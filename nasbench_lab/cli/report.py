@@ -20,6 +20,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.validation and not args.html:
         raise NasLabError("--validation goes with --html (the page shows the validate status)")
+    if args.validation:
+        from nasbench_lab.reports.html import validation_section
+
+        validation_section(Path(args.validation))  # an unreadable validation folder: refused before any work
     formats = figure_formats(args.formats)
     formats += ("png",) if args.html and "png" not in formats else ()  # the page embeds PNGs
     folders = [Path(r) for r in args.results]
