@@ -86,7 +86,9 @@ def friedman_nemenyi(scores: pd.DataFrame, *, alpha: float = 0.05, higher_is_bet
                           f"got {k} algorithms and {n} {blocks}")
     oriented = -data if higher_is_better else data  # rank 1 = best
     ranks = oriented.rank(axis=1, method="average").mean(axis=0).sort_values(kind="stable")
-    if k >= 3:
+    if (oriented.nunique(axis=1) == 1).all():  # every block tied: no evidence of a difference
+        statistic, p = 0.0, 1.0
+    elif k >= 3:
         statistic, p = stats.friedmanchisquare(*[oriented[c].to_numpy() for c in oriented.columns])
     else:  # Friedman with two algorithms is the sign test; scipy asks for three
         statistic, p = np.nan, _sign_test(oriented)

@@ -87,6 +87,13 @@ def test_wilcoxon_holm_cliques_are_holm_over_paired_wilcoxon():
         assert result.pvalues.loc[a, b] == pytest.approx(p)
 
 
+def test_all_tied_blocks_give_p_one_without_warning(recwarn):
+    tied = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0], "c": [1.0, 2.0, 3.0]})
+    result = friedman_nemenyi(tied)
+    assert (result.friedman_statistic, result.friedman_p) == (0.0, 1.0)
+    assert result.average_ranks.to_dict() == {"a": 2.0, "b": 2.0, "c": 2.0} and not recwarn.list
+
+
 def test_diagram_refuses_too_little_and_draws(tmp_path):
     with pytest.raises(NasLabError, match="2\\+ complete seeds"):
         friedman_nemenyi(DEMSAR.iloc[:1], blocks="seeds")
