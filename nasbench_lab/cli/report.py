@@ -15,20 +15,40 @@ def cmd_report(args: argparse.Namespace) -> int:
     from nasbench_lab.reports.report import read_results, run_settings, write_report
     from nasbench_lab.reports.style import figure_formats
 
+    from nasbench_lab.reports.merge import oneshot_folder, read_merged
+    from nasbench_lab.reports.statistics_figures import statistics_figures
+
+    if args.validation and not args.html:
+        raise NasLabError("--validation goes with --html (the page shows the validate status)")
+    if args.validation:
+        from nasbench_lab.reports.html import validation_section
+
+        validation_section(Path(args.validation))  # an unreadable validation folder: refused before any work
     formats = figure_formats(args.formats)
-    results = Path(args.results)
-    runs, config = read_results(results)
-    out = output_dir(args.out if args.out else results / "report")
+    formats += ("png",) if args.html and "png" not in formats else ()  # the page embeds PNGs
+    folders = [Path(r) for r in args.results]
+    runs, config = read_merged(folders)  # one folder, or several that ran the same protocol
+    out = output_dir(args.out if args.out else folders[0] / "report")
     settings = run_settings(config, settings_from(args))
+    results, notes = oneshot_folder(folders)
     summary, files, skipped = write_report(runs, settings, out, band=args.band, log=not args.linear, formats=formats,
                                            results=results)
     files += _hardware_report(runs, config, settings, out, args, formats)
+    ranked, unranked = statistics_figures(runs, out, formats, cliques=args.cliques)
+    files, notes = files + ranked, notes + unranked
+    if args.html:
+        from nasbench_lab.reports.html import write_html
+
+        files.append(write_html(out, runs=runs, config=config, summary=summary, files=files, band=args.band,
+                                validation=Path(args.validation) if args.validation else None))
     if args.json:
-        print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
+        print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped, "notes": notes,
                           "leaderboard": summary.round(4).to_dict(orient="records")}))
     else:
         for s in skipped:
             print(f"skipped Pareto/cells for {s}", file=sys.stderr)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
         print_summary(summary, files, out)
     return 0
 
@@ -61,7 +81,7 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
     problem = Problem.from_dict(config.get("problem"))
     if not problem.active:
         if args.hv_reference:
-            raise NasLabError(f"--hv-reference: {args.results} holds no multi-objective runs")
+            raise NasLabError(f"--hv-reference: {', '.join(args.results)} holds no multi-objective runs")
         return []
     if args.hv_reference:
         problem = dataclasses.replace(problem, reference=parse_reference(args.hv_reference))
@@ -107,8 +127,13 @@ def cmd_pareto(args: argparse.Namespace) -> int:
 
 def register(sub, common=add_common) -> None:
     rp = sub.add_parser("report", help="tables, statistics and figures from a results directory (no rerun)",
-                        epilog=example("report results/lb --band iqr --formats png"))
-    rp.add_argument("results", help="directory written by `nasbench-lab leaderboard`")
+                        epilog=example("report results/lb --html   # or several folders: report R1 R2 --html"))
+    rp.add_argument("results", nargs="+", help="directory written by `nasbench-lab leaderboard`; several are merged "
+                    "when they ran the same protocol (benchmarks, budget, seeds, problem, recipe)")
+    rp.add_argument("--html", action="store_true", help="also write report.html: one self-contained page to send")
+    rp.add_argument("--validation", metavar="DIR", help="with --html: show the status of `nasbench-lab validate` in DIR")
+    rp.add_argument("--cliques", choices=("nemenyi", "wilcoxon-holm"), default="nemenyi",
+                    help="critical-difference diagrams: join the algorithms no Nemenyi test (or Wilcoxon-Holm) separates")
     rp.add_argument("--out", help="where to write (default: RESULTS/report)")
     rp.add_argument("--band", choices=("ci", "iqr"), default="ci", help="ci: mean with 95%% CI, iqr: median with IQR")
     rp.add_argument("--linear", action="store_true", help="linear axes for regret curves (default: log)")
