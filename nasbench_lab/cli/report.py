@@ -12,11 +12,10 @@ from .args import add_common, example, output_dir, settings_from, split_benchmar
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from nasbench_lab.reports.report import read_results, run_settings, write_report
-    from nasbench_lab.reports.style import figure_formats
-
     from nasbench_lab.reports.merge import oneshot_folder, read_merged
+    from nasbench_lab.reports.report import run_settings, write_report
     from nasbench_lab.reports.statistics_figures import statistics_figures
+    from nasbench_lab.reports.style import figure_formats
 
     if args.validation and not args.html:
         raise NasLabError("--validation goes with --html (the page shows the validate status)")
