@@ -13,15 +13,22 @@ from .args import add_common, output_dir, settings_from, split_benchmark
 
 def cmd_report(args: argparse.Namespace) -> int:
     from nasbench_lab.reports.report import read_results, run_settings, write_report
+    from nasbench_lab.running.manifest import refuse_links
     from nasbench_lab.reports.style import figure_formats
 
     formats = figure_formats(args.formats)
     results = Path(args.results)
-    runs, config = read_results(results)
+    runs, config = read_results(results, unchecked=args.unchecked)
+    if args.unchecked:
+        print(f"UNCHECKED: {results} is read without a manifest vouching for it (--unchecked): "
+              "its numbers may have been altered", file=sys.stderr)
     out = output_dir(args.out if args.out else results / "report")
+    if not args.out:
+        refuse_links(results)  # again: nothing under the folder may lead a write out of it
     settings = run_settings(config, settings_from(args))
+    tables = tuple(args.table or ())
     summary, files, skipped = write_report(runs, settings, out, band=args.band, log=not args.linear, formats=formats,
-                                           results=results)
+                                           results=results, tables=tables, idle=_idle(results))
     files += _hardware_report(runs, config, settings, out, args, formats)
     if args.json:
         print(json.dumps({"out": str(out), "files": [str(f) for f in files], "skipped": skipped,
@@ -49,17 +56,28 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
     if args.hv_reference:
         problem = dataclasses.replace(problem, reference=parse_reference(args.hv_reference))
     from nasbench_lab.core.benchmark import TabularBenchmark
-    from nasbench_lab.core.loading import open_benchmark
     from nasbench_lab.reports.hardware import write_hardware_tables
+    from nasbench_lab.reports.report import open_recorded
     from nasbench_lab.reports.hardware_figures import hardware_pareto_figures
 
     write_hardware_tables(runs, out, problem, settings, figures=formats)
     files = sorted(p for p in out.iterdir() if p.name.startswith(("hardware", "front_scores")))
     for (name, dataset), part in runs.groupby(["benchmark", "dataset"], sort=True):
-        bench = open_benchmark(name, dataset, settings)
+        try:
+            bench = open_recorded(name, dataset, settings, tuple(args.table or ()))
+        except NasLabError:
+            continue  # write_report already named it among the skipped
         if isinstance(bench, TabularBenchmark):
             files += hardware_pareto_figures(part, bench, problem, out, formats)
     return files
+
+
+def _idle(results: Path) -> list[str]:
+    """The runs of ``results`` that made no query (their manifest entries say ``rows`` 0)."""
+    from nasbench_lab.running.manifest import idle_runs, read_manifest
+
+    manifest = read_manifest(results)
+    return idle_runs(manifest["runs"]) if manifest else []
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
@@ -97,6 +115,10 @@ def register(sub, common=add_common) -> None:
     rp.add_argument("--formats", default="png,pdf", help="figure formats (default: png,pdf)")
     rp.add_argument("--hv-reference", metavar="ACC,COST[,COST]",
                     help="hypervolume reference point for a multi-objective store (default: the one it was run with)")
+    rp.add_argument("--table", action="append", metavar="DECLARATION",
+                    help="a table declaration the results name (table:<path>): read only when given here")
+    rp.add_argument("--unchecked", action="store_true",
+                    help="UNVERIFIED: read a folder no manifest vouches for (older versions), row by row")
     common(rp)
     rp.set_defaults(func=cmd_report)
 
