@@ -29,12 +29,12 @@ def read_results(results: Path, *, unchecked: bool = False) -> tuple[pd.DataFram
 
     results = Path(results)
     runs_path = results / "runs.csv"
-    if not results.is_dir():
-        raise NasLabError(f"{results} is not a directory: give a results folder made by `nasbench-lab leaderboard`")
     refuse_links(results)
-    check_results(results, unchecked=unchecked)  # incomplete, or not vouched for: refuse before reading
+    if (results / "manifest.json").is_file():
+        check_results(results, unchecked=unchecked)  # an incomplete store: say so before anything else
     if not runs_path.is_file():
         raise NasLabError(f"no runs.csv in {results}: is it a results directory made by `nasbench-lab leaderboard`?")
+    check_results(results, unchecked=unchecked)  # incomplete, or not vouched for: refuse before reading
     config = read_config(results / "config.json")
     needed = {"benchmark", "dataset", "algorithm", "seed", "query", "arch", "best_report_metric", "regret"}
     manifest = read_manifest(results)
@@ -57,8 +57,8 @@ def read_results(results: Path, *, unchecked: bool = False) -> tuple[pd.DataFram
             if bad.any():
                 raise NasLabError(f"{runs_path} line {int(bad.to_numpy().argmax()) + 2}: column {column!r} "
                                   f"holds {runs[column][bad].iloc[0]!r}, not a number")
+    check_results(results, runs, unchecked=unchecked)  # the files the manifest vouches for, its runs
     check_values(runs_path, runs)
-    check_results(results, runs)  # exactly the runs the manifest expects
     return runs, config
 
 

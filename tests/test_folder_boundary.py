@@ -139,7 +139,7 @@ def test_an_edited_runs_csv_is_refused_by_report(store, capsys, edit):
     elif edit == "swap-seeds":
         runs["seed"] = 1 - runs["seed"]
     else:
-        runs.loc[0, "best_report_metric"] = {"inf": float("inf"), "nan": float("nan"), "huge": 1e308}[edit]
+        runs.loc[0, "report_metric"] = {"inf": float("inf"), "nan": float("nan"), "huge": 1e308}[edit]
     runs.to_csv(store / "runs.csv", index=False)
     capsys.readouterr()
     assert report(store) == 2
@@ -149,7 +149,7 @@ def test_an_edited_runs_csv_is_refused_by_report(store, capsys, edit):
         manifest["runs_csv_sha256"] = sha(store / "runs.csv")
         (store / "manifest.json").write_text(json.dumps(manifest))
         assert report(store) == 2
-        one_line_error(capsys, "best_report_metric")
+        one_line_error(capsys, "report_metric")
 
 
 def test_a_folder_without_manifest_is_refused_unless_unchecked(store, capsys):

@@ -106,7 +106,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from nasbench_lab.infra.parallel import torch_threads
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
-    out = output_file(args.out, args.overwrite)
+    out = output_file(args.out, args.overwrite, create_parent=False)
     if args.recalibration < 2:
         raise NasLabError(f"--recalibration must be >= 2, got {args.recalibration}")
     from nasbench_lab.adapters.dynamicnet.ofa import preset

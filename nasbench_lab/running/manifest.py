@@ -24,9 +24,10 @@ from nasbench_lab.errors import NasLabError
 
 MANIFEST_FORMAT = 2
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
-#: Metric columns of ``runs.csv``: finite numbers within +-``METRIC_LIMIT`` (``regret`` may be
-#: empty: a live benchmark has no known optimum).
+#: Metric columns of ``runs.csv``: finite numbers within +-``METRIC_LIMIT``; those of ``MAY_BE_EMPTY``
+#: may be empty (no feasible architecture found yet; a live benchmark has no known optimum).
 METRICS = ("search_metric", "report_metric", "best_search_metric", "best_report_metric", "regret")
+MAY_BE_EMPTY = ("best_search_metric", "best_report_metric", "regret")
 METRIC_LIMIT = 1e6
 INTEGERS = ("seed", "query")
 UNCHECKED_HINT = "pass --unchecked to read it anyway, unverified"
@@ -103,8 +104,9 @@ def verify_run_files(results: Path, manifest: dict) -> None:
 
 def check_results(results: Path, runs: pd.DataFrame | None = None, *, unchecked: bool = False) -> None:
     """Refuse (``NasLabError``, one line) a results folder whose manifest is missing (unless
-    ``unchecked``), says it is incomplete, or does not vouch for its files; given the ``runs``
-    read from ``runs.csv``: they must be exactly the expected runs, with the recorded rows."""
+    ``unchecked``), says it is incomplete, or records no checksums; given the ``runs`` read from
+    ``runs.csv``: its files must have their SHA-256 and the runs be the expected ones, with the
+    recorded rows."""
     results = Path(results)
     manifest = read_manifest(results)
     if manifest is None:
@@ -121,11 +123,11 @@ def check_results(results: Path, runs: pd.DataFrame | None = None, *, unchecked:
             return
         raise NasLabError(f"{results / 'manifest.json'} records no checksums (an older version wrote it); {UNCHECKED_HINT}")
     if runs is None:
-        if sha256_path(results / "runs.csv") != manifest["runs_csv_sha256"]:
-            raise NasLabError(f"{results / 'runs.csv'} differs from its SHA-256 in {results / 'manifest.json'}: "
-                              "the file was altered; restore it, or rerun")
-        verify_run_files(results, manifest)
         return
+    if sha256_path(results / "runs.csv") != manifest["runs_csv_sha256"]:
+        raise NasLabError(f"{results / 'runs.csv'} differs from its SHA-256 in {results / 'manifest.json'}: "
+                          "the file was altered; restore it, or rerun")
+    verify_run_files(results, manifest)
     check_runs(results, runs, entries)
 
 
@@ -150,14 +152,14 @@ def check_runs(results: Path, runs: pd.DataFrame, entries: list[dict]) -> None:
 
 
 def check_values(path: Path, runs: pd.DataFrame) -> None:
-    """Every metric of ``runs`` is a finite number within +-``METRIC_LIMIT`` (``regret`` may be empty)."""
+    """Every metric of ``runs`` is a finite number within +-``METRIC_LIMIT`` (``MAY_BE_EMPTY`` may be empty)."""
     for column in METRICS:
         if column not in runs.columns:
             continue
         values = pd.to_numeric(runs[column], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(values) | (np.abs(values) > METRIC_LIMIT)
-        if column == "regret":
-            bad &= ~(runs[column].isna().to_numpy() & ~np.isinf(values))
+        if column in MAY_BE_EMPTY:
+            bad &= ~np.isnan(values)
         if bad.any():
             row = int(bad.argmax())
             raise NasLabError(f"{path} line {row + 2}: column {column!r} holds {runs[column].iloc[row]!r}, "
@@ -186,7 +188,7 @@ def read_unchecked(path: Path, needed: set[str], budget: int | None) -> pd.DataF
             if not row[col[name]].lstrip("-").isdigit():
                 raise NasLabError(f"{path} line {line}: column {name!r} holds {row[col[name]]!r}, not a whole number")
         for name in METRICS:
-            if name in col and row[col[name]] != "":
+            if name in col and not (row[col[name]] == "" and name in MAY_BE_EMPTY):
                 try:
                     value = float(row[col[name]])
                 except ValueError:

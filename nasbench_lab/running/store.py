@@ -242,8 +242,8 @@ class ResultsStore:
             self._clean_temporaries()  # a complete store stays complete while it is re-exported
             return
         if not overwrite:
-            what = "results" if self.manifest_path.is_file() or self.runs.is_file() else "run files this store did not write"
-            raise NasLabError(f"{self.out} already exists and holds {what} (in {self.run_dir}): choose another --out, "
+            theirs = "" if self.manifest_path.is_file() or self.runs.is_file() else "run files in runs/ it did not write; "
+            raise NasLabError(f"{self.out} already exists and holds results: {theirs}choose another --out, "
                               "pass --resume to finish it or --overwrite to replace it")
         self._build_beside(meta)
 
