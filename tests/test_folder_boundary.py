@@ -290,3 +290,16 @@ def test_ofa_extract_never_replaces_an_existing_file(tmp_path, capsys):
     os.mkfifo(fifo)
     assert main(["ofa", "extract", "0", "--out", str(fifo), "--overwrite"]) == 2
     one_line_error(capsys, "not a regular file")
+
+
+def test_swap_folders_of_a_writer_killed_during_the_swap_are_cleaned_or_reported(store, tmp_path, capsys):
+    (tmp_path / ".r.new-99999").mkdir()  # killed before the swap: the new store is garbage
+    (tmp_path / ".r.old-99998" / "runs").mkdir(parents=True)  # killed after it: the old store is
+    assert leaderboard(store, *SMALL, "--resume") == 0
+    assert not list(tmp_path.glob(".r.*"))
+    moved = tmp_path / ".r.old-99997"
+    store.rename(moved)  # killed between the two renames: the old results are only there
+    capsys.readouterr()
+    assert leaderboard(store, *SMALL, "--overwrite") == 2
+    one_line_error(capsys, str(moved), "rename it back")
+    assert moved.is_dir() and not store.exists()

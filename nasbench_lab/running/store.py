@@ -195,14 +195,14 @@ class ResultsStore:
 
     def _stale_swaps(self) -> None:
         """Swap folders ``.<name>.new-<pid>`` / ``.<name>.old-<pid>`` left by a killed
-        ``--overwrite``: removed when the results folder is there, else reported (the old
-        results are in the ``.old`` one)."""
+        ``--overwrite``: removed when the results folder has its manifest, else reported (the
+        old results are only in the ``.old`` one)."""
         stale = sorted(self.target.parent.glob(f".{self.target.name}.new-*")) + sorted(
             self.target.parent.glob(f".{self.target.name}.old-*"))
         for path in stale:
             if path.is_symlink() or not path.is_dir():
                 raise NasLabError(f"{path} is in the way of {self.target}'s swap folders: remove it")
-            if ".old-" in path.name and not self.target.exists():
+            if ".old-" in path.name and not (self.target / "manifest.json").is_file():
                 raise NasLabError(f"{self.target} was being replaced when its writer was stopped: the old results "
                                   f"are in {path}; rename it back to {self.target}")
             try:
