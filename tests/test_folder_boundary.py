@@ -302,4 +302,4 @@ def test_swap_folders_of_a_writer_killed_during_the_swap_are_cleaned_or_reported
     capsys.readouterr()
     assert leaderboard(store, *SMALL, "--overwrite") == 2
     one_line_error(capsys, str(moved), "rename it back")
-    assert moved.is_dir() and not store.exists()
+    assert (moved / "manifest.json").is_file() and not (store / "manifest.json").exists()
