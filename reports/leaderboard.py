@@ -144,14 +144,18 @@ def to_latex(summary: pd.DataFrame) -> str:
 
 
 def write_leaderboard(runs: pd.DataFrame, out: Path, notes: dict[tuple[str, str], str] | None = None,
-                      *, latex: bool = False) -> tuple[pd.DataFrame, str, list[Path]]:
+                      *, latex: bool = False, idle: list[str] | tuple = ()) -> tuple[pd.DataFrame, str, list[Path]]:
     """The tables both ``leaderboard`` and ``report`` write: ``leaderboard.md`` (with overall
     ranks when there are several benchmarks), ``leaderboard.csv`` and, with ``latex``,
-    ``leaderboard.tex``. Returns the summary, the Markdown and the paths written."""
+    ``leaderboard.tex``; ``idle``: runs that made no query (listed under the tables, not in
+    them). Returns the summary, the Markdown and the paths written."""
     out = Path(out)
     summary = summarise(runs)
     several = runs.groupby(BENCH).ngroups > 1
     markdown = to_markdown(summary, notes, overall_ranks(runs) if several else None)
+    if idle:
+        markdown += (f"\n{len(idle)} run(s) made no query (no row in the tables): "
+                     + "; ".join(idle[:10]) + (f" and {len(idle) - 10} more" if len(idle) > 10 else "") + "\n")
     paths = [out / "leaderboard.md", out / "leaderboard.csv"]
     write_text(paths[0], markdown, durable=False)
     write_text(paths[1], summary.to_csv(index=False), durable=False)

@@ -78,10 +78,11 @@ def merge_configs(configs: Sequence[dict], folders: Sequence[Path]) -> dict:
     return merged
 
 
-def read_merged(folders: Sequence[Path]) -> tuple[pd.DataFrame, dict]:
-    """Each folder read and checked as ``read_results`` does, then joined into one ``runs`` table
-    and one configuration; a single folder is returned as it is."""
-    read = [(Path(f), *reversed(read_results(Path(f)))) for f in folders]  # (path, config, runs)
+def read_merged(folders: Sequence[Path], *, unchecked: bool = False) -> tuple[pd.DataFrame, dict]:
+    """Each folder read and checked as ``read_results`` does (``unchecked``: as its row-by-row
+    read of a folder no manifest vouches for), then joined into one ``runs`` table and one
+    configuration; a single folder is returned as it is."""
+    read = [(Path(f), *reversed(read_results(Path(f), unchecked=unchecked))) for f in folders]  # (path, config, runs)
     if len({p.resolve() for p, _, _ in read}) < len(read):
         raise NasLabError("the same results folder is given twice")
     if len(read) == 1:

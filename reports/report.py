@@ -5,12 +5,11 @@ from __future__ import annotations
 from nasbench_lab.infra.files import write_text
 import dataclasses
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from nasbench_lab.infra.settings import CACHE_ENV, FULLY_UNPICKLED, Settings
+from nasbench_lab.infra.settings import Settings
 from nasbench_lab.errors import NasLabError
 
 #: Costs drawn against the report metric, when the benchmark has them: FLOPs, parameters, and one
@@ -20,18 +19,34 @@ DEFAULT_PARETO_COSTS = ("flops_m", "params_m", ("latency_ms:pixel3", "latency_ms
 NUMERIC_COLUMNS = ("seed", "query", "search_metric", "report_metric", "best_search_metric", "best_report_metric", "regret")
 
 
-def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
-    from nasbench_lab.running.store import check_results
+def read_results(results: Path, *, unchecked: bool = False) -> tuple[pd.DataFrame, dict]:
+    """``runs.csv`` and ``config.json`` of a results folder, once its manifest vouches for them
+    (``nasbench_lab.running.manifest``): no symbolic link inside, every file as the manifest
+    records it, every metric finite. ``unchecked``: a folder no manifest vouches for is read row
+    by row, refusing anything that is not whole."""
+    from nasbench_lab.running.manifest import (check_results, check_runs, check_values, read_manifest, read_unchecked,
+                                               refuse_links)
 
-    check_results(results)  # a manifest saying the store is incomplete: refuse before anything else
+    results = Path(results)
     runs_path = results / "runs.csv"
+    refuse_links(results)
+    if (results / "manifest.json").is_file():
+        check_results(results, unchecked=unchecked)  # an incomplete store: say so before anything else
     if not runs_path.is_file():
         raise NasLabError(f"no runs.csv in {results}: is it a results directory made by `nasbench-lab leaderboard`?")
+    check_results(results, unchecked=unchecked)  # incomplete, or not vouched for: refuse before reading
+    config = read_config(results / "config.json")
+    needed = {"benchmark", "dataset", "algorithm", "seed", "query", "arch", "best_report_metric", "regret"}
+    manifest = read_manifest(results)
+    if unchecked and (manifest is None or "runs_csv_sha256" not in manifest):
+        runs = read_unchecked(runs_path, needed, _budget(config))
+        if manifest is not None:
+            check_runs(results, runs, manifest["runs"])
+        return runs, config
     try:
         runs = pd.read_csv(runs_path)
     except Exception as exc:
         raise NasLabError(f"cannot read {runs_path}: {exc}") from None
-    needed = {"benchmark", "dataset", "algorithm", "seed", "query", "arch", "best_report_metric", "regret"}
     if not needed <= set(runs.columns):
         raise NasLabError(f"{runs_path} lacks columns: {', '.join(sorted(needed - set(runs.columns)))}")
     if runs.empty:
@@ -42,8 +57,31 @@ def read_results(results: Path) -> tuple[pd.DataFrame, dict]:
             if bad.any():
                 raise NasLabError(f"{runs_path} line {int(bad.to_numpy().argmax()) + 2}: column {column!r} "
                                   f"holds {runs[column][bad].iloc[0]!r}, not a number")
-    check_results(results, runs)  # exactly the runs the manifest expects
-    return runs, read_config(results / "config.json")
+    check_results(results, runs, unchecked=unchecked)  # the files the manifest vouches for, its runs
+    check_values(runs_path, runs)
+    return runs, config
+
+
+def _budget(config: dict) -> int | None:
+    try:
+        return int(config["budget"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def open_recorded(name: str, dataset: str, settings: Settings, tables: tuple[str, ...] = ()):
+    """Open benchmark ``name`` as a results folder records it; a ``table:<declaration>`` only
+    when that declaration is given again (``tables``, the report's ``--table``): a path read
+    from a results folder never makes us open a file."""
+    from nasbench_lab.core.loading import PATH_PREFIXES, open_benchmark
+
+    prefix, sep, path = name.partition(":")
+    if sep and f"{prefix}:" in PATH_PREFIXES:
+        given = {str(Path(t).expanduser().absolute()) for t in tables}
+        if str(Path(path).expanduser().absolute()) not in given:
+            raise NasLabError(f"the results folder names the declaration {path}: pass --table {path} "
+                              "to read it (a recorded path is never opened on its own)")
+    return open_benchmark(name, dataset, settings)
 
 
 def read_config(path: Path) -> dict:
@@ -65,21 +103,14 @@ def read_config(path: Path) -> dict:
 
 
 def run_settings(config: dict, here: Settings) -> Settings:
-    """The settings a run was made with (``config.json``), so that a report evaluates its
-    benchmarks exactly as the run did (a live benchmark's recipe options included). Where the
-    report is made now may differ: a data directory, files, image directory or options given
-    now (``here``) win, and so does ``$NASBENCH_LAB_CACHE``. The official files that are
-    unpickled in full (``FULLY_UNPICKLED``) come only from ``here``: a results folder someone
-    sent you never chooses a file to unpickle."""
+    """The settings a report evaluates a run's benchmarks with: the run's options
+    (``config.json``: a live benchmark's recipe), and paths only from here (``here``: the command
+    line and the environment): a data directory, a benchmark file, an image directory or a cache
+    recorded in a results folder is never read or written on its own (issue 22)."""
     recorded = Settings.from_dict(config.get("settings") or {})
-    files = {k: v for k, v in recorded.files.items() if k not in FULLY_UNPICKLED}
     return dataclasses.replace(
-        recorded,
-        data_dir=here.data_dir or recorded.data_dir,
-        files={**files, **here.files},
+        here,
         options={**recorded.options, **{k: {**recorded.options.get(k, {}), **v} for k, v in here.options.items()}},
-        image_dir=here.image_dir or recorded.image_dir,
-        cache_dir=here.cache_dir if os.environ.get(CACHE_ENV) else recorded.cache_dir,
     )
 
 
@@ -101,13 +132,13 @@ def _oneshot(results: Path, benches: dict, out: Path, formats: tuple[str, ...]) 
 
 def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str = "ci", log: bool = True,
                  formats: tuple[str, ...] = ("png", "pdf"),
-                 results: Path | None = None) -> tuple[pd.DataFrame, list[Path], list[str]]:
+                 results: Path | None = None, tables: tuple[str, ...] = (),
+                 idle: list[str] | tuple = ()) -> tuple[pd.DataFrame, list[Path], list[str]]:
     """Write the report of ``runs`` into ``out``; benchmarks are loaded with ``settings`` (the
     run's own, see ``run_settings``). ``results``: the results folder the runs come from (its
     one-shot records give the one-shot figures). Returns the leaderboard summary, the files
     written and the benchmarks whose Pareto fronts and drawings were skipped (with the reason)."""
     from nasbench_lab.core.benchmark import TabularBenchmark
-    from nasbench_lab.core.loading import open_benchmark
 
     from .drawing import draw_cells, incumbent_cells
     from .figures import curve_figures
@@ -120,13 +151,13 @@ def write_report(runs: pd.DataFrame, settings: Settings, out: Path, *, band: str
     notes, benches, skipped = {}, {}, []
     for (name, dataset), _ in runs.groupby(["benchmark", "dataset"], sort=True):
         try:
-            bench = open_benchmark(name, dataset, settings)
+            bench = open_recorded(name, dataset, settings, tables)
             benches[(name, dataset)] = bench
             notes[(name, dataset)] = bench.note
         except NasLabError as exc:
             skipped.append(f"{name}/{dataset}: {exc}")
 
-    summary, _, written = write_leaderboard(runs, out, notes, latex=True)
+    summary, _, written = write_leaderboard(runs, out, notes, latex=True, idle=idle)
     files += written
     files += curve_figures(runs, out, band=band, log=log, formats=formats)
 

@@ -357,6 +357,18 @@ CASES = [
          r"no OFA configuration meets the limits \(params_m<=0.0001\): the smallest, conv8k1-relu-bn-maxpool\|dense32"),
     Case("ofa-limit-negative", ["ofa", "search", "--dataset", "digits", "--max-flops-m", "-1"],
          r"max_flops_m must be a number >= 0, got -1"),
+    # a results folder is a trust boundary (issue 22, issue 23 item 2)
+    Case("report-edited-runs", ["report", "{tmp}/r"], r"runs\.csv differs from its SHA-256 in .*manifest\.json",
+         results(rewrite_runs(first_row("report_metric", "99.5")))),
+    Case("report-no-manifest", ["report", "{tmp}/r"], r"has no manifest\.json: .*--unchecked",
+         results(lambda r: (r / "manifest.json").unlink())),
+    Case("report-unchecked-cut-row", ["report", "{tmp}/r", "--unchecked"], r"runs\.csv line \d+: \d+ fields, not \d+",
+         results(lambda r: ((r / "manifest.json").unlink(), rewrite_runs(lambda t: t[: len(t) - 25])(r)))),
+    Case("report-symlink-inside", ["report", "{tmp}/r"], r"report is a symbolic link inside the results folder",
+         results(lambda r: (r / "report").symlink_to(r.parent))),
+    Case("ofa-extract-out-exists", ["ofa", "extract", "conv16k3-relu-bn-maxpool|dense32-relu-bn", "--dataset",
+                                    "digits", "--out", "{tmp}/n.npz"], r"--out .*n\.npz exists; pass --overwrite",
+         write("n.npz", "keep\n")),
 ]
 
 

@@ -161,5 +161,5 @@ def test_cli_train_search_extract(ofa_env, tmp_path, capsys):
     assert net.param_count() == extracted["params"] and net.input_shape == (1, 8, 8)
     with torch.no_grad():
         assert net(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
-    assert main(["ofa", "extract", "dense64-relu", "--out", str(out), *common]) == 2
+    assert main(["ofa", "extract", "dense64-relu", "--out", str(out), "--overwrite", *common]) == 2
     assert "not covered by the OFA structure" in capsys.readouterr().err

@@ -45,7 +45,8 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_config_records_versions_and_data_file_checksums(tmp_path, data_dir, cache_dir):
+def test_config_records_versions_and_data_file_checksums(tmp_path, data_dir, cache_dir, monkeypatch):
+    monkeypatch.setattr(provenance, "ALWAYS_HASH", 0)  # the CSVs are small: cache them anyway
     out = tmp_path / "out"
     decl = NB201_PACKED.with_name("nb201.json")  # the declaration: reads the CSVs of the data directory
     assert leaderboard(out, "--benchmark", f"nb201/cifar10,nb201-analog/cifar10,table:{decl}",
@@ -94,6 +95,7 @@ def test_an_official_benchmark_names_its_file_and_converted_cache(tmp_path, monk
 
 
 def test_checksums_are_cached_by_path_size_and_mtime(tmp_path, cache_dir, monkeypatch):
+    monkeypatch.setattr(provenance, "ALWAYS_HASH", 0)  # cache even a small file
     data = tmp_path / "big.bin"
     data.write_bytes(np.random.default_rng(0).bytes(3_000_000))
     calls = []
@@ -114,6 +116,25 @@ def test_checksums_are_cached_by_path_size_and_mtime(tmp_path, cache_dir, monkey
     (cache_dir / provenance.CHECKSUM_CACHE).write_text("{not json")  # a broken cache is only a miss
     assert fresh_process() == {str(data): sha256(data)} and len(calls) == 3
     assert json.loads((cache_dir / provenance.CHECKSUM_CACHE).read_text())["files"][str(data)]["sha256"] == sha256(data)
+    st = data.stat()
+    with open(data, "r+b") as fh:  # changed in place, size and mtime kept: its ctime tells
+        fh.write(b"\0" * 16)
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (data.stat().st_size, data.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert fresh_process() == {str(data): sha256(data)} and len(calls) == 4
+    provenance.checksums([data], cache_dir)
+    assert len(calls) == 4  # recorded after the change: trusted again
+
+
+def test_small_files_are_always_hashed(tmp_path, cache_dir, monkeypatch):
+    data = tmp_path / "small.csv"
+    data.write_text("a,b\n1,2\n")
+    calls = []
+    plain = provenance.sha256_file
+    monkeypatch.setattr(provenance, "sha256_file", lambda p: calls.append(p) or plain(p))
+    for _ in range(2):
+        assert provenance.checksums([data], cache_dir) == {str(data): sha256(data)}
+    assert len(calls) == 2
 
 
 def _own_table(tmp_path: Path, data_dir: Path) -> tuple[Path, Path]:
@@ -151,7 +172,7 @@ def test_resume_ignores_versions_and_refuses_a_changed_data_file(tmp_path, data_
     assert f"data file {table} differs from the one its runs read" in err and "\n" not in err
 
 
-def test_report_finds_a_relative_table_from_another_directory(tmp_path, data_dir, monkeypatch, capsys):
+def test_report_finds_a_relative_table_given_again_from_another_directory(tmp_path, data_dir, monkeypatch, capsys):
     work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
     (work / "tables").mkdir(parents=True)
     elsewhere.mkdir()
@@ -159,7 +180,7 @@ def test_report_finds_a_relative_table_from_another_directory(tmp_path, data_dir
             "files": {"a": {"path": "nb201_12epoch.csv", "arch_column": "arch_str"}},
             "datasets": {"cifar100": {"search": "a:cifar100_valid_12ep", "report": "a:cifar100_test_12ep"}}}
     (work / "tables" / "decl.json").write_text(json.dumps(decl))
-    monkeypatch.delenv(DATA_ENV, raising=False)  # the report must find the data from config.json
+    monkeypatch.delenv(DATA_ENV, raising=False)
     monkeypatch.chdir(work)
     relative_data = os.path.relpath(data_dir.absolute(), work)
     assert leaderboard(Path("results"), "--benchmark", "table:tables/decl.json", "--data-dir", relative_data) == 0
@@ -173,6 +194,10 @@ def test_report_finds_a_relative_table_from_another_directory(tmp_path, data_dir
     monkeypatch.chdir(elsewhere)
     capsys.readouterr()
     assert main(["report", str(work / "results"), "--json", "--formats", "png"]) == 0
+    skipped = json.loads(capsys.readouterr().out)["skipped"]  # recorded paths are not opened on their own
+    assert len(skipped) == 1 and f"--table {work / 'tables' / 'decl.json'}" in skipped[0]
+    assert main(["report", str(work / "results"), "--json", "--formats", "png", "--table",
+                 str(work / "tables" / "decl.json"), "--data-dir", str(data_dir.absolute())]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["skipped"] == []
     assert any(Path(f).name.startswith("cells_") for f in report["files"])  # the benchmark was loaded

@@ -181,11 +181,25 @@ def test_report_refuses_runs_that_do_not_match_the_manifest(tmp_path, capsys):
     runs = pd.read_csv(out / "runs.csv")
     runs[runs.seed != 1].to_csv(out / "runs.csv", index=False)  # a run lost from the export
     assert main(["report", str(out), "--formats", "png"]) == 2
+    assert "runs.csv differs from its SHA-256" in capsys.readouterr().err
+    vouch(out)  # a manifest forged to vouch for the edit: its runs still disagree
+    assert main(["report", str(out), "--formats", "png"]) == 2
     err = capsys.readouterr().err
     assert "does not match" in err and "1 expected runs missing" in err and "seed 1" in err
     assert len(err.strip().splitlines()) == 1
-    (out / "manifest.json").unlink()  # an older results directory (runs.csv only) is read as before
-    assert main(["report", str(out), "--formats", "png"]) == 0
+    (out / "manifest.json").unlink()  # an older results directory (runs.csv only): only on request
+    assert main(["report", str(out), "--formats", "png"]) == 2
+    assert "--unchecked" in capsys.readouterr().err
+    assert main(["report", str(out), "--formats", "png", "--unchecked"]) == 0
+
+
+def vouch(out: Path) -> None:
+    """Rewrite the manifest's SHA-256 of runs.csv to match the file as it is now."""
+    import hashlib
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["runs_csv_sha256"] = hashlib.sha256((out / "runs.csv").read_bytes()).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_run_file_names_are_safe_for_table_benchmarks():
@@ -203,6 +217,7 @@ def test_report_refuses_a_runs_csv_with_rows_cut_from_a_run(tmp_path, capsys):
     runs = pd.read_csv(out / "runs.csv")
     cut = runs.drop(index=runs.index[(runs["algorithm"] == "re") & (runs["seed"] == 2) & (runs["query"] > 15)])
     cut.to_csv(out / "runs.csv", index=False)  # every run still present, one of them short
+    vouch(out)
     capsys.readouterr()
     assert main(["report", str(out)]) == 2
     err = capsys.readouterr().err.strip()

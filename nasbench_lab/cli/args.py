@@ -96,6 +96,21 @@ def output_dir(path: str | os.PathLike, flag: str = "--out") -> Path:
     return path
 
 
+def output_file(path: str | os.PathLike, overwrite: bool, flag: str = "--out", *, create_parent: bool = True) -> Path:
+    """``flag``: a new file name in a writable directory (created with ``create_parent``); an
+    existing file only with ``--overwrite``, and never a directory, a symbolic link or another
+    kind of file (a device)."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise NasLabError(f"{flag} {path} exists and is not a regular file: give a new file name")
+    if path.exists() and not overwrite:
+        raise NasLabError(f"{flag} {path} exists; pass --overwrite to replace it")
+    if not create_parent and not path.parent.is_dir():
+        raise NasLabError(f"{flag} {path}: give a file name in an existing, writable directory")
+    output_dir(path.parent, flag)
+    return path
+
+
 def parse_names(text: str, flag: str) -> list[str]:
     """``a,b,c`` -> ["a", "b", "c"]; an empty list, or a name listed twice, is a one-line error."""
     names = [n.strip() for n in text.split(",") if n.strip()]

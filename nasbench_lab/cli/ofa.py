@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
-from pathlib import Path
 
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, example, json_safe, settings_from
+from .args import add_common, example, json_safe, output_file, settings_from
 
 LIMIT_FLAGS = {"max_params": ("--max-params", int, "parameters"), "max_flops_m": ("--max-flops-m", float, "MMACs"),
                "max_latency_ms": ("--max-latency-ms", float, "ms, batch 1, this CPU"),
@@ -108,9 +106,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from nasbench_lab.infra.parallel import torch_threads
     from nasbench_lab.supernet.evaluation import inherited_accuracy
 
-    out = Path(args.out)
-    if out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
-        raise NasLabError(f"--out {out}: give a file name in an existing, writable directory")
+    out = output_file(args.out, args.overwrite, create_parent=False)
     if args.recalibration < 2:
         raise NasLabError(f"--recalibration must be >= 2, got {args.recalibration}")
     from nasbench_lab.adapters.dynamicnet.ofa import preset
@@ -185,7 +181,8 @@ def register(subparsers, common=add_common) -> None:
                              epilog=example("ofa extract 'conv32k5-relu-bn-maxpool|conv32k3-relu-bn-skip|dense64-relu-bn' "
                                             "--dataset mnist1d --out net.npz"))
     extract.add_argument("config", metavar="CONFIG", help="architecture string of the configuration")
-    extract.add_argument("--out", required=True, metavar="NET.npz", help="file to write")
+    extract.add_argument("--out", required=True, metavar="NET.npz", help="file to write (a new file)")
+    extract.add_argument("--overwrite", action="store_true", help="let --out replace an existing regular file")
     extract.add_argument("--recalibration", type=int, default=512, help="training inputs for BN statistics (default: 512)")
     _supernet_options(extract)
     extract.set_defaults(func=cmd_extract)

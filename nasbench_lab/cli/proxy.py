@@ -10,7 +10,8 @@ from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.parallel import default_jobs
 
 from .args import (
-    add_common, check_jobs, example, flag_errors, json_safe, output_dir, parse_params, settings_from, split_benchmark,
+    add_common, check_jobs, example, flag_errors, json_safe, output_dir, output_file, parse_params, settings_from,
+    split_benchmark,
 )
 
 
@@ -61,16 +62,6 @@ def _check_figure(path: Path) -> None:
     output_dir(path.parent, "--figure")
 
 
-def _check_out(path: Path, overwrite: bool) -> None:
-    """``--out``: a new CSV file name (an existing file only with ``--overwrite``; never a
-    directory or another kind of file)."""
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise NasLabError(f"--out {path} exists and is not a regular file")
-    if path.exists() and not overwrite:
-        raise NasLabError(f"--out {path} exists; pass --overwrite to replace it")
-    output_dir(path.parent, "--out")
-
-
 def cmd_proxy(args: argparse.Namespace) -> int:
     from nasbench_lab.core.loading import open_benchmark
     from nasbench_lab.proxies.study import proxy_study
@@ -81,7 +72,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     if args.figure:
         _check_figure(Path(args.figure))
     if args.out:
-        _check_out(Path(args.out), args.overwrite)
+        output_file(Path(args.out), args.overwrite)
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
     with flag_errors():

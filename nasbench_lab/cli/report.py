@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from nasbench_lab.errors import NasLabError
 
@@ -12,7 +13,7 @@ from .args import add_common, example, output_dir, settings_from, split_benchmar
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from nasbench_lab.reports.merge import oneshot_folder, read_merged
+    from nasbench_lab.reports.merge import oneshot_folder
     from nasbench_lab.reports.report import run_settings, write_report
     from nasbench_lab.reports.statistics_figures import statistics_figures
     from nasbench_lab.reports.style import figure_formats
@@ -25,13 +26,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         validation_section(Path(args.validation))  # an unreadable validation folder: refused before any work
     formats = figure_formats(args.formats)
     formats += ("png",) if args.html and "png" not in formats else ()  # the page embeds PNGs
-    folders = [Path(r) for r in args.results]
-    runs, config = read_merged(folders)  # one folder, or several that ran the same protocol
-    out = output_dir(args.out if args.out else folders[0] / "report")
+    folders, runs, config, out = _read(args)
     settings = run_settings(config, settings_from(args))
     results, notes = oneshot_folder(folders)
+    tables = tuple(args.table or ())
     summary, files, skipped = write_report(runs, settings, out, band=args.band, log=not args.linear, formats=formats,
-                                           results=results)
+                                           results=results, tables=tables,
+                                           idle=[r for f in folders for r in _idle(f)])
     files += _hardware_report(runs, config, settings, out, args, formats)
     ranked, unranked = statistics_figures(runs, out, formats, cliques=args.cliques)
     files, notes = files + ranked, notes + unranked
@@ -85,17 +86,45 @@ def _hardware_report(runs, config: dict, settings, out: Path, args: argparse.Nam
     if args.hv_reference:
         problem = dataclasses.replace(problem, reference=parse_reference(args.hv_reference))
     from nasbench_lab.core.benchmark import TabularBenchmark
-    from nasbench_lab.core.loading import open_benchmark
     from nasbench_lab.reports.hardware import write_hardware_tables
+    from nasbench_lab.reports.report import open_recorded
     from nasbench_lab.reports.hardware_figures import hardware_pareto_figures
 
     write_hardware_tables(runs, out, problem, settings, figures=formats)
     files = sorted(p for p in out.iterdir() if p.name.startswith(("hardware", "front_scores")))
     for (name, dataset), part in runs.groupby(["benchmark", "dataset"], sort=True):
-        bench = open_benchmark(name, dataset, settings)
+        try:
+            bench = open_recorded(name, dataset, settings, tuple(args.table or ()))
+        except NasLabError:
+            continue  # write_report already named it among the skipped
         if isinstance(bench, TabularBenchmark):
             files += hardware_pareto_figures(part, bench, problem, out, formats)
     return files
+
+
+def _read(args: argparse.Namespace) -> tuple[list[Path], Any, dict, Path]:
+    """The folders given, their runs merged (one folder, or several that ran the same protocol),
+    the configuration, and where the report goes (nothing under a folder may lead a write out)."""
+    from nasbench_lab.reports.merge import read_merged
+    from nasbench_lab.running.manifest import refuse_links
+
+    folders = [Path(r) for r in args.results]
+    runs, config = read_merged(folders, unchecked=args.unchecked)
+    if args.unchecked:
+        print(f"UNCHECKED: {', '.join(map(str, folders))} read without a manifest vouching for it (--unchecked): "
+              "its numbers may have been altered", file=sys.stderr)
+    out = output_dir(args.out if args.out else folders[0] / "report")
+    if not args.out:
+        refuse_links(folders[0])  # again: nothing under the folder may lead a write out of it
+    return folders, runs, config, out
+
+
+def _idle(results: Path) -> list[str]:
+    """The runs of ``results`` that made no query (their manifest entries say ``rows`` 0)."""
+    from nasbench_lab.running.manifest import idle_runs, read_manifest
+
+    manifest = read_manifest(results)
+    return idle_runs(manifest["runs"]) if manifest else []
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
@@ -139,6 +168,10 @@ def register(sub, common=add_common) -> None:
     rp.add_argument("--formats", default="png,pdf", help="figure formats (default: png,pdf)")
     rp.add_argument("--hv-reference", metavar="ACC,COST[,COST]",
                     help="hypervolume reference point for a multi-objective store (default: the one it was run with)")
+    rp.add_argument("--table", action="append", metavar="DECLARATION",
+                    help="a table declaration the results name (table:<path>): read only when given here")
+    rp.add_argument("--unchecked", action="store_true",
+                    help="UNVERIFIED: read a folder no manifest vouches for (older versions), row by row")
     common(rp)
     rp.set_defaults(func=cmd_report)
 

@@ -8,16 +8,19 @@
   (``Benchmark.data_files()``: a table's CSVs, an official file and its converted cache, the
   analog-nasbench wheel's data file, ...).
 
-Checksums are cached by (path, size, mtime_ns), in memory and in
-``<cache_dir>/checksums.json`` (``cache_layout.checksums``, written then renamed), so a multi-GB official file is hashed
-once, not in every leaderboard. A file changed in place keeping its size and mtime would be
-missed; no tool that rewrites a benchmark file does that.
+Checksums are cached by (path, size, mtime_ns, ctime_ns), in memory and in
+``<cache_dir>/checksums.json`` (``cache_layout.checksums``, written then renamed), so a multi-GB
+official file is hashed once, not in every leaderboard. A cached checksum is reused only when
+the size and mtime are the same and it was taken after the file's last change of status
+(``st_ctime``, which no user can set back: a file rewritten in place with its size and mtime
+restored is hashed again); files below ``ALWAYS_HASH`` bytes are always hashed.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
 import json
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -30,9 +33,11 @@ PACKAGES = ("nasbench-lab", "torch", "numpy", "pandas")
 #: Benchmark packages, recorded when installed.
 BENCHMARK_PACKAGES = ("nas-bench-201", "nats_bench", "analog-nasbench", "nas-bench-graph")
 CHECKSUM_CACHE = cache_layout.CHECKSUMS
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+#: Files smaller than this are hashed every time (it costs less than trusting metadata).
+ALWAYS_HASH = 64 << 20
 
-_MEMORY: dict[tuple[str, int, int], str] = {}
+_MEMORY: dict[tuple[str, int, int, int], str] = {}
 
 
 def lab_version() -> str:
@@ -94,16 +99,22 @@ def checksums(paths: Iterable[Path], cache_dir: Path | None = None) -> dict[str,
             continue
         if not path.is_file():
             continue
-        key = (str(path), st.st_size, st.st_mtime_ns)
+        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if st.st_size < ALWAYS_HASH:
+            out[key[0]] = sha256_file(path)
+            continue
         if key not in _MEMORY:
             if stored is None:
                 stored = _read_cache(cache_file) if cache_file else {}
             entry = stored.get(key[0]) or {}
-            if (entry.get("size"), entry.get("mtime_ns")) == key[1:] and isinstance(entry.get("sha256"), str):
+            hashed = entry.get("hashed_ns")
+            if ((entry.get("size"), entry.get("mtime_ns")) == key[1:3] and isinstance(entry.get("sha256"), str)
+                    and isinstance(hashed, int) and hashed > st.st_ctime_ns):
                 _MEMORY[key] = entry["sha256"]
             else:
+                hashed = time.time_ns()  # taken before reading: a change while we read is caught next time
                 _MEMORY[key] = sha256_file(path)
-                stored[key[0]] = {"size": key[1], "mtime_ns": key[2], "sha256": _MEMORY[key]}
+                stored[key[0]] = {"size": key[1], "mtime_ns": key[2], "hashed_ns": hashed, "sha256": _MEMORY[key]}
                 changed = True
         out[key[0]] = _MEMORY[key]
     if changed and cache_file is not None and stored is not None:

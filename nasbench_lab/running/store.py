@@ -39,6 +39,8 @@ from nasbench_lab.infra.artefacts import on_disk, write_artefacts
 from nasbench_lab.infra.csv_text import frame_csv
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.files import move_directory, write_bytes, write_text
+from nasbench_lab.running.manifest import (MANIFEST_FORMAT, check_results, read_manifest, refuse_links,
+                                           sha256_bytes, verify_run_files)
 from nasbench_lab.running.trajectory import COLUMNS
 
 RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
@@ -47,7 +49,8 @@ RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
 # config.json fields not compared by --resume: the command line, the date, and the package
 # versions (recorded, not enforced; ``data_files`` checksums are compared: a changed file is refused)
 VOLATILE = ("command", "created", "python", "numpy", "versions")
-MANIFEST_FORMAT = 1
+#: Dotted config.json keys not compared by --resume either: where the cache lives is not a result.
+VOLATILE_KEYS = ("settings.cache_dir",)
 
 
 def _json(value: Any) -> Any:
@@ -84,7 +87,8 @@ def config_differences(stored: dict, new: dict) -> list[str]:
     the order of ``new`` then ``stored``; volatile fields (command, dates, versions) are ignored."""
     a = _flat({k: v for k, v in _json(stored).items() if k not in VOLATILE})
     b = _flat({k: v for k, v in _json(new).items() if k not in VOLATILE})
-    return [k for k in list(b) + [k for k in a if k not in b] if a.get(k, KeyError) != b.get(k, KeyError)]
+    return [k for k in list(b) + [k for k in a if k not in b]
+            if a.get(k, KeyError) != b.get(k, KeyError) and k not in VOLATILE_KEYS]
 
 
 def run_file_text(frame: pd.DataFrame) -> str:
@@ -111,10 +115,10 @@ class ResultsStore:
     ``close`` (or leaving the ``with`` block) releases the lock."""
 
     def __init__(self, out: Path) -> None:
-        self.out = Path(out)
-        self.runs = self.out / "runs.csv"
-        self.run_dir = self.out / "runs"
-        self.manifest_path = self.out / "manifest.json"
+        self.target = Path(out)  # the results folder asked for; ``out``: where this store writes
+        self._work_in(self.target)
+        self._finished = False
+        self._runs_sha256 = ""
         self.entries: list[dict[str, Any]] = []
         self._lock_fds: list[int] = []
         self._file_names: dict[Any, str] = {}
@@ -147,6 +151,12 @@ class ResultsStore:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    def _work_in(self, directory: Path) -> None:
+        self.out = directory
+        self.runs = self.out / "runs.csv"
+        self.run_dir = self.out / "runs"
+        self.manifest_path = self.out / "manifest.json"
+
     def close(self) -> None:
         for fd in list(self._lock_fds):
             self._unlock(fd)
@@ -154,12 +164,53 @@ class ResultsStore:
     def __enter__(self) -> "ResultsStore":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    def __exit__(self, kind: Any, *exc: Any) -> None:
+        try:
+            if self.out != self.target:  # --overwrite: swap in a complete store, else drop the new one
+                self.publish() if kind is None and self._finished else shutil.rmtree(self.out, ignore_errors=True)
+        finally:
+            self.close()
+
+    def publish(self) -> None:
+        """With ``--overwrite``: swap the finished new store (built beside) in for the old one,
+        with two renames; a kill between them leaves ``.<name>.old-<pid>``, which the next
+        ``prepare`` reports."""
+        if self.out == self.target:
+            return
+        if not self._finished:
+            raise NasLabError(f"{self.out} is not finished: the old results in {self.target} are kept")
+        old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+        old_fd = self._lock_fds[0]
+        move_directory(self.target, old)
+        move_directory(self.out, self.target)
+        self._work_in(self.target)
+        self._unlock(old_fd)
+        shutil.rmtree(old, ignore_errors=True)
 
     # -- preparing -----------------------------------------------------------------------
     def holds_results(self) -> bool:
-        return self.manifest_path.is_file() or self.runs.is_file()
+        """A manifest, an export or any file under ``runs/`` (leftovers of another store count)."""
+        return (self.manifest_path.is_file() or self.runs.is_file()
+                or (self.run_dir.is_dir() and any(self.run_dir.iterdir())))
+
+    def _stale_swaps(self) -> None:
+        """Swap folders ``.<name>.new-<pid>`` / ``.<name>.old-<pid>`` left by a killed
+        ``--overwrite``: removed when the results folder has its manifest, else reported (the
+        old results are only in the ``.old`` one)."""
+        stale = sorted(self.target.parent.glob(f".{self.target.name}.new-*")) + sorted(
+            self.target.parent.glob(f".{self.target.name}.old-*"))
+        for path in stale:
+            if path.is_symlink() or not path.is_dir():
+                raise NasLabError(f"{path} is in the way of {self.target}'s swap folders: remove it")
+            if ".old-" in path.name and not (self.target / "manifest.json").is_file():
+                raise NasLabError(f"{self.target} was being replaced when its writer was stopped: the old results "
+                                  f"are in {path}; rename it back to {self.target}")
+            try:
+                self._unlock(self._lock(path))
+            except (NasLabError, OSError):
+                raise NasLabError(f"{path} is in use by another nasbench-lab process (an --overwrite of "
+                                  f"{self.target} in progress)") from None
+            shutil.rmtree(path)
 
     def prepare(self, config: Any, overwrite: bool = False, resume: bool = False) -> None:
         """Claim the directory and lay out the store for ``config`` (already resolved).
@@ -167,7 +218,9 @@ class ResultsStore:
         ``overwrite``: replace an existing store (swapped in only once the new one is laid out)."""
         if overwrite and resume:
             raise NasLabError("--resume and --overwrite exclude each other")
+        self._stale_swaps()
         self.out.mkdir(parents=True, exist_ok=True)
+        refuse_links(self.out)  # nothing we write in the folder may follow a link out of it
         self._lock(self.out)
         try:
             self._prepare(config, overwrite, resume)
@@ -189,9 +242,10 @@ class ResultsStore:
             self._clean_temporaries()  # a complete store stays complete while it is re-exported
             return
         if not overwrite:
-            raise NasLabError(f"{self.out} already exists and holds results: choose another --out, "
+            theirs = "" if self.manifest_path.is_file() or self.runs.is_file() else "run files in runs/ it did not write; "
+            raise NasLabError(f"{self.out} already exists and holds results: {theirs}choose another --out, "
                               "pass --resume to finish it or --overwrite to replace it")
-        self._swap_in(meta)
+        self._build_beside(meta)
 
     def _layout(self, directory: Path, meta: dict) -> None:
         (directory / "runs").mkdir(exist_ok=True)
@@ -206,6 +260,9 @@ class ResultsStore:
             stored = json.loads((self.out / "config.json").read_text())
         except (OSError, ValueError) as exc:
             raise NasLabError(f"cannot read {self.out / 'config.json'}: {exc}") from None
+        manifest = read_manifest(self.out)
+        if manifest is not None and manifest.get("complete"):
+            verify_run_files(self.out, manifest)  # a complete store: its run files are vouched for
         diff = config_differences(stored, meta)
         files = [k.partition(".")[2] for k in diff if k.startswith("data_files.")]
         if files and len(files) == len(diff):  # same options, other data: name the file
@@ -224,12 +281,11 @@ class ResultsStore:
                 tmp.unlink(missing_ok=True)
         self.run_dir.mkdir(exist_ok=True)
 
-    def _swap_in(self, meta: dict) -> None:
-        """Lay out the new store in a sibling directory, then swap it in with renames: until
-        then the old results stay untouched."""
-        new = self.out.with_name(f".{self.out.name}.new-{os.getpid()}")
-        old = self.out.with_name(f".{self.out.name}.old-{os.getpid()}")
-        shutil.rmtree(new, ignore_errors=True)
+    def _build_beside(self, meta: dict) -> None:
+        """``--overwrite``: lay out the new store in ``.<name>.new-<pid>`` beside the old one and
+        work there; ``publish`` (leaving the ``with`` block after ``finish``) swaps it in. Until
+        then the old results stay untouched; a failed run removes the new store."""
+        new = self.target.with_name(f".{self.target.name}.new-{os.getpid()}")
         new.mkdir()
         try:
             self._lock(new)
@@ -237,14 +293,12 @@ class ResultsStore:
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             raise
-        old_fd = self._lock_fds[0]
-        move_directory(self.out, old)
-        move_directory(new, self.out)
-        self._unlock(old_fd)
-        shutil.rmtree(old, ignore_errors=True)
+        self._work_in(new)
 
     def _write_manifest(self, complete: bool, directory: Path | None = None) -> None:
         manifest = {"format": MANIFEST_FORMAT, "complete": complete, "runs": self.entries}
+        if complete:
+            manifest["runs_csv_sha256"] = self._runs_sha256
         write_text((directory or self.out) / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
 
     # -- runs ----------------------------------------------------------------------------
@@ -296,9 +350,13 @@ class ResultsStore:
         for k in order:
             path = self.run_dir / self.entries[k]["file"]
             text = self._committed.get(path)
-            first, _, rest = (path.read_text() if text is None else text).partition("\n")
+            text = path.read_text() if text is None else text
+            self.entries[k]["sha256"] = sha256_bytes(text.encode("utf-8"))
+            first, _, rest = text.partition("\n")
             if header is None:
                 header = first
+            elif not rest:  # a run that made no query: recorded as such (rows 0, see ``_record_rows``)
+                continue
             elif first != header:
                 raise NasLabError(f"{path} has other columns than the other runs")
             body.append(rest)
@@ -311,76 +369,26 @@ class ResultsStore:
             on_rows(frame)
         write_bytes(self.runs, data)
         self._record_rows(frame)
+        self._runs_sha256 = sha256_bytes(data)
         for entry in self.entries:  # artefacts of runs committed by an earlier process are found on disk
             listed = self._listed.get(entry["file"])
             entry.pop("artefacts", None)
             if listed := (on_disk(self.run_dir, entry["file"]) if listed is None else listed):
                 entry["artefacts"] = listed
         self._write_manifest(complete=True)
+        self._finished = True
         return frame
 
     def _record_rows(self, frame: pd.DataFrame) -> None:
         """Note each run's query count in its manifest entry: ``report`` checks ``runs.csv`` against it."""
         sizes = {(str(b), str(d), str(a), int(s)): int(n) for (b, d, a, s), n in frame.groupby(RUN_KEYS).size().items()}
         for entry in self.entries:
-            entry["rows"] = sizes[(str(entry["benchmark"]), str(entry["dataset"]), str(entry["algorithm"]), int(entry["seed"]))]
+            entry["rows"] = sizes.get((str(entry["benchmark"]), str(entry["dataset"]), str(entry["algorithm"]),
+                                       int(entry["seed"])), 0)
 
     def load(self) -> pd.DataFrame:
         return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
 
 
-def check_results(results: Path, runs: pd.DataFrame | None = None) -> None:
-    """Refuse (``NasLabError``, one line) a results directory whose ``manifest.json`` says it
-    is incomplete, or whose ``runs`` (``runs.csv``) do not hold exactly the expected runs.
-    A directory without a manifest (older versions) is accepted as it is."""
-    results = Path(results)
-    path = results / "manifest.json"
-    if not path.is_file():
-        return
-    try:
-        manifest = json.loads(path.read_text())
-        entries = manifest["runs"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise NasLabError(f"cannot read {path}: {exc}") from None
-    if not manifest.get("complete"):
-        done = sum((results / "runs" / e["file"]).is_file() for e in entries)
-        raise NasLabError(f"{results} is incomplete ({done} of {len(entries)} runs finished): finish it with "
-                          f"`nasbench-lab leaderboard --resume --out {results}` and the same options")
-    if runs is None:
-        return
-    expected = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])) for e in entries}
-    present = {(str(b), str(d), str(a), int(s)) for b, d, a, s in runs[RUN_KEYS].drop_duplicates().itertuples(index=False)}
-    if present != expected:
-        missing, extra = sorted(expected - present), sorted(present - expected)
-        what = []
-        if missing:
-            what.append(f"{len(missing)} expected runs missing (e.g. {'/'.join(map(str, missing[0][:2]))} "
-                        f"{missing[0][2]} seed {missing[0][3]})")
-        if extra:
-            what.append(f"{len(extra)} runs not in the manifest")
-        raise NasLabError(f"{results / 'runs.csv'} does not match {path}: {'; '.join(what)}")
-    _check_run_rows(results, runs, entries, _stored_budget(results))
 
-
-def _stored_budget(results: Path) -> int | None:
-    try:
-        return int(json.loads((results / "config.json").read_text())["budget"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _check_run_rows(results: Path, runs: pd.DataFrame, entries: list[dict], budget: int | None) -> None:
-    """Every run holds queries 1..n, n at most the budget and, when the manifest recorded it
-    at export, exactly the n it recorded."""
-    recorded = {(str(e["benchmark"]), str(e["dataset"]), str(e["algorithm"]), int(e["seed"])): e.get("rows")
-                for e in entries}
-    for key, group in runs.groupby(RUN_KEYS, sort=False):
-        key = (str(key[0]), str(key[1]), str(key[2]), int(key[3]))
-        queries = group["query"].to_numpy()
-        n = len(queries)
-        expected = recorded.get(key)
-        if (not np.array_equal(np.sort(queries), np.arange(1, n + 1))
-                or (budget is not None and n > budget) or (expected is not None and n != expected)):
-            want = f"{expected} queries" if expected is not None else f"queries 1..n, n <= budget {budget}"
-            raise NasLabError(f"{results / 'runs.csv'}: run {'/'.join(key[:2])} {key[2]} seed {key[3]} holds "
-                              f"{n} rows, not {want}: the file was altered; rerun or restore it")
+__all__ = ["ResultsStore", "check_results", "config_differences", "run_entry", "run_file_text"]

@@ -12,6 +12,7 @@ import pandas as pd
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.running.executors import Executor, LocalExecutor
 from nasbench_lab.running.pipeline import Plan, execute
+from nasbench_lab.running.manifest import idle_runs
 from nasbench_lab.running.store import ResultsStore
 
 __all__ = ["run_leaderboard"]
@@ -26,24 +27,25 @@ def run_leaderboard(plan: Plan, out: Path, executor: Executor, *, overwrite: boo
     the optimum is unknown, see ``curve_name``);
     return the rows, the summary and the Markdown. Closes ``executor``."""
     figure: list[Callable[[], None]] = []
+    store = ResultsStore(out)  # writes into store.out: ``out``, or beside it until swapped in (--overwrite)
 
     def start_figure(rows: pd.DataFrame) -> None:  # the rows are parsed; runs.csv is written meanwhile
         from nasbench_lab.reports.figures import curve_name, regret_figure
 
-        figure.append(_start_figure(regret_figure, rows, out / curve_name(rows),
+        figure.append(_start_figure(regret_figure, rows, store.out / curve_name(rows),
                                     parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
 
-    with executor, ResultsStore(out) as store:
+    with executor, store:
         store.prepare(plan, overwrite=overwrite, resume=resume)
         runs = _run(plan, store, progress, executor, on_rows=start_figure)
         from nasbench_lab.reports.leaderboard import write_leaderboard
 
-        summary, markdown, _ = write_leaderboard(runs, out, plan.notes())
+        summary, markdown, _ = write_leaderboard(runs, store.out, plan.notes(), idle=idle_runs(store.entries))
         figure[0]()
         if plan.problem.active:
             from nasbench_lab.reports.hardware import write_hardware_tables
 
-            markdown += write_hardware_tables(runs, out, plan.problem, plan.settings, benchmarks=plan.loaded)
+            markdown += write_hardware_tables(runs, store.out, plan.problem, plan.settings, benchmarks=plan.loaded)
     return runs, summary, markdown
 
 
