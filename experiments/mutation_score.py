@@ -45,6 +45,7 @@ def mutants(path: Path) -> list[tuple[int, str]]:
     import libcst as cst
     from mutmut.mutation.file_mutation import create_mutations, deep_replace
 
+    os.chdir(ROOT)  # mutmut reads its configuration ([tool.mutmut] of pyproject.toml) from here
     code = path.read_text()
     module, found, _, _ = create_mutations(str(path), code)
     positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst.metadata.PositionProvider)
