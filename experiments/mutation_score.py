@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = {
     "fronts": ("nasbench_lab/core/fronts.py", ["tests/test_fronts.py", "tests/test_boundaries.py"]),
     "objectives": ("nasbench_lab/core/objectives.py", ["tests/test_objectives.py", "tests/test_boundaries.py"]),
-    "rank_correlation": ("nasbench_lab/core/rank_correlation.py", ["tests/test_ranking.py", "-k", "not scatter"]),
+    "rank_correlation": ("nasbench_lab/core/rank_correlation.py", ["tests/test_ranking.py", "tests/test_boundaries.py", "-k", "not scatter"]),
     "stats": ("reports/stats.py", ["tests/test_report_stats.py"]),
     "oracle": ("nasbench_lab/core/oracle.py", ["tests/test_oracle.py"]),
     "trajectory": ("nasbench_lab/running/trajectory.py", ["tests/test_oracle.py", "tests/test_boundaries.py"]),
