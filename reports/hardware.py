@@ -138,11 +138,12 @@ def _with_feasible(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def front_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """Final IGD+ and hypervolume per algorithm (mean, std, sem over seeds; a run with no
-    feasible architecture has IGD+ inf), best IGD+ first, with ``feasible_seeds`` /
+    """Final IGD+ and hypervolume per algorithm (mean, std, sem over seeds; IGD+ over the runs
+    that found a feasible architecture, their count beside), best IGD+ first, with ``feasible_seeds`` /
     ``feasible_rate`` and a Wilcoxon test (Holm) of each against the best on paired seeds."""
     final = scores.sort_values("query").groupby(RUN, sort=True).tail(1)
-    final = final.assign(found=np.isfinite(final["igd_plus"]).astype(float))
+    found = np.isfinite(final["igd_plus"])  # IGD+ of an empty set is inf: left out of means and tests, counted
+    final = final.assign(found=found.astype(float), igd_plus=final["igd_plus"].where(found))
     summary = describe(final, ["benchmark", "dataset", "algorithm"], ["igd_plus", "hypervolume", "found"])
     summary = _with_feasible(summary)
     summary = _tests(final, summary, "igd_plus", lower_is_better=True)

@@ -210,3 +210,15 @@ def test_json_of_constrained_and_pareto_runs_has_their_scores(tmp_path):
     rows = {r["algorithm"]: r for r in result["leaderboard"]}
     assert {"full_budget", "feasible", "ranked_seeds"} <= set(rows["re"])
     assert isinstance(result["warnings"], list)
+
+
+def test_front_summary_counts_runs_without_a_feasible_point():
+    from nasbench_lab.reports.hardware import front_summary
+
+    rows = [dict(benchmark="b", dataset="d", algorithm=a, seed=s, query=1, igd_plus=v, hypervolume=h)
+            for a, s, v, h in [("x", 0, 0.1, 0.9), ("x", 1, 0.3, 0.7), ("x", 2, np.inf, 0.0),
+                               ("y", 0, 0.2, 0.8), ("y", 1, 0.4, 0.6), ("y", 2, 0.5, 0.5)]]
+    summary = front_summary(pd.DataFrame(rows)).set_index("algorithm")
+    assert summary.loc["x", "feasible_seeds"] == 2 and summary.loc["y", "feasible_seeds"] == 3
+    assert summary.loc["x", "igd_plus_mean"] == pytest.approx(0.2)  # over its 2 feasible runs, not inf
+    assert summary.loc["x", "hypervolume_mean"] == pytest.approx(1.6 / 3)  # an empty set has no volume: 0 counts
