@@ -19,7 +19,7 @@ class RankCorrelation:
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
-        d["precision_at_top"] = None
+        d["precision_at_top"] = {f"{k:g}%": v for k, v in self.precision_at_top.items()}
         return d
 
 
