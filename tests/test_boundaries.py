@@ -126,3 +126,28 @@ def test_rank_correlation_defaults_and_every_top_percent():
     small = truth[:40], pred[:40]
     assert rank_correlation(*small).kendall_ci == rank_correlation(*small, bootstrap=1000).kendall_ci  # default 1000
     assert rank_correlation(*small).kendall_ci != rank_correlation(*small, bootstrap=1001).kendall_ci
+
+
+def test_ties_are_broken_by_position():
+    from nasbench_lab.core.fronts import crowding_distance
+    from nasbench_lab.core.rank_correlation import precision_at_top
+
+    x = np.random.default_rng(0).integers(0, 3, 200).astype(float)  # many ties: an unstable sort reorders them
+    assert precision_at_top(x, x, 5) == 1.0  # the same scores give the same top, whatever the ties
+    low, high = np.flatnonzero(x == 0), np.flatnonzero(x == 2)
+    ends = {low[0], high[-1], high[0], low[-1]}  # the first and last of the tied extremes, in position order
+    assert set(np.flatnonzero(np.isinf(crowding_distance(np.column_stack([x, -x]))))) == ends
+
+
+def test_messages_and_records_name_what_they_are():
+    from nasbench_lab.core.objectives import problem_from_options
+    from nasbench_lab.core.rank_correlation import rank_correlation
+    from nasbench_lab.errors import NasLabError
+
+    with pytest.raises(NasLabError, match="'bogus' in --objectives"):
+        problem_from_options("search,bogus", None, None)
+    with pytest.raises(NasLabError, match="needs no values"):
+        Problem(reference=(1.0,))
+    found = rank_correlation(["1", "2", "3", "4"], [1, 2, 3, 4], bootstrap=5)  # numbers as text (a CSV column)
+    assert found.kendall_tau == 1.0
+    assert found.as_dict()["precision_at_top"] == {"1%": 1.0, "5%": 1.0, "10%": 1.0} and found.as_dict()["n"] == 4
