@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from nasbench_lab.core.algorithm import FREE_REPEATS
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number
 from nasbench_lab.core.objectives import Problem
@@ -65,3 +66,5 @@ class WeightedEvolution(RegularizedEvolution):
                 arch = self.ask()
                 repeats = repeats + 1 if oracle.seen(arch) else 0
                 self.tell(oracle.evaluate(arch))
+            if repeats >= self.max_free_repeats and not oracle.exhausted:
+                self.stop_reason = FREE_REPEATS  # this weight's share ends short

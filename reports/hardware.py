@@ -130,18 +130,31 @@ def _tests(final: pd.DataFrame, summary: pd.DataFrame, value: str, lower_is_bett
     return summary
 
 
+def _with_feasible(summary: pd.DataFrame) -> pd.DataFrame:
+    """``feasible_seeds`` (runs with a feasible architecture) and ``feasible_rate`` from ``found_*``."""
+    summary = summary.assign(feasible_seeds=(summary["found_mean"] * summary["n"]).round().astype(int),
+                             feasible_rate=summary["found_mean"])
+    return summary.drop(columns=[c for c in summary if c.startswith("found_")])
+
+
 def front_summary(scores: pd.DataFrame) -> pd.DataFrame:
-    """Final IGD+ and hypervolume per algorithm (mean, std, sem over seeds), best IGD+ first,
-    with a Wilcoxon test (Holm) of each against the best on paired seeds."""
+    """Final IGD+ and hypervolume per algorithm (mean, std, sem over seeds; IGD+ over the runs
+    that found a feasible architecture, their count beside), best IGD+ first, with ``feasible_seeds`` /
+    ``feasible_rate`` and a Wilcoxon test (Holm) of each against the best on paired seeds."""
     final = scores.sort_values("query").groupby(RUN, sort=True).tail(1)
-    summary = describe(final, ["benchmark", "dataset", "algorithm"], ["igd_plus", "hypervolume"])
+    found = np.isfinite(final["igd_plus"])  # IGD+ of an empty set is inf: left out of means and tests, counted
+    final = final.assign(found=found.astype(float), igd_plus=final["igd_plus"].where(found))
+    summary = describe(final, ["benchmark", "dataset", "algorithm"], ["igd_plus", "hypervolume", "found"])
+    summary = _with_feasible(summary)
     summary = _tests(final, summary, "igd_plus", lower_is_better=True)
     return summary.sort_values(["benchmark", "dataset", "igd_plus_mean"]).reset_index(drop=True)
 
 
 def constrained_summary(runs: pd.DataFrame, within: float = 0.3) -> pd.DataFrame:
-    """Per algorithm: seeds that found a feasible architecture, seeds whose best feasible one is
-    within ``within`` points of the best feasible in the table, and the infeasible query share."""
+    """Per algorithm: seeds that found a feasible architecture (``feasible_seeds`` of ``n``,
+    ``feasible_rate``), seeds whose best feasible one is within ``within`` points of the best
+    feasible in the table, and the infeasible query share (``feasible_query_rate`` its complement).
+    Report metric and regret are means over the feasible seeds (NaN for none)."""
     runs = runs.sort_values(RUN + ["query"])
     grouped = runs.groupby(RUN, sort=True)
     final = grouped.tail(1).copy()
@@ -157,6 +170,9 @@ def constrained_summary(runs: pd.DataFrame, within: float = 0.3) -> pd.DataFrame
                                (final["regret"] <= within + 1e-9).astype(float))  # n/a without a table
     out = describe(final, ["benchmark", "dataset", "algorithm"],
                    ["found", "within", "hindsight", "best_report_metric", "regret", "infeasible_share"])
+    out["feasible_seeds"] = (out["found_mean"] * out["n"]).round().astype(int)
+    out["feasible_rate"] = out["found_mean"]  # share of seeds with a feasible incumbent
+    out["feasible_query_rate"] = 1 - out["infeasible_share_mean"]  # share of queries on feasible ones
     return out.sort_values(["benchmark", "dataset", "within_mean", "best_report_metric_mean"],
                            ascending=[True, True, False, False]).reset_index(drop=True)
 
@@ -174,8 +190,9 @@ def hardware_markdown(problem: Problem, fronts: pd.DataFrame | None, constrained
                   "| --- | ---: | ---: | ---: | ---: |"]
         for r in part.itertuples(index=False):
             p = "–" if pd.isna(r.p_holm) else ("<0.001" if r.p_holm < 1e-3 else f"{r.p_holm:.3f}")
+            seeds = f"{r.n}" if r.feasible_seeds == r.n else f"{r.n} ({r.feasible_seeds} feasible) †"
             lines.append(f"| {r.algorithm} | {_pm(r.igd_plus_mean, r.igd_plus_std)} | "
-                         f"{_pm(r.hypervolume_mean, r.hypervolume_std)} | {p} | {r.n} |")
+                         f"{_pm(r.hypervolume_mean, r.hypervolume_std)} | {p} | {seeds} |")
         lines.append("")
     for (bench, dataset), part in (constrained.groupby(["benchmark", "dataset"], sort=False)
                                    if constrained is not None else []):
@@ -186,9 +203,10 @@ def hardware_markdown(problem: Problem, fronts: pd.DataFrame | None, constrained
         for r in part.itertuples(index=False):
             near = "n/a" if pd.isna(r.within_mean) else f"{r.within_mean:.0%}"
             later = "n/a" if pd.isna(r.hindsight_mean) else f"{r.hindsight_mean:.0%}"
-            lines.append(f"| {r.algorithm} | {r.found_mean:.0%} | {near} | {later} | "
-                         f"{_pm(r.best_report_metric_mean, r.best_report_metric_std, 2)} | "
-                         f"{_pm(r.regret_mean, r.regret_std, 2)} | {r.infeasible_share_mean:.0%} |")
+            count = "" if r.feasible_seeds == r.n else f" ({r.feasible_seeds}/{r.n} seeds feasible)"
+            lines.append(f"| {r.algorithm} | {r.found_mean:.0%} ({r.feasible_seeds}/{r.n}) | {near} | {later} | "
+                         f"{_pm(r.best_report_metric_mean, r.best_report_metric_std, 2)}{count} | "
+                         f"{_pm(r.regret_mean, r.regret_std, 2)}{count} | {r.infeasible_share_mean:.0%} |")
         lines.append("")
     lines.append("Pareto scores: the feasible non-dominated set (by search metric and costs) each run returns, "
                  "scored by report metric and costs against the true feasible front, normalised over that front; "

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasbench_lab.core.algorithm import BUDGET_SPENT
+
 from .stats import describe, holm, paired_wilcoxon, ranks_within
 
 BENCH = ["benchmark", "dataset"]
@@ -16,47 +18,122 @@ GROUP = BENCH + ["algorithm"]
 
 
 def final_rows(runs: pd.DataFrame) -> pd.DataFrame:
-    """The last query of every run (one row per benchmark, dataset, algorithm, seed)."""
+    """The last query of every run (one row per benchmark, dataset, algorithm, seed), with
+    ``queries`` (the run's query count), ``full`` (it spent its whole budget; see ``run_stops``)
+    and ``rank``: the rank by report metric (higher is better) within the seed, only on seeds
+    where every algorithm of the benchmark has a (feasible) incumbent, else NaN."""
     runs = runs.sort_values(GROUP + ["seed", "query"], kind="stable")
-    final = runs.groupby(GROUP + ["seed"], sort=True).tail(1).reset_index(drop=True)
-    # Rank by report metric (higher is better); equals ranking by regret where regret is known.
-    final["rank"] = ranks_within(final, "best_report_metric", BENCH + ["seed"])
+    grouped = runs.groupby(GROUP + ["seed"], sort=True)
+    final = grouped.tail(1).reset_index(drop=True)
+    final["queries"] = grouped.size().to_numpy()
+    final["stop"] = run_stops(final)
+    final["full"] = final["stop"] == BUDGET_SPENT
+    algorithms = final.groupby(BENCH)["algorithm"].transform("nunique")
+    complete = final.groupby(BENCH + ["seed"])["best_report_metric"].transform("count") == algorithms
+    final["rank"] = ranks_within(final, "best_report_metric", BENCH + ["seed"]).where(complete)
     return final
 
 
+def run_stops(final: pd.DataFrame) -> pd.Series:
+    """Why each run (a final row) ended: its ``stop`` column; for older results without one,
+    ``BUDGET_SPENT`` where the run made as many queries as the longest run of its benchmark,
+    else "unknown"."""
+    if "stop" in final:
+        recorded = final["stop"]
+        if recorded.notna().all():
+            return recorded.astype(str)
+    else:
+        recorded = pd.Series(np.nan, index=final.index, dtype=object)
+    longest = final.groupby(BENCH)["queries"].transform("max")
+    guessed = np.where(final["queries"] >= longest, BUDGET_SPENT, "unknown")
+    return recorded.where(recorded.notna(), pd.Series(guessed, index=final.index)).astype(str)
+
+
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per benchmark, dataset and algorithm, best first (by mean report metric)."""
+    """One row per benchmark, dataset and algorithm, best first (by mean report metric):
+    ``seeds``, ``full_budget`` (runs that spent their whole budget), ``feasible`` (seeds with an
+    incumbent: all but those that found no feasible architecture), ``queries`` (mean),
+    ``queries_min``; report metric, regret and search metric over the feasible seeds;
+    ``avg_rank`` over the ``ranked_seeds`` every algorithm has; ``p_vs_best`` / ``p_holm`` over
+    the ``paired_seeds`` both algorithms have."""
     final = final_rows(runs)
     if final.empty:
         return pd.DataFrame()
     named = final.rename(columns={"best_report_metric": "report", "best_search_metric": "search"})
-    stats = describe(named, GROUP, ["report", "regret", "search", "rank", "query"])
+    named["full"] = named["full"].astype(float)
+    named["feasible"] = named["report"].notna().astype(float)
+    stats = describe(named, GROUP, ["report", "regret", "search", "rank", "queries", "full", "feasible"])
     summary = pd.DataFrame({
         "benchmark": stats["benchmark"], "dataset": stats["dataset"], "algorithm": stats["algorithm"],
         "seeds": stats["n"],  # one final row per seed
-        "queries": stats["query_mean"],
+        "full_budget": (stats["full_mean"] * stats["n"]).round().astype(int),
+        "feasible": (stats["feasible_mean"] * stats["n"]).round().astype(int),
+        "queries": stats["queries_mean"],
+        "queries_min": named.groupby(GROUP, sort=True)["queries"].min().to_numpy(),
         **{f"{m}_{s}": stats[f"{m}_{s}"] for m in ("report", "regret") for s in ("mean", "std", "sem")},
         "search_mean": stats["search_mean"], "search_std": stats["search_std"],
         "avg_rank": stats["rank_mean"],
+        "ranked_seeds": named.groupby(GROUP, sort=True)["rank"].count().to_numpy(),
     })
     if "compute_seconds" in final:
         summary["compute_seconds"] = describe(final, GROUP, ["compute_seconds"])["compute_seconds_mean"]
-    summary = summary.sort_values(BENCH + ["report_mean", "algorithm"], ascending=[True, True, False, True], kind="stable")
-    summary["p_vs_best"] = np.nan
-    summary["p_holm"] = np.nan
+    summary = summary.sort_values(BENCH + ["report_mean", "algorithm"], ascending=[True, True, False, True],
+                                  kind="stable", na_position="last")
+    return _tests_vs_best(summary, final).reset_index(drop=True)
+
+
+def _tests_vs_best(summary: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
+    """``p_vs_best``, ``p_holm`` and ``paired_seeds`` of each algorithm against the first of its
+    benchmark (paired seeds where both have an incumbent)."""
+    summary = summary.assign(p_vs_best=np.nan, p_holm=np.nan, paired_seeds=0)
     for (bench, dataset), part in summary.groupby(BENCH, sort=False):
         best = part.iloc[0]["algorithm"]
         sub = final[(final.benchmark == bench) & (final.dataset == dataset)]
-        table = sub.pivot_table(index="seed", columns="algorithm", values="best_report_metric")
+        table = sub.pivot_table(index="seed", columns="algorithm", values="best_report_metric",
+                                dropna=False).reindex(columns=list(part["algorithm"]))
         others = [a for a in part["algorithm"] if a != best]
-        raw = []
-        for algo in others:
-            paired = table[[best, algo]].dropna()
-            raw.append(paired_wilcoxon(paired[best].to_numpy(), paired[algo].to_numpy()))
-        for algo, p, padj in zip(others, raw, holm(raw)):
+        pairs = [table[[best, algo]].dropna() for algo in others]
+        raw = [paired_wilcoxon(p[best].to_numpy(), p[algo].to_numpy()) for p, algo in zip(pairs, others)]
+        for algo, pair, p, padj in zip(others, pairs, raw, holm(raw)):
             mask = (summary.benchmark == bench) & (summary.dataset == dataset) & (summary.algorithm == algo)
-            summary.loc[mask, ["p_vs_best", "p_holm"]] = [p, padj]
-    return summary.reset_index(drop=True)
+            summary.loc[mask, ["p_vs_best", "p_holm", "paired_seeds"]] = [p, padj, len(pair)]
+    return summary
+
+
+def _seed_list(seeds) -> str:
+    """Seeds as ranges: ``0-2, 5, 7-9``."""
+    seeds, parts = sorted(int(s) for s in seeds), []
+    for s in seeds:
+        if parts and s == parts[-1][1] + 1:
+            parts[-1][1] = s
+        else:
+            parts.append([s, s])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
+
+
+def _range(values) -> str:
+    low, high = int(min(values)), int(max(values))
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def short_warnings(runs: pd.DataFrame) -> list[str]:
+    """One line per algorithm and benchmark whose runs stopped short of their budget (and why:
+    free repeats, space exhausted, ...) or whose seeds found no feasible architecture."""
+    final, lines = final_rows(runs), []
+    for (bench, dataset, algo), part in final.groupby(GROUP, sort=True):
+        where, n = f"{algo} on {bench}/{dataset}", len(part)
+        short = part[~part["full"]]
+        if len(short):
+            why = ", ".join(f"{reason}: {count}" for reason, count in short["stop"].value_counts().sort_index().items())
+            lines.append(f"Warning: {where}: {len(short)} of {n} runs stopped short of the budget ({why}; seeds "
+                         f"{_seed_list(short['seed'])}; {_range(short['queries'])} queries, mean "
+                         f"{short['queries'].mean():.0f}); its means mix short and full runs.")
+        none = part[part["best_report_metric"].isna()]
+        if len(none):
+            lines.append(f"Warning: {where}: {len(none)} of {n} seeds found no feasible architecture (nothing "
+                         f"feasible; seeds {_seed_list(none['seed'])}); its means are over the {n - len(none)} "
+                         "feasible seeds, its ranks and tests over the seeds every algorithm has.")
+    return lines
 
 
 def overall_ranks(runs: pd.DataFrame) -> pd.DataFrame:
@@ -77,9 +154,47 @@ def _p(value: float) -> str:
     return "<0.001" if value < 1e-3 else f"{value:.3f}"
 
 
+def _short(row) -> bool:
+    """A row to mark: some run stopped short of its budget or some seed found nothing feasible."""
+    return row.full_budget < row.seeds or row.feasible < row.seeds
+
+
+def _report_cell(row) -> str:
+    cell = _fmt(row.report_mean, row.report_std)
+    if row.feasible < row.seeds:
+        return f"{cell} ({row.feasible}/{row.seeds} seeds feasible)"
+    return f"{cell} (se {row.report_sem:.2f})"
+
+
+def _rank_cell(row, value: float, seeds: int) -> str:
+    text = "n/a" if pd.isna(value) else f"{value:.2f}"
+    return text if seeds >= row.seeds else f"{text} ({seeds} seeds)"
+
+
+def _table_lines(part: pd.DataFrame, compute: bool) -> list[str]:
+    lines = [
+        "| rank | algorithm | final report metric | final regret | search metric | avg rank | p vs best (Holm) "
+        "| seeds | queries |" + (" compute s/run |" if compute else ""),
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if compute else ""),
+    ]
+    for k, row in enumerate(part.itertuples(index=False), start=1):
+        mark = " †" if _short(row) else ""
+        queries = f"{row.queries:.0f}" + (f" ({row.full_budget}/{row.seeds} full)" if row.full_budget < row.seeds else "")
+        p = _p(row.p_holm) if pd.isna(row.p_holm) or row.paired_seeds >= row.seeds else \
+            f"{_p(row.p_holm)} ({row.paired_seeds} seeds)"
+        lines.append(
+            f"| {k} | {row.algorithm}{mark} | {_report_cell(row)} "
+            f"| {_fmt(row.regret_mean, row.regret_std)} | {_fmt(row.search_mean, row.search_std)} "
+            f"| {_rank_cell(row, row.avg_rank, row.ranked_seeds)} | {p} | {row.seeds} | {queries} |"
+            + (f" {row.compute_seconds:.1f} |" if compute else "")
+        )
+    return lines
+
+
 def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None = None,
-                overall: pd.DataFrame | None = None) -> str:
-    """One Markdown table per benchmark and dataset (best first), then the overall ranks."""
+                overall: pd.DataFrame | None = None, warnings: list[str] | None = None) -> str:
+    """One Markdown table per benchmark and dataset (best first), then the overall ranks; a row
+    marked † has short runs or infeasible seeds, named in the ``warnings`` lines below."""
     lines = ["# Leaderboard", ""]
     for (bench, dataset), part in summary.groupby(BENCH, sort=False):
         lines += [f"## {bench} / {dataset}", ""]
@@ -87,28 +202,22 @@ def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None 
         if note:
             lines += [f"Note: {note}.", ""]
         compute = "compute_seconds" in part and bool((part["compute_seconds"].fillna(0) > 0).any())
-        lines += [
-            "| rank | algorithm | final report metric | final regret | search metric | avg rank | p vs best (Holm) "
-            "| seeds | queries |" + (" compute s/run |" if compute else ""),
-            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if compute else ""),
-        ]
-        for k, row in enumerate(part.itertuples(index=False), start=1):
-            lines.append(
-                f"| {k} | {row.algorithm} | {_fmt(row.report_mean, row.report_std)} (se {row.report_sem:.2f}) "
-                f"| {_fmt(row.regret_mean, row.regret_std)} | {_fmt(row.search_mean, row.search_std)} "
-                f"| {row.avg_rank:.2f} | {_p(row.p_holm)} | {row.seeds} | {row.queries:.0f} |"
-                + (f" {row.compute_seconds:.1f} |" if compute else "")
-            )
+        lines += _table_lines(part, compute)
         lines.append("")
+    if warnings:
+        lines += [*warnings, ""]
     if overall is not None and len(overall):
         lines += ["## Average rank across benchmarks", "", "| algorithm | average rank | benchmarks |", "| --- | ---: | ---: |"]
         lines += [f"| {r.algorithm} | {r.avg_rank:.2f} | {r.benchmarks} |" for r in overall.itertuples(index=False)]
         lines.append("")
     lines += [
         "Incumbent = best architecture so far by search metric; its report metric after the last query, "
-        "mean ± std over seeds (se = standard error). Regret = best report metric in the table − incumbent's. "
-        "Avg rank: rank among algorithms within each seed, averaged. p: two-sided Wilcoxon signed-rank test "
-        "against the best algorithm on paired seeds, Holm-corrected within each benchmark."
+        "mean ± std over seeds (se = standard error; over the feasible seeds only where some found no feasible "
+        "architecture, with their count). Regret = best report metric in the table − incumbent's. "
+        "Avg rank: rank among algorithms within each seed, averaged, on the seeds where every algorithm has an "
+        "incumbent. p: two-sided Wilcoxon signed-rank test against the best algorithm on paired seeds, "
+        "Holm-corrected within each benchmark. Queries: mean per run; (k/n full): k of n runs spent the whole "
+        "budget. †: short runs or infeasible seeds (see the warnings)."
         + (" Compute s/run: time spent outside the query budget (proxy scoring, predictor or supernet "
            "training), mean per run." if "compute_seconds" in summary and bool((summary["compute_seconds"].fillna(0) > 0).any()) else ""),
     ]
@@ -128,18 +237,23 @@ def to_latex(summary: pd.DataFrame) -> str:
         out += [
             r"\begin{table}[t]", r"\centering", r"\small",
             rf"\caption{{{_tex(bench)} / {_tex(dataset)}: final incumbent, mean $\pm$ std over seeds.}}",
-            r"\begin{tabular}{lrrrr}", r"\toprule",
-            r"Algorithm & Report metric & Regret & Avg.\ rank & $p$ (Holm) \\", r"\midrule",
+            r"\begin{tabular}{lrrrrrr}", r"\toprule",
+            r"Algorithm & Report metric & Regret & Avg.\ rank & $p$ (Holm) & Full budget & Feasible \\", r"\midrule",
         ]
         best = part["report_mean"].max()
         for row in part.itertuples(index=False):
-            report = f"{row.report_mean:.2f} $\\pm$ {row.report_std:.2f}"
+            report = "n/a" if pd.isna(row.report_mean) else f"{row.report_mean:.2f} $\\pm$ {row.report_std:.2f}"
             if row.report_mean == best:
                 report = rf"\textbf{{{report}}}"
             regret = "n/a" if pd.isna(row.regret_mean) else f"{row.regret_mean:.2f} $\\pm$ {row.regret_std:.2f}"
             p = _p(row.p_holm).replace("<", "$<$").replace("–", "--")
-            out.append(f"{_tex(row.algorithm)} & {report} & {regret} & {row.avg_rank:.2f} & {p} \\\\")
-        out += [r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+            name = _tex(row.algorithm) + (r"$^\dagger$" if _short(row) else "")
+            rank = "n/a" if pd.isna(row.avg_rank) else f"{row.avg_rank:.2f}"
+            out.append(f"{name} & {report} & {regret} & {rank} & {p} & {row.full_budget}/{row.seeds} "
+                       f"& {row.feasible}/{row.seeds} \\\\")
+        out += [r"\bottomrule", r"\end{tabular}",
+                r"\par\footnotesize Full budget: runs that spent every query; feasible: seeds with an incumbent; "
+                r"$^\dagger$: some short (see leaderboard.md).", r"\end{table}", ""]
     return "\n".join(out)
 
 
@@ -152,7 +266,7 @@ def write_leaderboard(runs: pd.DataFrame, out: Path, notes: dict[tuple[str, str]
     out = Path(out)
     summary = summarise(runs)
     several = runs.groupby(BENCH).ngroups > 1
-    markdown = to_markdown(summary, notes, overall_ranks(runs) if several else None)
+    markdown = to_markdown(summary, notes, overall_ranks(runs) if several else None, short_warnings(runs))
     if idle:
         markdown += (f"\n{len(idle)} run(s) made no query (no row in the tables): "
                      + "; ".join(idle[:10]) + (f" and {len(idle) - 10} more" if len(idle) > 10 else "") + "\n")

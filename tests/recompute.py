@@ -21,11 +21,14 @@ def shuffled(runs: pd.DataFrame, seed: int) -> pd.DataFrame:
 def final_rows(runs: pd.DataFrame) -> pd.DataFrame:
     """The row of each run's last query (highest ``query``), whatever the row order, with the
     run's rank among the algorithms of its benchmark and seed (1 = highest report metric, ties
-    averaged)."""
+    averaged), only on a seed every algorithm of the benchmark ran with an incumbent (else NaN)."""
     final = runs.loc[runs.groupby(GROUP + ["seed"])["query"].idxmax()].reset_index(drop=True)
     final["rank"] = np.nan
-    for _, part in final.groupby(BENCH + ["seed"]):
-        final.loc[part.index, "rank"] = stats.rankdata(-part["best_report_metric"].to_numpy(), method="average")
+    for key, part in final.groupby(BENCH + ["seed"]):
+        everyone = set(final[(final.benchmark == key[0]) & (final.dataset == key[1])]["algorithm"])
+        values = part["best_report_metric"].to_numpy(dtype=float)
+        if set(part["algorithm"]) == everyone and not np.isnan(values).any():
+            final.loc[part.index, "rank"] = stats.rankdata(-values, method="average")
     return final
 
 

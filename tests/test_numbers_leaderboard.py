@@ -97,7 +97,8 @@ def test_wilcoxon_pairs_runs_by_seed():
     """'a' beats 'b' by 1 on every seed while the seeds differ by tens, in no order: paired by
     seed the test is decisive (exact p = 2 / 2^8), any other pairing is not. 'a' and 'c' lack
     seed 0, which 'b' has (left out of the pairs; pairing by position would shift every pair);
-    'b' lists its seeds out of order; 'c' equals 'a' (rank ties, p = 1)."""
+    'b' lists its seeds out of order; 'c' equals 'a' (rank ties, p = 1). 'b' alone on seed 0 is
+    not ranked there: ranks are taken on the 8 seeds every algorithm has."""
     level = {s: 50.0 + 10 * (5 * s % 9) for s in range(9)}
     paired = list(range(1, 9))
     finals = ([("a", s, level[s] + 1 + 0.01 * s) for s in paired] + [("b", s, level[s]) for s in (8, 3, 0, 5, 7, 1, 6, 2, 4)]
@@ -109,6 +110,8 @@ def test_wilcoxon_pairs_runs_by_seed():
     assert expected.set_index("algorithm").loc["b", "p_vs_best"] == pytest.approx(2 / 2 ** 8)
     assert expected.set_index("algorithm").loc["c", "p_vs_best"] == 1.0
     assert_same_summary(summarise(rows), expected)
+    b = summarise(rows).set_index("algorithm").loc["b"]
+    assert (b["avg_rank"], b["ranked_seeds"], b["paired_seeds"], b["seeds"]) == (3.0, 8, 8, 9)
 
 
 # ------------------------------------------------------------------ report, runner unavailable

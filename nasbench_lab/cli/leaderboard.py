@@ -58,6 +58,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     except BaseException:
         executor.close()
         raise
+    from nasbench_lab.reports.leaderboard import short_warnings
+
     with quiet(args.jobs > 1):  # one bar (runs done), not one per worker fighting for the same line
         runs, summary, markdown = run_leaderboard(plan, out, executor, overwrite=args.overwrite, resume=args.resume,
                                                   progress=not args.no_progress)
@@ -73,8 +75,20 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             "queries": int(len(runs)),
             "seconds": round(time.perf_counter() - start, 3),
             "leaderboard": json_safe(summary.round(4).to_dict(orient="records")),
+            "warnings": short_warnings(runs),
+            **_hardware_json(out),
         }))
     return 0
+
+
+def _hardware_json(out) -> dict:
+    """The Pareto and constrained tables the run wrote (IGD+, hypervolume, feasible rates), if any."""
+    import pandas as pd
+
+    tables = {key: out / f"hardware_{key}.csv" for key in ("front", "constrained")}
+    found = {key: json_safe(pd.read_csv(path).round(4).to_dict(orient="records"))
+             for key, path in tables.items() if path.is_file()}
+    return {"hardware": found} if found else {}
 
 
 def register(sub, common=add_common) -> None:

@@ -17,6 +17,15 @@ from nasbench_lab.core.oracle import CostModel, Oracle, Query
 from nasbench_lab.core.space import Arch, FiniteSpace, SearchSpace
 
 
+#: Why a run ended (the ``stop`` column of its rows): its whole query budget spent, or short of it.
+BUDGET_SPENT = "budget"
+FREE_REPEATS = "free repeats"  # max_free_repeats known architectures asked in a row
+NO_PROPOSAL = "nothing to propose"  # an empty batch
+SPACE_EXHAUSTED = "space exhausted"  # every architecture of a finite space queried
+TIME_BUDGET = "time budget"  # the wall-clock budget (--time-budget) ran out
+RETURNED = "algorithm returned"  # run() returned early for a reason of its own
+
+
 class Algorithm(ABC):
     """A search algorithm, built as ``cls(space, rng, **hyper_parameters)``.
 
@@ -33,6 +42,10 @@ class Algorithm(ABC):
     #: ``integer``, ``number``, ``one_of``, ``boolean``, ``text``); an undeclared one must have
     #: its default's type.
     hyperparameter_ranges: ClassVar[Mapping[str, Range]] = {}
+
+    #: Why ``run`` returned before the budget was spent, when the algorithm itself knows
+    #: (``FREE_REPEATS``, ``NO_PROPOSAL``); None otherwise. Read by the runner.
+    stop_reason: str | None = None
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator, **values: Any) -> None:
         self.space = space
@@ -128,7 +141,8 @@ class AskTellAlgorithm(Algorithm):
     A batch method sets ``batched`` and implements ``ask_batch(n)``; the loop then asks for
     ``batch_size()`` architectures at a time and tells each record in order. Asking an architecture already queried is free,
     so a method that keeps proposing known architectures is stopped after ``max_free_repeats``
-    in a row (e.g. when it has converged on a small space). An older ``tell(arch, value)`` is
+    in a row (e.g. when it has converged on a small space); such a run is reported as short
+    (``stop_reason``), never averaged silently with full ones. An older ``tell(arch, value)`` is
     still called that way, with a ``DeprecationWarning``.
     """
 
@@ -164,15 +178,19 @@ class AskTellAlgorithm(Algorithm):
         self.prepare(oracle.problem, oracle.cost_model)
         tell = self.tell if not legacy_tell(self) else self._tell_legacy
         repeats = 0
+        self.stop_reason = None
         while not oracle.exhausted and repeats < self.max_free_repeats:
             batch = self.ask_batch(self.batch_size()) if self.batched else [self.ask()]
             if not batch:
-                return  # nothing left to propose
+                self.stop_reason = NO_PROPOSAL
+                return
             for arch in batch:
                 if oracle.exhausted or repeats >= self.max_free_repeats:
                     break
                 repeats = repeats + 1 if oracle.seen(arch) else 0
                 tell(oracle.evaluate(arch))
+        if repeats >= self.max_free_repeats and not oracle.exhausted:
+            self.stop_reason = FREE_REPEATS
 
     def _tell_legacy(self, query: Query) -> None:
         self.tell(query.arch, query.search_metric)  # type: ignore[call-arg]

@@ -69,9 +69,25 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
         if not oracle.out_of_time:
             raise
     run = {"benchmark": task.benchmark, "dataset": bench.dataset, "algorithm": task.algorithm, "seed": task.seed}
-    # compute_seconds: compute outside queries (proxies, supernets)
-    return trajectory(oracle.history, bench, before=run, after={"compute_seconds": oracle.compute_seconds},
-                      problem=task.problem)
+    # compute_seconds: compute outside queries (proxies, supernets); stop: why the run ended
+    return trajectory(oracle.history, bench, before=run, problem=task.problem,
+                      after={"compute_seconds": oracle.compute_seconds, "stop": stop_reason(oracle, algo)})
+
+
+def stop_reason(oracle: Oracle, algo: "Algorithm") -> str:
+    """Why a run ended: ``BUDGET_SPENT`` when every query of its budget was charged, else the
+    first of: the wall-clock budget ran out, every architecture of a finite space was queried,
+    the algorithm's own ``stop_reason`` (free repeats, an empty batch), or it just returned."""
+    from nasbench_lab.core import algorithm as a
+    from nasbench_lab.core.space import FiniteSpace
+
+    if oracle.remaining <= 0:
+        return a.BUDGET_SPENT
+    if oracle.out_of_time:
+        return a.TIME_BUDGET
+    if isinstance(oracle.space, FiniteSpace) and oracle.used >= oracle.space.size:
+        return a.SPACE_EXHAUSTED
+    return algo.stop_reason or a.RETURNED
 
 
 def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None,

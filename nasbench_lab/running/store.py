@@ -43,7 +43,8 @@ from nasbench_lab.running.manifest import (MANIFEST_FORMAT, check_results, read_
                                            sha256_bytes, verify_run_files)
 from nasbench_lab.running.trajectory import COLUMNS
 
-RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds"]
+# stop: why the run ended ("budget" when its whole query budget was spent; see core.algorithm)
+RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds", "stop"]
 SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
 # config.json fields not compared by --resume: the command line, the date, and the package

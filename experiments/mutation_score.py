@@ -1,0 +1,151 @@
+"""Mutation score of core modules (issue 23, item 6): how many small code mutations the tests kill.
+
+    CI=true NASBENCH_LAB_DATA=/work/shared/data python experiments/mutation_score.py fronts objectives rank_correlation
+
+Not run in CI (minutes per module). The mutations are mutmut 3's own operators
+(``mutmut.mutation.file_mutation.create_mutations``: numbers, strings, names, comparison and
+arithmetic operators, keywords, arguments, assignments...), applied here one at a time: mutmut's
+runner copies the tree into ``mutants/`` and imports it from there, which this package layout
+(``reports/``, ``algorithms/`` installed as ``nasbench_lab.*`` through ``package-dir``, an
+editable install) does not allow. For each mutant: the module's file is rewritten with the
+mutant, a forked child (third-party libraries already imported by the parent, nothing of
+nasbench_lab) runs the module's tests with ``pytest -x``, and the original file is restored
+(also on Ctrl-C). A mutant is killed when the tests fail or time out. Survivors are printed
+with their line and diff, to be killed by a new test or named as equivalent.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: module name -> (source file, the tests that speak for it)
+MODULES = {
+    "fronts": ("nasbench_lab/core/fronts.py", ["tests/test_fronts.py", "tests/test_boundaries.py"]),
+    "objectives": ("nasbench_lab/core/objectives.py", ["tests/test_objectives.py", "tests/test_boundaries.py"]),
+    "rank_correlation": ("nasbench_lab/core/rank_correlation.py", ["tests/test_ranking.py", "tests/test_boundaries.py", "-k", "not scatter"]),
+    "stats": ("reports/stats.py", ["tests/test_report_stats.py"]),
+    "oracle": ("nasbench_lab/core/oracle.py", ["tests/test_oracle.py"]),
+    "trajectory": ("nasbench_lab/running/trajectory.py", ["tests/test_oracle.py", "tests/test_boundaries.py"]),
+    "store": ("nasbench_lab/running/store.py", ["tests/test_store.py"]),
+    "regularized_evolution": ("algorithms/regularized_evolution.py", ["tests/test_algorithms.py"]),
+    "nsga2": ("algorithms/nsga2.py", ["tests/test_hardware_algorithms.py", "tests/test_boundaries.py"]),
+}
+
+
+def mutants(path: Path) -> list[tuple[int, str]]:
+    """Each mutant of ``path`` as (line, mutated source), by mutmut's operators."""
+    import libcst as cst
+    from mutmut.mutation.file_mutation import create_mutations, deep_replace
+
+    os.chdir(ROOT)  # mutmut reads its configuration ([tool.mutmut] of pyproject.toml) from here
+    code = path.read_text()
+    module, found, _, _ = create_mutations(str(path), code)
+    positions = cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(cst.metadata.PositionProvider)
+    out = []
+    for mutation in found:
+        source = deep_replace(module, mutation.original_node, mutation.mutated_node).code
+        if source != code:
+            out.append((positions[mutation.original_node].start.line, source))
+    return out
+
+
+def run_tests(tests: list[str], timeout: float) -> bool:
+    """Whether the tests pass (in a forked child that imports nasbench_lab afresh)."""
+    pid = os.fork()
+    if pid == 0:
+        sys.dont_write_bytecode = True
+        os.chdir(ROOT)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        import pytest
+
+        code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+        os._exit(int(code))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status) == 0
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return False  # a mutant that hangs the tests is killed by the timeout
+
+
+def _drop_bytecode(path: Path) -> None:
+    for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
+        pyc.unlink()
+
+
+def score(name: str, timeout: float, sample: int | None, seed: int = 0) -> dict:
+    file, tests = MODULES[name]
+    path = ROOT / file
+    original = path.read_text()
+    if not run_tests(tests, timeout * 3):
+        raise SystemExit(f"{name}: the tests fail without any mutation")
+    found = mutants(path)
+    total = len(found)
+    if sample is not None and sample < total:  # a seeded random sample, in source order
+        import random
+
+        found = [found[i] for i in sorted(random.Random(seed).sample(range(total), sample))]
+    survivors = []
+    start = time.perf_counter()
+    try:
+        for k, (line, source) in enumerate(found, 1):
+            path.write_text(source)
+            _drop_bytecode(path)
+            if run_tests(tests, timeout):
+                diff = [d for d in difflib.unified_diff(original.splitlines(), source.splitlines(), lineterm="", n=0)
+                        if d.startswith(("-", "+")) and not d.startswith(("---", "+++"))]
+                survivors.append({"line": line, "diff": diff})
+            print(f"\r{name}: {k}/{len(found)} mutants, {len(survivors)} survive", end="", file=sys.stderr, flush=True)
+    finally:
+        path.write_text(original)
+        _drop_bytecode(path)
+    print(file=sys.stderr)
+    killed = len(found) - len(survivors)
+    return {"module": name, "file": file, "mutants_in_module": total, "mutants": len(found), "killed": killed,
+            "score": round(killed / len(found), 3) if found else None,
+            "seconds": round(time.perf_counter() - start, 1), "survivors": survivors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="+", choices=sorted(MODULES))
+    parser.add_argument("--timeout", type=float, default=120, help="seconds per mutant's test run")
+    parser.add_argument("--sample", type=int, help="a seeded random sample of this many mutants per module")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
+    parser.add_argument("--out", type=Path, help="write the scores and survivors as JSON here")
+    args = parser.parse_args()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot, numpy, pandas, scipy.stats, pytest  # noqa: F401,E401  shared by the forked children
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job ignores SIGINT otherwise
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # so that kill restores the module too
+    results = [score(name, args.timeout, args.sample, args.seed) for name in args.modules]
+    for r in results:
+        print(f"{r['module']}: {r['killed']}/{r['mutants']} killed ({r['score']:.1%}) of {r['mutants_in_module']} "
+              f"mutants in the module, {r['seconds']} s")
+        for s in r["survivors"]:
+            print(f"  survives, line {s['line']}: " + " | ".join(s["diff"]))
+    if args.out:
+        sys.path.insert(0, str(ROOT))
+        from nasbench_lab.infra.files import write_text
+
+        write_text(args.out, json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
