@@ -153,9 +153,10 @@ def draw_cells(graphs: list[tuple[str, ArchGraph]], stem: Path, formats: tuple[s
 
 def median_seed(final: pd.DataFrame) -> dict[str, int]:
     """Per algorithm, the seed whose final ``best_report_metric`` is the median (of an even
-    count, the lower of the two middle ones): a typical run, not the luckiest."""
+    count, the lower of the two middle ones) among the seeds that have an incumbent: a typical
+    run, not the luckiest. An algorithm no seed of which found a (feasible) incumbent is left out."""
     out = {}
-    for algo, part in final.groupby("algorithm", sort=True):
+    for algo, part in final.dropna(subset=["best_report_metric"]).groupby("algorithm", sort=True):
         part = part.sort_values(["best_report_metric", "seed"])
         out[algo] = int(part["seed"].iloc[(len(part) - 1) // 2])
     return out

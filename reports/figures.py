@@ -69,7 +69,8 @@ def draw_spread(ax, tables: dict[str, pd.DataFrame], band: str, low: float = -np
         if seeds < FEW_SEEDS:
             for seed in table.columns:
                 ax.plot(table.index, table[seed].values, color=colour(algo), lw=0.6, alpha=0.45, zorder=2)
-            lowest = min(lowest, float(np.nanmin(table.to_numpy())))
+            drawn = table.to_numpy()
+            lowest = min(lowest, float(np.nanmin(drawn)) if np.isfinite(drawn).any() else np.inf)
         else:
             lo, hi = lo.clip(low, high), hi.clip(low, high)
             ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
@@ -102,7 +103,13 @@ def draw_curves(ax, runs: pd.DataFrame, band: str, log: bool) -> bool:
     tables = curves(runs)
     values = np.concatenate([t.to_numpy().ravel() for t in tables.values()])
     values = values[np.isfinite(values)]
-    low, high = (0.0, np.inf) if has_regret else ((0.0, 100.0) if values.size and values.min() >= 0
+    ax.set_xlabel("queries (architectures evaluated)")
+    if not values.size:  # no run found a feasible architecture: nothing to draw, and the panel says so
+        ax.text(0.5, 0.5, "no incumbent: no run found\na feasible architecture", ha="center", va="center",
+                transform=ax.transAxes, fontsize=7)
+        ax.set_yticks([])
+        return has_regret
+    low, high = (0.0, np.inf) if has_regret else ((0.0, 100.0) if values.min() >= 0
                                                   and values.max() <= 100 else (-np.inf, np.inf))
     lowest = draw_spread(ax, tables, band, low, high)
     if has_regret and log:
@@ -117,7 +124,6 @@ def draw_curves(ax, runs: pd.DataFrame, band: str, log: bool) -> bool:
         log_ticks(ax.xaxis, 1, queries)
     else:
         ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-    ax.set_xlabel("queries (architectures evaluated)")
     ax.set_ylabel("regret (test acc. points below the best)" if has_regret else "incumbent test accuracy (%)")
     return has_regret
 

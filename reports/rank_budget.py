@@ -43,7 +43,7 @@ def block_ranks(runs: pd.DataFrame, budgets: Sequence[int] | None = None) -> pd.
     algorithms = runs["algorithm"].nunique()
     frames = []
     for budget in budgets if budgets is not None else budgets_for(runs):
-        at = incumbents_at(runs, budget)
+        at = incumbents_at(runs, budget).dropna(subset=["best_report_metric"])  # no (feasible) incumbent yet
         at = at[at.groupby(BLOCK)["algorithm"].transform("size") == algorithms].copy()
         at["rank"] = at.groupby(BLOCK)["best_report_metric"].rank(ascending=False, method="average")
         at["budget"] = budget

@@ -11,7 +11,7 @@ from nasbench_lab.errors import NasLabError
 
 from .critical_difference import cd_figure, friedman_nemenyi, scores_by_pair, scores_by_seed
 from .leaderboard import final_rows
-from .rank_budget import rank_budget_figure
+from .rank_budget import block_ranks, rank_budget_figure
 from .style import slug
 
 
@@ -24,7 +24,10 @@ def statistics_figures(runs: pd.DataFrame, out: Path, formats: tuple[str, ...] =
     notes: list[str] = []
     if runs["algorithm"].nunique() < 2:
         return paths, ["rank figures need two or more algorithms"]
-    paths += rank_budget_figure(runs, out / "rank_budget", formats=formats)
+    if block_ranks(runs).empty:
+        notes.append("rank figures: no budget at which every algorithm has an incumbent on one seed")
+    else:
+        paths += rank_budget_figure(runs, out / "rank_budget", formats=formats)
     final = final_rows(runs)
     diagrams = []
     if final.groupby(["benchmark", "dataset"]).ngroups >= 2:

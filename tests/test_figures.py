@@ -172,3 +172,17 @@ def test_validate_histogram_says_std_and_se(tmp_path, monkeypatch):
                         reference_label="NB201 Table 5", xlabel="acc")
     text = " ".join(t.get_text() for t in captured[0].axes[0].get_legend().get_texts())
     assert "std" in text and "se " in text and text.count("std") >= 2, text
+
+
+def test_a_constraint_no_architecture_queried_meets_gives_figures_and_a_report(tmp_path, capsys):
+    """Nothing feasible in any run: the leaderboard, its figure and `report` all finish (the
+    curve panel says there is no incumbent), never a traceback."""
+    from nasbench_lab.cli import main
+
+    out = tmp_path / "none-feasible"
+    assert main(["leaderboard", "--benchmark", "nb201/cifar10", "--algorithms", "re,random", "--budget", "5",
+                 "--seeds", "2", "--constraint", "latency:pixel3<=0.0041", "--out", str(out), "--no-progress"]) == 0
+    assert (out / "incumbent_accuracy.png").stat().st_size > 1000
+    capsys.readouterr()
+    assert main(["report", str(out), "--formats", "png"]) == 0
+    assert "no algorithm has an incumbent" in capsys.readouterr().out

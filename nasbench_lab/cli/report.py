@@ -59,7 +59,10 @@ def print_summary(summary, files: list[Path], out: Path) -> None:
     print(f"{summary['algorithm'].nunique()} algorithms on {summary.groupby(['benchmark', 'dataset']).ngroups} "
           f"benchmark(s), {int(summary['seeds'].max())} seeds")
     for (bench, dataset), part in summary.groupby(["benchmark", "dataset"], sort=True):
-        ranked = part.sort_values("report_mean", ascending=False, kind="stable")
+        ranked = part.dropna(subset=["report_mean"]).sort_values("report_mean", ascending=False, kind="stable")
+        if ranked.empty:
+            print(f"  {bench}/{dataset}: no algorithm has an incumbent (no seed found a feasible architecture)")
+            continue
         top = ranked.iloc[0]
         others = ", ".join(f"{r.algorithm} {r.report_mean:.2f}" for r in ranked.iloc[1:4].itertuples())
         more = f" (+{len(ranked) - 4} more)" if len(ranked) > 4 else ""
