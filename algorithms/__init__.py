@@ -23,4 +23,5 @@ REGISTRY = {
     "optuna-tpe": "nasbench_lab.algorithms.optuna_tpe:OptunaTPE",
     "optuna-tpe-constrained": "nasbench_lab.algorithms.optuna_tpe_constrained:OptunaTPEConstrained",
     "ofa": "nasbench_lab.algorithms.ofa:OnceForAll",
+    "bananas": "nasbench_lab.algorithms.bananas:BANANAS",
 }
