@@ -24,4 +24,5 @@ REGISTRY = {
     "optuna-tpe-constrained": "nasbench_lab.algorithms.optuna_tpe_constrained:OptunaTPEConstrained",
     "ofa": "nasbench_lab.algorithms.ofa:OnceForAll",
     "bananas": "nasbench_lab.algorithms.bananas:BANANAS",
+    "gp-bo": "nasbench_lab.algorithms.gp_bo:GPBO",
 }
