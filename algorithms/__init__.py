@@ -25,4 +25,7 @@ REGISTRY = {
     "ofa": "nasbench_lab.algorithms.ofa:OnceForAll",
     "bananas": "nasbench_lab.algorithms.bananas:BANANAS",
     "gp-bo": "nasbench_lab.algorithms.gp_bo:GPBO",
+    "successive-halving": "nasbench_lab.algorithms.hyperband:SuccessiveHalving",
+    "hyperband": "nasbench_lab.algorithms.hyperband:Hyperband",
+    "optuna-hyperband": "nasbench_lab.algorithms.optuna_hyperband:OptunaHyperband",
 }

@@ -166,3 +166,122 @@ def test_list_shows_the_strategies_with_their_ranges(capsys):
     out = capsys.readouterr().out
     assert "bananas" in out and "gp-bo" in out
     assert "acquisition='its'  (one of 'its', 'ei')" in out and "encoding='path'  (one of 'path', 'gin')" in out
+
+
+# --- multi-fidelity: the epoch-charging oracle, successive halving, Hyperband, Optuna's pruner ---
+
+from nasbench_lab.algorithms.hyperband import brackets  # noqa: E402
+from nasbench_lab.core.fidelity import FidelityOracle  # noqa: E402
+from nasbench_lab.errors import BudgetExhausted  # noqa: E402
+
+FINAL = BENCH.search_metric_fn()
+
+
+def curve(arch, epochs):
+    """A learning curve: the final value approached exponentially (fast for some cells)."""
+    tau = 2.0 + SPACE.index(arch) % 7
+    return FINAL(arch) * (1 - np.exp(-epochs / tau))
+
+
+def test_hyperband_brackets_are_li_et_al_table_1():
+    # Li et al. (JMLR 2018), Table 1: R = 81, eta = 3; (n_i, r_i) per rung, bracket s = 4 .. 0
+    assert brackets(81, 3) == [
+        [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)],
+        [(34, 3), (11, 9), (3, 27), (1, 81)],
+        [(15, 9), (5, 27), (1, 81)],
+        [(8, 27), (2, 81)],
+        [(5, 81)],
+    ]
+    assert brackets(27, 3, min_epochs=3) == [[(9, 3), (3, 9), (1, 27)], [(5, 9), (1, 27)], [(3, 27)]]
+    with pytest.raises(NasLabError):
+        brackets(10, 1)
+
+
+def test_fidelity_oracle_charges_the_epochs_trained_and_resumes():
+    oracle = FidelityOracle(SPACE, curve, budget=40, max_epochs=9)
+    a, b = SPACE.arch_at(5), SPACE.arch_at(6)
+    assert oracle.evaluate_at(a, 3).search_metric == pytest.approx(curve(a, 3))
+    assert oracle.used == 3 and oracle.remaining == 37
+    oracle.evaluate_at(a, 9)  # resumes: 6 more epochs
+    assert oracle.used == 9 and oracle.trained(a) == 9
+    oracle.evaluate_at(a, 3)  # a repeat is free
+    assert oracle.used == 9 and oracle.charge(a, 3) == 0 and oracle.charge(b, 4) == 4
+    with pytest.raises(NasLabError, match="no longer available"):
+        oracle.evaluate_at(a, 5)
+    with pytest.raises(NasLabError, match="epochs must be"):
+        oracle.evaluate_at(b, 10)
+    oracle.evaluate_at(b, 2)
+    assert [q.arch for q in oracle.history] == [a]  # the incumbent: full evaluations only
+    assert oracle.best().arch == a and oracle.seen(a) and not oracle.seen(b)
+    assert [spent for spent, _ in oracle.trajectory()] == [3, 9, 11]
+    oracle.evaluate(b)  # full: 7 more epochs
+    assert oracle.used == 18
+    for i in range(10, 12):
+        oracle.evaluate(SPACE.arch_at(i))
+    assert oracle.used == 36 and oracle.exhausted  # 4 left: no full evaluation fits
+    with pytest.raises(BudgetExhausted):
+        oracle.evaluate(SPACE.arch_at(20))
+
+
+def test_random_search_under_an_epoch_budget_makes_whole_evaluations():
+    oracle = FidelityOracle(SPACE, curve, budget=100, max_epochs=27)
+    ALGORITHMS.get("random")(SPACE, np.random.default_rng(0)).run(oracle)
+    assert oracle.used == 81 and len(oracle.history) == 3 and all(e.epochs == 27 for e in oracle.evaluations)
+
+
+def cost_of(plan):
+    """Epochs a bracket plan costs when survivors resume (each rung pays the extra epochs)."""
+    return sum(n * (r - (rungs[i - 1][1] if i else 0)) for rungs in plan for i, (n, r) in enumerate(rungs))
+
+
+@pytest.mark.parametrize("name", ["hyperband", "successive-halving"])
+def test_hyperband_runs_its_brackets_and_promotes_the_best(name):
+    plan = brackets(27, 3) if name == "hyperband" else brackets(27, 3)[:1]
+    budget = cost_of(plan) + 5  # one round of brackets, and too little for the next rung
+    oracle = FidelityOracle(SPACE, curve, budget=budget, max_epochs=27)
+    algo = ALGORITHMS.get(name)(SPACE, np.random.default_rng(1))
+    algo.run(oracle)
+    assert algo.rungs_run[: sum(len(b) for b in plan)] == [rung for b in plan for rung in b]
+    assert oracle.used <= budget and oracle.used >= cost_of(plan)
+    # within the first bracket, each rung trains exactly the best of the rung before
+    evs, start = oracle.evaluations, 0
+    for (n, r), (m, _) in zip(plan[0][:-1], plan[0][1:]):
+        rung = evs[start:start + n]
+        best = sorted(rung, key=lambda e: -e.query.search_metric)[:m]
+        assert [e.query.arch for e in evs[start + n:start + n + m]] == [e.query.arch for e in best]
+        assert all(e.epochs == r for e in rung)
+        start += n
+    again = FidelityOracle(SPACE, curve, budget=budget, max_epochs=27)
+    ALGORITHMS.get(name)(SPACE, np.random.default_rng(1)).run(again)
+    assert [e.query.arch for e in again.evaluations] == [e.query.arch for e in evs]
+
+
+def test_multi_fidelity_methods_need_an_epoch_oracle_and_beat_random_on_curves():
+    with pytest.raises(NasLabError, match="fidelity"):
+        ALGORITHMS.get("hyperband")(SPACE, np.random.default_rng(0)).run(Oracle(SPACE, FINAL, 10))
+
+    def final(name, seed):
+        oracle = FidelityOracle(SPACE, curve, budget=600, max_epochs=27)
+        ALGORITHMS.get(name)(SPACE, np.random.default_rng(seed)).run(oracle)
+        return oracle.best().search_metric
+
+    seeds = range(6)
+    assert np.mean([final("hyperband", s) for s in seeds]) > np.mean([final("random", s) for s in seeds])
+
+
+def test_optuna_hyperband_prunes_and_stays_in_the_epoch_budget():
+    def go(seed):
+        oracle = FidelityOracle(SPACE, curve, budget=300, max_epochs=27)
+        algo = ALGORITHMS.get("optuna-hyperband")(SPACE, np.random.default_rng(seed))
+        algo.run(oracle)
+        return oracle, algo
+
+    (a, algo), (b, _) = go(0), go(0)
+    assert a.used == 300 and algo.pruned > 0 and algo.completed > 0
+    assert [e.query.arch for e in a.evaluations] == [e.query.arch for e in b.evaluations]
+    per_arch = {}
+    for e in a.evaluations:
+        per_arch.setdefault(e.query.arch, []).append(e.epochs)
+    assert all(v == list(range(1, len(v) + 1)) for v in per_arch.values())  # epoch by epoch, never twice
+    with pytest.raises(NasLabError, match="categorical"):
+        ALGORITHMS.get("optuna-hyperband").check_space(make_space("dynamicnet"))
