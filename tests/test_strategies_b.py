@@ -285,3 +285,26 @@ def test_optuna_hyperband_prunes_and_stays_in_the_epoch_budget():
     assert all(v == list(range(1, len(v) + 1)) for v in per_arch.values())  # epoch by epoch, never twice
     with pytest.raises(NasLabError, match="categorical"):
         ALGORITHMS.get("optuna-hyperband").check_space(make_space("dynamicnet"))
+
+
+def test_live_training_resumes_to_the_network_of_one_uninterrupted_training():
+    from nasbench_lab.adapters.dynamicnet.benchmark import DynamicNetBenchmark
+    from nasbench_lab.adapters.dynamicnet.data import digits_data
+    from nasbench_lab.live.recipe import Recipe
+
+    bench = DynamicNetBenchmark(digits_data(), latency_repeats=1, recipe=Recipe(epochs=4, max_train=300))
+    arch = bench.space.parse("dense32-relu|dense16-relu")
+    steps = bench.fidelity_fn()
+    v1, v3, v4 = steps(arch, 1), steps(arch, 3), steps(arch, 4)
+    assert steps.epochs_trained == 4 and steps(arch, 4) == v4
+    straight = bench.fidelity_fn()
+    assert straight(arch, 3) == v3 and straight(arch, 4) == v4
+    assert np.array_equal(straight.weights(arch), steps.weights(arch))
+    record = bench.evaluate(arch)  # the benchmark's own full training (fit_classifier)
+    assert record.search == v4
+    assert bench.score_weights(arch, steps.weights(arch)) == bench.report_metric(arch)
+    with pytest.raises(NasLabError):
+        steps(arch, 2)
+    oracle = FidelityOracle(bench.space, steps, budget=10, max_epochs=4)
+    assert oracle.evaluate_at(arch, 4).search_metric == v4 and oracle.used == 4  # charged; trained before
+    assert v1 <= 100
