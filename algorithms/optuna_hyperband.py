@@ -7,7 +7,7 @@ import warnings
 from nasbench_lab.core.fidelity import FidelityOracle
 from nasbench_lab.core.hyperparams import hyperparameter, integer
 from nasbench_lab.core.space import SearchSpace
-from nasbench_lab.errors import ArchError, NasLabError
+from nasbench_lab.errors import ArchError
 
 from .hyperband import MultiFidelityAlgorithm
 from .optuna_search import optuna_module
@@ -16,7 +16,8 @@ from .optuna_search import optuna_module
 class OptunaHyperband(MultiFidelityAlgorithm):
     """Optuna's TPESampler with HyperbandPruner: each trial trains epoch by epoch, reported to the pruner.
 
-    A trial's architecture comes from the space's categorical choices; it resumes one epoch at
+    A trial's architecture comes from the space's categorical choices (on a space without them,
+    from ``space.sample``: random search with the Hyperband pruner); it resumes one epoch at
     a time (each epoch charged once), reporting its search metric after every epoch, until the
     pruner stops it or it reaches the full training. An architecture met again costs only the
     epochs it has not trained yet (a partly trained one resumes at its next epoch). The run ends
@@ -29,10 +30,15 @@ class OptunaHyperband(MultiFidelityAlgorithm):
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
-        if not all(callable(getattr(space, m, None)) for m in ("categorical", "from_categorical")):
-            raise NasLabError(f"{cls.__name__} needs a space given as categorical choices (nb201, nasbench-graph); "
-                              f"{space.name!r} is not")
         optuna_module()
+
+    def _arch(self, trial):
+        """The trial's architecture: TPE's categorical choices, or a random sample of a space
+        without them (then the pruner alone acts: random search with Hyperband pruning)."""
+        if not all(callable(getattr(self.space, m, None)) for m in ("categorical", "from_categorical")):
+            return self.space.sample(self.rng)
+        choices = self.space.categorical()  # type: ignore[attr-defined]
+        return self.space.from_categorical([trial.suggest_categorical(n, list(o)) for n, o in choices])  # type: ignore[attr-defined]
 
     def setup(self) -> None:
         self.pruned = 0
@@ -47,7 +53,6 @@ class OptunaHyperband(MultiFidelityAlgorithm):
                                                seed=int(self.rng.integers(2**31 - 1))),
             pruner=optuna.pruners.HyperbandPruner(min_resource=min(self.min_epochs, full), max_resource=full,
                                                   reduction_factor=self.eta))
-        choices = self.space.categorical()  # type: ignore[attr-defined]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             free = 0
@@ -55,7 +60,7 @@ class OptunaHyperband(MultiFidelityAlgorithm):
                 before = oracle.remaining
                 trial = study.ask()
                 try:
-                    arch = self.space.from_categorical([trial.suggest_categorical(n, list(o)) for n, o in choices])  # type: ignore[attr-defined]
+                    arch = self._arch(trial)
                 except ArchError:
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     continue

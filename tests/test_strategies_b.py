@@ -283,8 +283,10 @@ def test_optuna_hyperband_prunes_and_stays_in_the_epoch_budget():
     for e in a.evaluations:
         per_arch.setdefault(e.query.arch, []).append(e.epochs)
     assert all(v == list(range(1, len(v) + 1)) for v in per_arch.values())  # epoch by epoch, never twice
-    with pytest.raises(NasLabError, match="categorical"):
-        ALGORITHMS.get("optuna-hyperband").check_space(make_space("dynamicnet"))
+    space = make_space("dynamicnet")  # no categorical choices: random architectures, Optuna's pruner
+    oracle = FidelityOracle(space, lambda arch, e: float(len(space.format(arch)) % 7 + e), budget=40, max_epochs=9)
+    ALGORITHMS.get("optuna-hyperband")(space, np.random.default_rng(0)).run(oracle)
+    assert oracle.used == 40 and len({e.query.arch for e in oracle.evaluations}) > 40 // 9
 
 
 def test_live_training_resumes_to_the_network_of_one_uninterrupted_training():
