@@ -6,7 +6,6 @@ import warnings
 
 from nasbench_lab.core.fidelity import FidelityOracle
 from nasbench_lab.core.hyperparams import hyperparameter, integer
-from nasbench_lab.core.space import SearchSpace
 from nasbench_lab.errors import ArchError
 
 from .hyperband import MultiFidelityAlgorithm
@@ -27,10 +26,6 @@ class OptunaHyperband(MultiFidelityAlgorithm):
     min_epochs: int = hyperparameter(1, integer(1), "the pruner's minimum resource (epochs)")
     startup_trials: int = hyperparameter(10, integer(1), "random trials before TPE (Optuna's default)")
     max_free_trials: int = hyperparameter(100, integer(1), "trials in a row that train nothing new before the run ends")
-
-    @classmethod
-    def check_space(cls, space: SearchSpace) -> None:
-        optuna_module()
 
     def _arch(self, trial):
         """The trial's architecture: TPE's categorical choices, or a random sample of a space

@@ -310,3 +310,11 @@ def test_live_training_resumes_to_the_network_of_one_uninterrupted_training():
     oracle = FidelityOracle(bench.space, steps, budget=10, max_epochs=4)
     assert oracle.evaluate_at(arch, 4).search_metric == v4 and oracle.used == 4  # charged; trained before
     assert v1 <= 100
+
+
+@pytest.mark.parametrize("name", ["hyperband", "successive-halving", "optuna-hyperband"])
+def test_the_query_budget_leaderboard_refuses_multi_fidelity_methods_in_one_line(name, tmp_path, capsys):
+    code = main(["leaderboard", "--benchmark", "nb201-analog", "--algorithms", name, "--budget", "5", "--seeds", "1",
+                 "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "charges training epochs" in err and len(err.splitlines()) == 1
