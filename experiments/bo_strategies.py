@@ -4,10 +4,10 @@ NB201 protocol on CIFAR-10 (search on 12-epoch validation, report 200-epoch test
     python experiments/bo_strategies.py [--benchmark nb201/cifar10] [--budget 100] [--seeds 200]
         [--algorithms bananas,re] [--param bananas.encoding=gin] [--jobs 1] [--csv finals.csv]
 
-Prints, for every algorithm, the mean
-± std of the final report metric of the incumbent over seeds, the mean seconds per run, and a
-two-sided paired Wilcoxon signed-rank test (``scipy.stats.wilcoxon``) of its finals against the
-baseline's (the last algorithm listed), seed by seed, with the one-sided p that it is worse.
+Prints, for every algorithm, the mean ± std over seeds of the incumbent's final report metric
+and the seconds per run; then, for each algorithm but the last (the baseline), a paired Wilcoxon
+signed-rank test (``scipy.stats.wilcoxon``, zero differences split) of its finals against the
+baseline's, seed by seed: the two-sided p and the one-sided p that it is worse.
 """
 from __future__ import annotations
 
