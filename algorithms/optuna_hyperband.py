@@ -42,10 +42,10 @@ class OptunaHyperband(MultiFidelityAlgorithm):
     def search(self, oracle: FidelityOracle) -> None:
         optuna = optuna_module()
         full = oracle.max_epochs
+        seed = int(self.rng.integers(2**31 - 1))
         study = optuna.create_study(
-            direction="maximize",
-            sampler=optuna.samplers.TPESampler(n_startup_trials=self.startup_trials,
-                                               seed=int(self.rng.integers(2**31 - 1))),
+            direction="maximize", study_name=f"optuna-hyperband-{seed}",  # the pruner hashes it into brackets
+            sampler=optuna.samplers.TPESampler(n_startup_trials=self.startup_trials, seed=seed),
             pruner=optuna.pruners.HyperbandPruner(min_resource=min(self.min_epochs, full), max_resource=full,
                                                   reduction_factor=self.eta))
         with warnings.catch_warnings():
