@@ -28,4 +28,9 @@ REGISTRY = {
     "local-search": "nasbench_lab.algorithms.local_search:LocalSearch",
     "grid": "nasbench_lab.algorithms.grid_search:GridSearch",
     "pnas": "nasbench_lab.algorithms.pnas:PNAS",
+    "bananas": "nasbench_lab.algorithms.bananas:BANANAS",
+    "gp-bo": "nasbench_lab.algorithms.gp_bo:GPBO",
+    "successive-halving": "nasbench_lab.algorithms.hyperband:SuccessiveHalving",
+    "hyperband": "nasbench_lab.algorithms.hyperband:Hyperband",
+    "optuna-hyperband": "nasbench_lab.algorithms.optuna_hyperband:OptunaHyperband",
 }

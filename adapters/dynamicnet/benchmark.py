@@ -62,6 +62,7 @@ from nasbench_lab.live import (
     split_options,
 )
 from nasbench_lab.live.costs import MeasuredCosts, cost_key
+from nasbench_lab.live.fidelity import ResumableTraining
 from nasbench_lab.infra.parallel import torch_threads
 
 from .costs import LayerGraph, check_bits, device_costs
@@ -199,6 +200,16 @@ class DynamicNetBenchmark(LiveBenchmark):
         costs = MeasuredCosts(measure, key, space.format, path)
         wanted = tuple(names)
         return lambda arch: {n: v for n, v in costs(arch).items() if n in wanted}
+
+    def fidelity_fn(self) -> ResumableTraining:
+        """``(arch, epochs) -> validation accuracy`` after ``epochs`` of the recipe's schedule,
+        resuming partly trained networks (``nasbench_lab.live.fidelity``; no test data)."""
+        t = self._trainer
+        return ResumableTraining(self.space.build, t.train_x, t.train_y, t.val_x, t.val_y, self.recipe)
+
+    def score_weights(self, arch, weights: np.ndarray) -> float:
+        """Report side: the test accuracy of ``arch`` with trained ``weights``."""
+        return self._scorer(arch, weights)
 
     @classmethod
     def from_arrays(cls, name: str, x_train, y_train, x_val, y_val, x_test, y_test, **kwargs) -> "DynamicNetBenchmark":
