@@ -28,4 +28,5 @@ REGISTRY = {
     "local-search": "nasbench_lab.algorithms.local_search:LocalSearch",
     "grid": "nasbench_lab.algorithms.grid_search:GridSearch",
     "pnas": "nasbench_lab.algorithms.pnas:PNAS",
+    "enas": "nasbench_lab.algorithms.enas:ENAS",
 }
