@@ -6,13 +6,17 @@ import json
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.adapters.dynamicnet.supernet import DynamicNetSupernet
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.algorithms.enas import Controller, enas_strategy, reinforce_loss
+from nasbench_lab.algorithms.spos import evolve
 from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.core.context import RunContext
+from nasbench_lab.core.objectives import Constraint, Problem
 from nasbench_lab.core.oracle import Oracle
 from nasbench_lab.core.registry import ALGORITHMS
 from nasbench_lab.infra.settings import Settings
@@ -89,3 +93,51 @@ def test_enas_trains_the_dynamicnet_supernet_and_its_controller():
     assert any(not torch.equal(a, b) for a, b in zip(trainer.alphas, before))
     assert len(trainer.strategy.controller.rewards) == 8
     assert net.space.contains(net.arch_of(history[-1].derived))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(2, 5), min_size=1, max_size=5), st.integers(0, 2**31 - 1), st.floats(0.0, 1.0))
+def test_spos_evolution_never_returns_a_candidate_over_the_limit(slots, seed, quantile):
+    rng = np.random.default_rng(seed)
+    costs = [rng.random(n) for n in slots]
+    values = [rng.random(n) for n in slots]
+    limit = sum(c.min() + quantile * (c.max() - c.min()) for c in costs)
+
+    def cost(c):
+        return sum(costs[s][k] for s, k in enumerate(c))
+
+    found = evolve(slots, lambda c: sum(values[s][k] for s, k in enumerate(c)), lambda c: cost(c) <= limit,
+                   np.random.default_rng(seed), population=6, generations=3, parents=3, tries=5)
+    assert all(cost(c) <= limit for c, _ in found)
+    assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    assert len({c for c, _ in found}) == len(found)
+
+
+def test_spos_evolution_finds_the_best_of_a_toy_space():
+    slots = [5] * 6
+    found = evolve(slots, lambda c: -sum(abs(k - 3) for k in c), lambda c: True, np.random.default_rng(0),
+                   population=20, generations=15, parents=5)
+    assert found[0][0] == (3,) * 6 and found[0][1] == 0
+
+
+def latency_bench() -> TabularBenchmark:
+    cells = np.array([SPACE.arch_at(i) for i in range(SPACE.size)])
+    convs = ((cells == 2) | (cells == 3)).sum(1).astype(float)
+    return TabularBenchmark(name="t", dataset="cifar10", space=SPACE,
+                            metrics={"v": convs + np.arange(SPACE.size) / SPACE.size, "latency_ms": 1 + convs},
+                            search_metric="v", report_metric="v", costs=("latency_ms",))
+
+
+def test_spos_evolution_respects_the_runs_constraint(tmp_path):
+    bench, problem = latency_bench(), Problem((), (Constraint("latency_ms", 2.0),))  # at most one convolution
+    algo = ALGORITHMS.get("spos")(SPACE, np.random.default_rng(0), **TINY, evolution=2, population=6, parents=3,
+                                  eval_samples=24, recalibration=24)
+    oracle = Oracle.for_benchmark(bench, 3, problem=problem)
+    context = RunContext(benchmark="t", dataset="cifar10", seed=0, settings=Settings(cache_dir=tmp_path),
+                         record_compute=lambda s: None)
+    algo.run(oracle, context)
+    record = json.loads(context.artefacts["oneshot.json"])
+    evolved = [tuple(c) for c, _ in record["inherited_accuracy"]]
+    assert len(evolved) >= 3 and all(oracle.feasible(c) for c in evolved)  # an NB201 arch is its choices
+    assert all(q.feasible for q in oracle.history) and tuple(record["derived"]) == oracle.history[0].arch
+    assert not any(isinstance(v, Oracle) for v in vars(algo).values())
