@@ -29,4 +29,5 @@ REGISTRY = {
     "grid": "nasbench_lab.algorithms.grid_search:GridSearch",
     "pnas": "nasbench_lab.algorithms.pnas:PNAS",
     "enas": "nasbench_lab.algorithms.enas:ENAS",
+    "proxylessnas": "nasbench_lab.algorithms.proxylessnas:ProxylessNAS",
 }

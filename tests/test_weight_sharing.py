@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.adapters.dynamicnet.supernet import DynamicNetSupernet
 from nasbench_lab.adapters.nb201.space import NB201Space
 from nasbench_lab.algorithms.enas import Controller, enas_strategy, reinforce_loss
+from nasbench_lab.algorithms.proxylessnas import SECOND_GATE, binary_gates, cost_table, expected_cost, proxyless_strategy
 from nasbench_lab.algorithms.spos import evolve
 from nasbench_lab.core.benchmark import TabularBenchmark
 from nasbench_lab.core.context import RunContext
@@ -141,3 +143,81 @@ def test_spos_evolution_respects_the_runs_constraint(tmp_path):
     assert len(evolved) >= 3 and all(oracle.feasible(c) for c in evolved)  # an NB201 arch is its choices
     assert all(q.feasible for q in oracle.history) and tuple(record["derived"]) == oracle.history[0].arch
     assert not any(isinstance(v, Oracle) for v in vars(algo).values())
+
+
+def tiny_nb201():
+    from nasbench_lab.adapters.nb201.supernet import NB201Supernet
+
+    return NB201Supernet("cifar10", C=4, N=1, seed=0)
+
+
+def test_proxylessnas_keeps_exactly_one_active_path_per_edge_in_the_forward_pass():
+    from nasbench_lab.supernet.mixed import MixedChoice
+
+    net, g = tiny_nb201(), torch.Generator().manual_seed(0)
+    trainer = SimpleNamespace(alphas=[torch.randn(5, generator=g).requires_grad_() for _ in range(6)],
+                              generator=g, device=torch.device("cpu"))
+    strategy = proxyless_strategy(lambda net: None, 0.0)
+    calls = []
+    edges = [m for m in net.modules() if isinstance(m, MixedChoice)]
+    for e, edge in enumerate(edges):
+        for k, op in enumerate(edge.candidates):
+            op.register_forward_hook(lambda mod, inp, out, e=e, k=k: calls.append((e, k)))
+    x = torch.randn(2, 3, 8, 8, generator=g)
+    for _ in range(5):
+        weights = strategy.weights(trainer, "weights")
+        assert all(sorted(w.tolist()) == [0, 0, 0, 0, 1] for w in weights)
+        calls.clear()
+        net(x, weights)
+        ran = {e: [k for f, k in calls if f == e] for e in range(len(edges))}
+        assert all(len(set(ks)) <= 1 for ks in ran.values())  # one candidate run per edge ("none" runs nothing)
+        gates = strategy.weights(trainer, "arch")
+        for w in gates:
+            assert sorted(w.tolist()) == [0, 0, 0, torch.tensor(SECOND_GATE).item(), 1]
+        active = [torch.nn.functional.one_hot(w.detach().argmax(), 5).float() for w in gates]
+        net.eval()
+        assert torch.allclose(net(x, gates), net(x, active), rtol=0, atol=1e-6)
+        net.train()
+
+
+def test_proxylessnas_binary_gate_gradient_is_the_papers_estimator():
+    alpha = torch.tensor([0.3, -0.1, 0.5, 0.0, 0.2], requires_grad=True)
+    gates = binary_gates(alpha, torch.Generator().manual_seed(3))
+    pair = [int(i) for i in torch.nonzero(gates.detach()).flatten()]
+    upstream = torch.randn(5, generator=torch.Generator().manual_seed(4))
+    (gates * upstream).sum().backward()
+    p = alpha.detach()[pair].softmax(-1)
+    for i, k in enumerate(pair):
+        expected = sum(upstream[m] * p[j] * ((1.0 if j == i else 0.0) - p[i]) for j, m in enumerate(pair))
+        assert torch.isclose(alpha.grad[k], expected)
+    assert all(alpha.grad[k] == 0 for k in range(5) if k not in pair)
+
+
+def test_proxylessnas_latency_term_equals_the_tables_latency_for_a_one_hot_architecture():
+    bench = latency_bench()
+    model = Oracle.for_benchmark(bench, 1, problem=Problem((), (Constraint("latency_ms", 3.0),))).cost_model
+    net = tiny_nb201()
+    table = cost_table(net, model, "latency_ms", 100_000)
+    assert table.shape == (5,) * 6
+    for i in (0, 17, 4321, 15624):
+        arch = SPACE.arch_at(i)
+        one_hot = [torch.nn.functional.one_hot(torch.tensor(c), 5).double() for c in net.choices_of(arch)]
+        assert float(expected_cost(table, one_hot)) == model(arch)["latency_ms"]
+    uniform = [torch.full((5,), 0.2, dtype=torch.float64) for _ in range(6)]
+    assert float(expected_cost(table, uniform)) == pytest.approx(float(table.mean()))
+
+
+def test_proxylessnas_respects_a_hard_limit_and_the_cost_term_moves_the_alphas(tmp_path):
+    bench, problem = latency_bench(), Problem((), (Constraint("latency_ms", 2.0),))
+    for weight in (0.0, 50.0):
+        algo = ALGORITHMS.get("proxylessnas")(SPACE, np.random.default_rng(0), **TINY, cost_weight=weight, arch_lr=0.05)
+        oracle = Oracle.for_benchmark(bench, 4, problem=problem)
+        context = RunContext(benchmark="t", dataset="cifar10", seed=0, settings=Settings(cache_dir=tmp_path),
+                             record_compute=lambda s: None)
+        algo.run(oracle, context)
+        assert all(q.feasible for q in oracle.history)
+        probs = torch.tensor(json.loads(context.artefacts["oneshot.json"])["epochs"][-1]["probabilities"])
+        conv = float(probs[:, 2:4].sum())  # the convolutions carry the latency
+        if weight:
+            assert conv < heavy
+        heavy = conv
