@@ -19,11 +19,9 @@ from __future__ import annotations
 import string
 from typing import Sequence
 
-from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number
 from nasbench_lab.core.objectives import Problem
-from nasbench_lab.core.oracle import CostModel, Oracle
-from nasbench_lab.core.space import Arch
+from nasbench_lab.core.oracle import CostModel
 from nasbench_lab.errors import NasLabError
 
 from .supernet_search import SupernetSearch
@@ -119,15 +117,10 @@ class ProxylessNAS(SupernetSearch):
                                                         "cost, else its first objective cost")
     max_paths: int = hyperparameter(100_000, integer(1), "largest number of supernet paths the cost table may hold")
 
-    def search(self, oracle: Oracle, context: RunContext) -> Arch:
-        """As the base; the cost term and the limits come from the run's free cost model."""
-        self.cost_model: CostModel = oracle.cost_model
-        return super().search(oracle, context)
-
     def cost_of(self, net):
         """(cost table, scale) of the run's cost, or None without costs."""
-        model = getattr(self, "cost_model", None)
-        cost = run_cost(model.problem) if model is not None else None
+        model = self.cost_model
+        cost = run_cost(model.problem)
         if cost is None or not self.cost_weight:
             return None
         table = cost_table(net, model, cost, self.max_paths)
@@ -141,10 +134,9 @@ class ProxylessNAS(SupernetSearch):
     def rank(self, trainer):
         """By slot probabilities (the derived architecture first), only those within the limits."""
         ranked = super().rank(trainer)
-        model = getattr(self, "cost_model", None)
-        if model is None or not model.problem.constraints:
+        if not self.cost_model.problem.constraints:
             return ranked
-        return within_limits(ranked, model)
+        return within_limits(ranked, self.cost_model)
 
 
 def within_limits(ranked, model: CostModel):

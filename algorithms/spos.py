@@ -9,10 +9,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number
-from nasbench_lab.core.context import RunContext
-from nasbench_lab.core.oracle import CostModel, Oracle
-from nasbench_lab.core.space import Arch
-from nasbench_lab.core.objectives import Problem
 
 Choices = tuple[int, ...]
 
@@ -90,11 +86,6 @@ class SPOS(SupernetSearch):
     parents: int = hyperparameter(10, integer(1), "evolution: best candidates bred from (top-k, 10 as SPOS)")
     mutation: float = hyperparameter(0.1, number(0, 1), "evolution: probability a slot is redrawn (0.1 as SPOS)")
 
-    def search(self, oracle: Oracle, context: RunContext) -> Arch:
-        """As the base; the evolution screens candidates with the run's free cost model."""
-        self.cost_model: CostModel = oracle.cost_model
-        return super().search(oracle, context)
-
     def strategy(self):
         return spos_strategy()
 
@@ -119,7 +110,7 @@ class SPOS(SupernetSearch):
         net = trainer.net
         valid = tuple(t[: self.eval_samples] for t in trainer.data.valid)
         recal = trainer.data.train[0][: self.recalibration]
-        model = getattr(self, "cost_model", None) or CostModel(Problem())
+        model = self.cost_model
         limited = bool(model.problem.constraints)
 
         def feasible(c: Choices) -> bool:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
 from nasbench_lab.adapters.dynamicnet.supernet import DynamicNetSupernet
 from nasbench_lab.adapters.nb201.space import NB201Space
+from nasbench_lab.algorithms.drnas import pruned
 from nasbench_lab.algorithms.enas import Controller, enas_strategy, reinforce_loss
 from nasbench_lab.algorithms.proxylessnas import SECOND_GATE, binary_gates, cost_table, expected_cost, proxyless_strategy
 from nasbench_lab.algorithms.spos import evolve
@@ -209,6 +210,7 @@ def test_proxylessnas_latency_term_equals_the_tables_latency_for_a_one_hot_archi
 
 def test_proxylessnas_respects_a_hard_limit_and_the_cost_term_moves_the_alphas(tmp_path):
     bench, problem = latency_bench(), Problem((), (Constraint("latency_ms", 2.0),))
+    convolutions = []
     for weight in (0.0, 50.0):
         algo = ALGORITHMS.get("proxylessnas")(SPACE, np.random.default_rng(0), **TINY, cost_weight=weight, arch_lr=0.05)
         oracle = Oracle.for_benchmark(bench, 4, problem=problem)
@@ -217,7 +219,39 @@ def test_proxylessnas_respects_a_hard_limit_and_the_cost_term_moves_the_alphas(t
         algo.run(oracle, context)
         assert all(q.feasible for q in oracle.history)
         probs = torch.tensor(json.loads(context.artefacts["oneshot.json"])["epochs"][-1]["probabilities"])
-        conv = float(probs[:, 2:4].sum())  # the convolutions carry the latency
-        if weight:
-            assert conv < heavy
-        heavy = conv
+        convolutions.append(float(probs[:, 2:4].sum()))  # the convolutions carry the latency
+    assert convolutions[1] < convolutions[0]  # the cost term moves probability off them
+
+
+def test_drnas_pruning_keeps_the_most_likely_operations():
+    probs = [torch.tensor([0.1, 0.4, 0.2, 0.2, 0.1]), torch.tensor([0.3, 0.1, 0.1, 0.2, 0.3])]
+    assert pruned(probs, 3) == [[1, 2, 3], [0, 3, 4]]
+    assert pruned(probs, 5) == [[0, 1, 2, 3, 4]] * 2
+
+
+def test_drnas_progressive_stage_prunes_to_the_documented_number_of_operations(tmp_path):
+    algo, oracle, record = run("drnas", 2, tmp_path, epochs=3, progressive_keep=3, progressive_channels=2)
+    kept = record["progressive"]["kept"]
+    assert len(kept) == 6 and all(len(k) == 3 for k in kept)
+    assert len(record["progressive"]["stage1_epochs"]) == 1 and len(record["epochs"]) == 2
+    for epoch in record["epochs"]:
+        for k, p in zip(kept, epoch["probabilities"]):
+            assert [c for c, v in enumerate(p) if v > 0] == k  # the pruned operations are gone
+    assert all(c in k for c, k in zip(record["derived"], kept)) and tuple(record["derived"]) == oracle.history[0].arch
+    assert record["supernet"]["partial_channels"] == 1 and record["progressive"]["stage1_partial_channels"] == 2
+
+
+def test_drnas_default_is_the_single_stage_search(tmp_path):
+    algo, _, record = run("drnas", 2, tmp_path)
+    assert "progressive" not in record and len(record["epochs"]) == 2
+    assert all(all(v > 0 for v in p) for p in record["epochs"][-1]["probabilities"])
+
+
+def test_darts_es_watches_the_eigenvalue_only_after_its_warm_up(tmp_path):
+    algo, _, record = run("darts-es", 0, tmp_path, epochs=4, es_window=1, es_iterations=2, es_warmup=2,
+                          es_ratio=1.0)
+    epochs = record["epochs"]
+    assert all(e["extra"] == {"warmup": True} for e in epochs[:2])
+    assert all("eigenvalue" in e["extra"] for e in epochs[2:])
+    assert len(epochs) == 4  # no stop before 2 x window watched epochs, i.e. epoch 4
+    assert all("stopped" not in e["extra"] for e in epochs[:3])
