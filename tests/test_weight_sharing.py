@@ -255,3 +255,19 @@ def test_darts_es_watches_the_eigenvalue_only_after_its_warm_up(tmp_path):
     assert all("eigenvalue" in e["extra"] for e in epochs[2:])
     assert len(epochs) == 4  # no stop before 2 x window watched epochs, i.e. epoch 4
     assert all("stopped" not in e["extra"] for e in epochs[:3])
+
+
+def test_bad_progressive_settings_are_one_line_errors(tmp_path):
+    from nasbench_lab.errors import NasLabError, ParameterError
+
+    with pytest.raises(ParameterError, match="at least 2 epochs"):
+        run("drnas", 0, tmp_path, epochs=1, progressive_keep=3)
+    with pytest.raises(NasLabError, match="partial_channels=3 must divide"):
+        run("drnas", 0, tmp_path, progressive_keep=3, progressive_channels=3)
+
+
+def test_proxylessnas_without_costs_searches_accuracy_alone(tmp_path):
+    algo, oracle, record = run("proxylessnas", 4, tmp_path)
+    assert algo.cost_of(None) is None  # no cost in the run: no cost term
+    assert len({q.arch for q in oracle.history}) == 4 and tuple(record["derived"]) == oracle.history[0].arch
+    assert 0 not in oracle.history[0].arch
