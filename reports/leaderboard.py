@@ -48,6 +48,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         best = part.iloc[0]["algorithm"]
         sub = final[(final.benchmark == bench) & (final.dataset == dataset)]
         table = sub.pivot_table(index="seed", columns="algorithm", values="best_report_metric")
+        table = table.reindex(columns=list(part["algorithm"]))  # an algorithm without a value (none feasible) stays
         others = [a for a in part["algorithm"] if a != best]
         raw = []
         for algo in others:

@@ -5,6 +5,7 @@ import json
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
@@ -271,3 +272,17 @@ def test_proxylessnas_without_costs_searches_accuracy_alone(tmp_path):
     assert algo.cost_of(None) is None  # no cost in the run: no cost term
     assert len({q.arch for q in oracle.history}) == 4 and tuple(record["derived"]) == oracle.history[0].arch
     assert 0 not in oracle.history[0].arch
+
+
+def test_leaderboard_summary_with_an_algorithm_that_never_found_a_feasible_architecture():
+    from nasbench_lab.reports.leaderboard import summarise
+
+    rows = []
+    for algo, level in (("feasible", 90.0), ("never", np.nan)):
+        for seed in range(3):
+            rows.append(dict(benchmark="b", dataset="d", algorithm=algo, seed=seed, query=1, arch="x",
+                             search_metric=0, report_metric=80.0, best_search_metric=level + seed,
+                             best_report_metric=level + seed, regret=np.nan, seconds=0.0))
+    summary = summarise(pd.DataFrame(rows))
+    assert list(summary["algorithm"]) == ["feasible", "never"]
+    assert np.isnan(summary.iloc[1]["report_mean"]) and np.isnan(summary.iloc[1]["p_vs_best"])
