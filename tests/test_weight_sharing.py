@@ -286,3 +286,19 @@ def test_leaderboard_summary_with_an_algorithm_that_never_found_a_feasible_archi
     summary = summarise(pd.DataFrame(rows))
     assert list(summary["algorithm"]) == ["feasible", "never"]
     assert np.isnan(summary.iloc[1]["report_mean"]) and np.isnan(summary.iloc[1]["p_vs_best"])
+
+
+def test_regret_figure_spread_skips_an_algorithm_without_any_feasible_value():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nasbench_lab.reports.figures import draw_spread
+
+    fig, ax = plt.subplots()
+    tables = {"feasible": pd.DataFrame({0: [3.0, 2.0], 1: [4.0, 1.5]}, index=[1, 2]),
+              "never": pd.DataFrame(index=pd.Index([], dtype=int), columns=[0, 1], dtype=float)}
+    assert draw_spread(ax, tables, "iqr") == 1.5
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "feasible"
+    plt.close(fig)
