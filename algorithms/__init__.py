@@ -33,4 +33,6 @@ REGISTRY = {
     "successive-halving": "nasbench_lab.algorithms.hyperband:SuccessiveHalving",
     "hyperband": "nasbench_lab.algorithms.hyperband:Hyperband",
     "optuna-hyperband": "nasbench_lab.algorithms.optuna_hyperband:OptunaHyperband",
+    "enas": "nasbench_lab.algorithms.enas:ENAS",
+    "proxylessnas": "nasbench_lab.algorithms.proxylessnas:ProxylessNAS",
 }

@@ -18,7 +18,8 @@ from typing import Any, Iterable
 from nasbench_lab.core.algorithm import OneShotAlgorithm
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of
-from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.objectives import Problem
+from nasbench_lab.core.oracle import CostModel, Oracle
 from nasbench_lab.core.space import Arch, SearchSpace
 from nasbench_lab.core.spend import spend_down
 from nasbench_lab.supernet.build import SupernetSettings
@@ -50,6 +51,10 @@ class SupernetSearch(OneShotAlgorithm):
         #: ``(choices, inherited accuracy)`` of the ranked candidates, for methods that measure them
         self.inherited: list[tuple[list[int], float]] | None = None
         self.trainer = None
+        #: the run's free cost model (problem, costs, limits; no metric), handed over by ``search``
+        self.cost_model = CostModel(Problem())
+        #: further record entries of a method (saved in oneshot.json)
+        self.record_extra: dict[str, Any] = {}
 
     @classmethod
     def check_space(cls, space: SearchSpace) -> None:
@@ -74,15 +79,14 @@ class SupernetSearch(OneShotAlgorithm):
         return (net.arch_of(c) for c in best_choices(scores, allowed))
 
     def search(self, oracle: Oracle, context: RunContext) -> Arch:
-        """Train the supernet; return the derived architecture (the ranking is kept)."""
+        """Train the supernet; return the derived architecture (the ranking is kept). The run's
+        free cost model is kept as ``self.cost_model`` (for methods that screen or weigh costs)."""
         from nasbench_lab.infra.parallel import torch_threads
-        from nasbench_lab.supernet.build import build_trainer
 
+        self.cost_model = oracle.cost_model
         seed = int(self.rng.integers(2**31 - 1))
         with torch_threads(self.supernet_settings.threads):
-            trainer, config = build_trainer(self.space, context.dataset, context.settings, self.supernet_settings,
-                                            seed, self.strategy())
-            history = trainer.train()
+            trainer, config, history = self.train_supernet(context, seed)
             self.ranking = self.rank(trainer)
             first = next(iter(self.ranking))
         self.trainer = trainer
@@ -95,7 +99,18 @@ class SupernetSearch(OneShotAlgorithm):
         }
         if self.inherited is not None:
             self.record["inherited_accuracy"] = self.inherited
+        self.record.update(self.record_extra)
         return first
+
+    def train_supernet(self, context: RunContext, seed: int) -> tuple[Any, Any, list]:
+        """Build the supernet and its trainer from ``supernet_settings`` and train it with the
+        method's strategy: ``(trainer, supernet config, epoch records)`` (a method with stages,
+        e.g. DrNAS progressive, overrides it and may add to ``record_extra``)."""
+        from nasbench_lab.supernet.build import build_trainer
+
+        trainer, config = build_trainer(self.space, context.dataset, context.settings, self.supernet_settings,
+                                        seed, self.strategy())
+        return trainer, config, trainer.train()
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         from nasbench_lab.supernet.record import save_record

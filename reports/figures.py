@@ -64,6 +64,8 @@ def draw_spread(ax, tables: dict[str, pd.DataFrame], band: str, low: float = -np
     seeds = max((t.shape[1] for t in tables.values()), default=0)
     lowest = np.inf
     for algo, table in tables.items():
+        if not np.isfinite(table.to_numpy(dtype=float)).any():
+            continue  # nothing to draw (e.g. no feasible architecture in any seed)
         centre, lo, hi = _band(table, band)
         ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.4, zorder=3)
         if seeds < FEW_SEEDS:
