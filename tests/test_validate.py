@@ -21,13 +21,17 @@ def validate(tmp_path, data_dir, *args: str) -> tuple[int, dict[str, str], dict]
 
 
 def failing(status: dict[str, str]) -> set[str]:
-    return {name for name, s in status.items() if s != "pass"}
+    """Checks that ran and did not pass (a check made for the other mode is skipped, not failed)."""
+    return {name for name, s in status.items() if s not in ("pass", "skipped")}
 
 
 def test_every_quick_check_passes(tmp_path, data_dir, capsys):
     code, status, doc = validate(tmp_path, data_dir, "--quick")
     assert failing(status) == set(), {c["name"]: c["reason"] for c in doc["checks"] if c["status"] != "pass"}
     assert code == 0 and doc["passed"] and doc["mode"] == "quick"
+    skipped = {c["name"]: c["reason"] for c in doc["checks"] if c["status"] == "skipped"}
+    assert set(skipped) == {c.name for c in all_checks() if "quick" not in c.modes}  # only full-mode checks
+    assert all(reason == "runs only in full mode" for reason in skipped.values())
     assert set(status) == {c.name for c in all_checks()}
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["counts"]["pass"] == len(status)
     out = tmp_path / "validation"
