@@ -160,7 +160,7 @@ def parallel_map(
     """Apply ``fn`` to every item, yielding ``(position, result)`` as each finishes.
 
     ``jobs <= 1`` runs in this process, in order (``initializer`` is not called: the caller's
-    thread settings stay). Otherwise a process pool of ``jobs`` workers, each started with
+    thread settings stay). Otherwise a process pool of ``jobs`` workers (never more than items), each started with
     ``initializer``; ``fn`` and the items must be picklable. Items travel to the workers in
     batches sized to about ``BATCH_SECONDS`` of work (one item at a time for slow items), so
     that many quick items do not cost one message each. ``progress`` wraps the stream of
@@ -172,7 +172,7 @@ def parallel_map(
         for k in wrap(range(len(items)), total=len(items)):
             yield k, fn(items[k])
         return
-    yield from wrap(_pooled(fn, items, jobs, initializer), total=len(items))
+    yield from wrap(_pooled(fn, items, min(jobs, max(1, len(items))), initializer), total=len(items))
 
 
 def _pooled(fn: Callable[[T], R], items: Sequence[T], jobs: int,
