@@ -86,12 +86,16 @@ def output_dir(path: str | os.PathLike, flag: str = "--out") -> Path:
     """Create directory ``path`` (and its parents) to write into, or a one-line error saying
     why it cannot be: a file in the way, a parent that cannot be created, no write permission."""
     path = Path(path)
-    if path.exists() and not path.is_dir():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise NasLabError(f"cannot create the {flag} directory {_shown(str(path))}: {exc.strerror or exc}") from None
+    if exists and not path.is_dir():
         raise NasLabError(f"{flag} {path} is a file, not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NasLabError(f"cannot create the {flag} directory {path}: {exc.strerror or exc}") from None
+        raise NasLabError(f"cannot create the {flag} directory {_shown(str(path))}: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise NasLabError(f"{flag} directory {path} is not writable")
     return path
@@ -129,7 +133,7 @@ def flag_errors() -> Iterator[None]:
         flag, text = FLAGS.get(exc.parameter, "--" + exc.parameter.replace("_", "-")), str(exc)
         if "." in exc.parameter and exc.parameter not in FLAGS:
             raise
-        if exc.parameter in FLAG_RULES:
+        if exc.parameter in FLAG_RULES and " at most " not in text:  # an upper bound keeps its sentence
             text = f"{exc.parameter} {FLAG_RULES[exc.parameter]}, got {exc.value}"
         raise NasLabError(flag + text[len(exc.parameter):] if text.startswith(exc.parameter) else text) from None
 

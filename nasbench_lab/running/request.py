@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nasbench_lab.core.algorithm import Algorithm
+from nasbench_lab.core.hyperparams import MAX_SEED
 from nasbench_lab.errors import ParameterError
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.registry import ALGORITHMS, BENCHMARKS
@@ -26,9 +27,8 @@ __all__ = ["MAX_JOBS", "MAX_SEED", "MAX_SEEDS", "RequestError", "RunRequest", "a
 RequestError = ParameterError
 
 
-#: The largest seed (numpy's and torch's seeding take 32-bit seeds everywhere), the most seeds
-#: of one request and the most worker processes: bounds that keep a typo from exhausting memory.
-MAX_SEED = 2**32 - 1
+#: The most seeds of one request and the most worker processes: bounds that keep a typo from
+#: exhausting memory (the largest seed: ``nasbench_lab.core.hyperparams.MAX_SEED``).
 MAX_SEEDS = 100_000
 MAX_JOBS = 1024
 
