@@ -72,8 +72,10 @@ def write_with(path: str | os.PathLike, write: Callable[[BinaryIO], Any], *, dur
                 fh.flush()
                 os.fsync(fh.fileno())
         return _finish(tmp, path, durable)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a full disk names the file it could not write
         raise
 
 
@@ -89,8 +91,10 @@ def write_through(path: str | os.PathLike, produce: Callable[[Path], Any], *, du
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         return _finish(tmp, path, durable)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a full disk names the file it could not write
         raise
 
 
