@@ -21,9 +21,10 @@ def _leaderboard(out: Path, *extra: str) -> list[str]:
 
 def _children(pid: int) -> list[int]:
     """The processes whose parent is ``pid`` (``ps`` reads the same on Linux and macOS)."""
-    table = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    ps = subprocess.Popen(["ps", "-A", "-o", "pid=,ppid="], stdout=subprocess.PIPE, text=True)
+    table, _ = ps.communicate()
     rows = (line.split() for line in table.splitlines())
-    return [int(child) for child, parent in rows if int(parent) == pid]
+    return [int(child) for child, parent in rows if int(parent) == pid and int(child) != ps.pid]
 
 
 def _wait_for(condition, seconds: float) -> bool:
@@ -93,3 +94,35 @@ def test_a_lock_held_by_leftovers_of_a_dead_writer_is_taken_over(tmp_path: Path)
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_jobs_never_start_more_workers_than_items() -> None:
+    from nasbench_lab.infra.parallel import parallel_map
+
+    pids, started = set(), 0
+    for _, pid in parallel_map(_worker_pid, [0, 1], jobs=40):
+        pids.add(pid)
+        started = max(started, len(_children(os.getpid())))  # while the pool lives
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids
+    assert started <= 2, f"{started} processes started for 2 items"
+
+
+def _worker_pid(_: int) -> int:
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def test_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    import resource
+
+    def small_files() -> None:  # writes beyond 20 kB fail with EFBIG, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    done = subprocess.run([sys.executable, "-m", "nasbench_lab.cli", "leaderboard", "--benchmark", "nb201-analog",
+                           "--algorithms", "random", "--seeds", "3", "--budget", "50", "--no-progress",
+                           "--out", str(tmp_path / "out")], preexec_fn=small_files, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [f"nasbench-lab: error: cannot write {tmp_path / 'out' / 'runs.csv'}: "
+                                        "File too large; runs finished so far are kept"]
