@@ -67,6 +67,11 @@ def _shown(text: str, limit: int = 60) -> str:
     return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
 
 
+def _long(text: str, limit: int = 200) -> str:
+    """``text``, cut after ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _too_large(digits: str) -> int:
     """A seed written with more digits than any valid one has: out of range (not parsed)."""
     int(digits)  # a ValueError when it is not a number at all
@@ -89,13 +94,13 @@ def output_dir(path: str | os.PathLike, flag: str = "--out") -> Path:
     try:
         exists = path.exists()
     except OSError as exc:  # e.g. a name longer than the file system allows
-        raise NasLabError(f"cannot create the {flag} directory {_shown(str(path))}: {exc.strerror or exc}") from None
+        raise NasLabError(f"cannot create the {flag} directory {_long(str(path))}: {exc.strerror or exc}") from None
     if exists and not path.is_dir():
         raise NasLabError(f"{flag} {path} is a file, not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NasLabError(f"cannot create the {flag} directory {_shown(str(path))}: {exc.strerror or exc}") from None
+        raise NasLabError(f"cannot create the {flag} directory {_long(str(path))}: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise NasLabError(f"{flag} directory {path} is not writable")
     return path

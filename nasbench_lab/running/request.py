@@ -66,8 +66,10 @@ def check_seeds(seeds: Any) -> list[int]:
     """``5`` -> seeds 0..4; a list (or range) of integers in [0, ``MAX_SEED``], each once, at most
     ``MAX_SEEDS`` of them -> those seeds (checked in linear time)."""
     if _is_int(seeds):
-        if seeds < 1 or seeds > MAX_SEEDS:
-            raise RequestError("seeds", f"seeds must be a count in [1, {MAX_SEEDS}] or a list of seeds, got {seeds!r}", seeds)
+        if seeds < 1:
+            raise RequestError("seeds", f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}", seeds)
+        if seeds > MAX_SEEDS:
+            raise RequestError("seeds", f"seeds must be a count of at most {MAX_SEEDS}, got {seeds!r}", seeds)
         return list(range(int(seeds)))
     if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable):
         raise RequestError("seeds", f"seeds must be a count >= 1 or a list of non-negative integers, got {seeds!r}", seeds)
@@ -78,7 +80,7 @@ def check_seeds(seeds: Any) -> list[int]:
         raise RequestError("seeds", f"seeds lists more than {MAX_SEEDS} seeds", MAX_SEEDS + 1)
     bad = [s for s in out if not _is_int(s) or not 0 <= s <= MAX_SEED]
     if bad:
-        raise RequestError("seeds", f"seeds must be integers in [0, {MAX_SEED}]; got {_short(bad[0])}", bad[0])
+        raise RequestError("seeds", f"seeds must be non-negative integers <= {MAX_SEED}; got {_short(bad[0])}", bad[0])
     if not out:
         raise RequestError("seeds", "seeds is empty: give a count >= 1 or at least one seed", seeds)
     twice = repeated(out)
