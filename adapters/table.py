@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nasbench_lab.core.benchmark import BenchmarkSpec, TabularBenchmark
+from nasbench_lab.infra.files import check_regular, read_small_text
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.core.costs import check_cost, check_costs, is_cost
 from nasbench_lab.errors import ArchError, BenchmarkFileError, TableError
@@ -57,13 +58,19 @@ if TYPE_CHECKING:
 SHIPPED = Path(__file__).parent / "tables"
 
 
+#: The largest table declaration read (a declaration is a few hundred bytes).
+MAX_DECLARATION_BYTES = 1 << 20
+
+
 def read_declaration(path: Path) -> dict[str, Any]:
     try:
-        decl = json.loads(Path(path).read_text())
+        decl = json.loads(read_small_text(path, MAX_DECLARATION_BYTES, "table declaration"))
     except FileNotFoundError:
         raise BenchmarkFileError(f"table declaration not found: {path}") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise BenchmarkFileError(f"cannot read table declaration {path}: {exc}") from None
+    except RecursionError:
+        raise BenchmarkFileError(f"cannot read table declaration {path}: nested too deeply") from None
     check_declaration(decl, str(path))
     for dataset, entry in decl["datasets"].items():
         for name in entry.get("costs", {}):
@@ -86,8 +93,9 @@ def check_cost_function(name: Any, where: str) -> str:
 def _read_frame(path: Path) -> pd.DataFrame:
     import pandas as pd  # here, not at the top: a load from the converted cache needs no pandas
 
-    if not path.is_file():
+    if not path.exists():
         raise BenchmarkFileError(f"table file not found: {path}")
+    check_regular(path, "table file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)

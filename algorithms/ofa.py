@@ -12,7 +12,7 @@ from typing import Any
 from nasbench_lab.core.algorithm import Algorithm
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
-from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of, text
+from nasbench_lab.core.hyperparams import MAX_SEED, MAX_THREADS, hyperparameter, integer, number, one_of, text
 from nasbench_lab.core.oracle import Oracle
 from nasbench_lab.core.space import SearchSpace
 from nasbench_lab.core.spend import spend_down
@@ -29,8 +29,8 @@ class OnceForAll(Algorithm):
     structure: str = hyperparameter("cnn", one_of("cnn", "mlp"), "OFA macro structure: cnn (conv stage of up to 3 "
                                     "blocks + dense stage of up to 2) or mlp (one dense stage)")
     schedule: str = hyperparameter("", text(), "JSON progressive-shrinking schedule file (\"\" = the built-in one)")
-    supernet_seed: int = hyperparameter(0, integer(0), "supernet seed (the same for every run: one cached supernet)")
-    batch_size: int = hyperparameter(64, integer(2), "supernet mini-batch")
+    supernet_seed: int = hyperparameter(0, integer(0, MAX_SEED), "supernet seed (the same for every run: one cached supernet)")
+    batch_size: int = hyperparameter(64, integer(2, 1 << 20), "supernet mini-batch")
     kd_ratio: float = hyperparameter(1.0, number(0), "weight of in-place distillation in supernet training")
     predictor: str = hyperparameter("gin", one_of("gin", "mlp"), "accuracy predictor: gin (graph form) or mlp (flat)")
     samples: int = hyperparameter(150, integer(3), "random configurations scored by inherited accuracy to fit the predictor")
@@ -46,7 +46,7 @@ class OnceForAll(Algorithm):
     max_latency_ms: float = hyperparameter(0.0, number(0), "limit on latency, batch 1, this CPU (cost latency_ms; 0 = none)")
     max_peak_kb: float = hyperparameter(0.0, number(0), "limit on peak activation KiB at 8 bits (cost peak_kb; 0 = none)")
     max_flash_kb: float = hyperparameter(0.0, number(0), "limit on parameter KiB at 8 bits (cost flash_kb; 0 = none)")
-    threads: int = hyperparameter(1, integer(1), "torch threads")
+    threads: int = hyperparameter(1, integer(1, MAX_THREADS), "torch threads")
 
     def setup(self) -> None:
         self.supernet_settings, self.search_settings = settings_of(self.hyperparameter_values())

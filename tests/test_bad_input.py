@@ -9,6 +9,7 @@ from the same placeholders, and a regular expression the error line must match.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -143,7 +144,16 @@ def truncated_tensors(ctx: dict[str, Path]) -> None:
     (ctx["tmp"] / "t.npz").write_bytes(data[: len(data) // 2])
 
 
+def fifo(name: str) -> Callable[[dict[str, Path]], None]:
+    """A setup making ``{tmp}/name`` a FIFO (a read would wait for a writer for ever)."""
+    return lambda ctx: os.mkfifo(ctx["tmp"] / name)
+
+
 OWN_CACHE = {"NASBENCH_LAB_CACHE": "{tmp}/cache"}
+TOO_MANY_DIGITS = "9" * 40
+OFA_TRAIN = ["ofa", "train", "--dataset", "digits"]
+SCHEDULE = [*OFA_TRAIN, "--schedule", "{tmp}/s.json"]
+TENSORS = [*DN[:2], "dynamicnet/tensors", *DN[3:], "--benchmark-file", "dynamicnet/tensors={tmp}/t.npz"]
 
 # --------------------------------------------------------------------------- the table
 
@@ -369,6 +379,59 @@ CASES = [
     Case("ofa-extract-out-exists", ["ofa", "extract", "conv16k3-relu-bn-maxpool|dense32-relu-bn", "--dataset",
                                     "digits", "--out", "{tmp}/n.npz"], r"--out .*n\.npz exists; pass --overwrite",
          write("n.npz", "keep\n")),
+    # sizes and counts are bounded, non-regular files refused: one line in bounded time, never a
+    # traceback, a hang or memory exhausted
+    Case("seeds-count-huge", lb("--seeds", "10000000000"), r"--seeds asks for 10000000000 seeds; at most 100000$"),
+    Case("seeds-count-beyond-c-int", lb("--seeds", TOO_MANY_DIGITS), r"--seeds must be whole numbers in \[0, 4294967295\]"),
+    Case("seeds-range-huge", lb("--seeds", "0-200000"), r"--seeds range 0-200000 holds 200001 seeds; at most 100000$"),
+    Case("seeds-range-beyond-32-bit", lb("--seeds", "0-100000000000"),
+         r"--seeds must be whole numbers in \[0, 4294967295\], got 100000000000$"),
+    Case("seeds-list-beyond-32-bit", lb("--seeds", "1,4294967296"), r"--seeds must be whole numbers in \[0, 4294967295\], got 4294967296$"),
+    Case("seeds-list-beyond-c-int", lb("--seeds", f"1,{TOO_MANY_DIGITS}"), r"--seeds must be whole numbers in \[0, 4294967295\], got '9999"),
+    Case("seeds-list-too-long", lb("--seeds", ",".join(map(str, range(100_001)))), r"--seeds lists more than 100000 seeds$"),
+    Case("jobs-beyond-c-int", lb("--jobs", "99999999999999999999"), r"--jobs must be at most 1024, got 99999999999999999999$"),
+    Case("jobs-beyond-c-int-proxy", ["proxy", "params", "--benchmark", "nb201-analog", "--jobs", TOO_MANY_DIGITS],
+         r"--jobs must be at most 1024"),
+    Case("out-name-too-long", lb("--out", "{tmp}/" + "x" * 300), r"cannot create the --out directory .*: File name too long$"),
+    Case("out-path-too-long", lb("--out", "{tmp}/" + "x/" * 3000), r"cannot create the --out directory .*: File name too long$"),
+    Case("table-declaration-fifo", TABLE, r"table declaration .*decl\.json is a FIFO, not a regular file$", fifo("decl.json")),
+    Case("table-declaration-device", lb("--benchmark", "table:/dev/zero"), r"table declaration /dev/zero is a device, not a regular file$"),
+    Case("table-declaration-nested", TABLE, r"cannot read table declaration .*decl\.json: nested too deeply$",
+         write("decl.json", "[" * 100_000 + "]" * 100_000)),
+    Case("table-declaration-binary", TABLE, r"table declaration .*decl\.json is not UTF-8 text", write("decl.json", bytes(range(256)))),
+    Case("table-declaration-too-large", TABLE, r"table declaration .*decl\.json is larger than 1048576 bytes$",
+         write("decl.json", " " * (1 << 20) + "{}")),
+    Case("table-file-fifo", TABLE, r"table file .*t\.csv is a FIFO, not a regular file$",
+         lambda ctx: (declaration()(ctx), fifo("t.csv")(ctx))),
+    Case("table-file-device", TABLE, r"table file /dev/zero is a device, not a regular file$",
+         declaration(files={"t": {"path": "/dev/zero", "arch_column": "arch"}})),
+    Case("ofa-schedule-nested", SCHEDULE, r"schedule .*s\.json is nested too deeply", write("s.json", "[" * 100_000)),
+    Case("ofa-schedule-binary", SCHEDULE, r"the schedule file .*s\.json is not UTF-8 text", write("s.json", bytes(range(256)))),
+    Case("ofa-schedule-fifo", SCHEDULE, r"the schedule file .*s\.json is a FIFO, not a regular file$", fifo("s.json")),
+    Case("ofa-schedule-device", [*OFA_TRAIN, "--schedule", "/dev/zero"], r"the schedule file /dev/zero is a device"),
+    Case("ofa-schedule-too-large", SCHEDULE, r"the schedule file .*s\.json is larger than 1048576 bytes$",
+         write("s.json", " " * (1 << 20) + "[]")),
+    Case("ofa-schedule-epochs-unbounded", SCHEDULE, r"phase 1: .*epochs must be a whole number in \[0, 10000\], got 1000000000$",
+         write("s.json", '[{"stage": "a", "epochs": 1000000000, "lr": 0.1}]')),
+    Case("ofa-schedule-subnets-beyond-c-int", SCHEDULE, r"phase 1: .*subnets must be a whole number in \[0, 64\], got 9999",
+         write("s.json", f'[{{"stage": "a", "epochs": 1, "lr": 0.1, "subnets": {TOO_MANY_DIGITS}}}]')),
+    Case("ofa-schedule-width-unbounded", SCHEDULE, r"phase 1: .*width must be a whole number in \[1, 1000\] or all, got 5000$",
+         write("s.json", '[{"stage": "a", "epochs": 1, "lr": 0.1, "width": 5000}]')),
+    Case("ofa-schedule-too-many-phases", SCHEDULE, r"schedule .*s\.json has 101 phases; at most 100$",
+         write("s.json", json.dumps([{"stage": "a", "epochs": 1, "lr": 0.1}] * 101))),
+    Case("ofa-threads-beyond-c-int", [*OFA_TRAIN, "--threads", TOO_MANY_DIGITS], r"threads must be an integer in \[1, 1024\]"),
+    Case("ofa-seed-beyond-c-int", [*OFA_TRAIN, "--seed", TOO_MANY_DIGITS], r"supernet_seed must be an integer in \[0, 4294967295\]"),
+    Case("ofa-batch-size-beyond-c-int", [*OFA_TRAIN, "--batch-size", TOO_MANY_DIGITS], r"batch_size must be an integer in \[2, 1048576\]"),
+    Case("ofa-search-seed-beyond-32-bit", ["ofa", "search", "--dataset", "digits", "--search-seed", "4294967296"],
+         r"--search-seed must be a whole number in \[0, 4294967295\], got 4294967296$"),
+    Case("proxy-seed-beyond-c-int", ["proxy", "params", "--benchmark", "nb201-analog", "--sample", "5", "--seed", TOO_MANY_DIGITS],
+         r"--seed must be at most 4294967295"),
+    Case("proxy-bootstrap-beyond-c-int", ["proxy", "params", "--benchmark", "nb201-analog", "--sample", "5", "--bootstrap",
+                                          TOO_MANY_DIGITS], r"--bootstrap must be at most 1000000"),
+    Case("tensors-strings", TENSORS, r"tensors: x_train must hold real numbers, got dtype <U1$",
+         tensors(**{k: np.array([["a"] * 4] * 20) for k in ("x_train", "x_val", "x_test")},
+                 **{k: np.arange(20) % 2 for k in ("y_train", "y_val", "y_test")})),
+    Case("tensors-fifo", TENSORS, r"tensors file .*t\.npz is a FIFO, not a regular file$", fifo("t.npz")),
 ]
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nasbench_lab.errors import BenchmarkFileError, NasLabError
+from nasbench_lab.infra.files import check_regular
 from nasbench_lab.infra.image_batches import CIFAR10_TEST, CIFAR10_TRAIN, read_images
 from nasbench_lab.live import data_fingerprint
 
@@ -71,6 +72,8 @@ def from_arrays(name: str, x_train, y_train, x_val, y_val, x_test, y_test, finge
             raise NasLabError(f"{name}: y_{part} must be a non-empty 1-D array with one label per row of x_{part}")
         if not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
             raise NasLabError(f"{name}: y_{part} must hold integer class labels >= 0")
+        if not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_) or np.iscomplexobj(x):
+            raise NasLabError(f"{name}: x_{part} must hold real numbers, got dtype {x.dtype}")
         if not np.isfinite(x).all():
             raise NasLabError(f"{name}: x_{part} holds NaN or inf")
         xs[part], ys[part] = x.astype(np.float32), y.astype(np.int64)
@@ -167,6 +170,7 @@ def cifar10_data(directory: str, max_train: int = 0) -> ClassificationData:
 def tensors_data(path: str) -> ClassificationData:
     keys = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
     try:
+        check_regular(path, "tensors file")
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in keys if k not in f.files]
             if missing:

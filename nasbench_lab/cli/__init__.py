@@ -7,6 +7,7 @@ parser(s) with ``set_defaults(func=...)``; the function returns an exit code and
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 from typing import Sequence
@@ -53,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Write errors that are the machine's, not a bug: a full disk, a quota, a file size limit, a
+#: read-only file system (one line, not a traceback).
+FULL_DISK = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -60,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args) or 0)
     except NasLabError as exc:
         print(f"nasbench-lab: error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in FULL_DISK:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"nasbench-lab: error: cannot write{where}: {exc.strerror}; runs finished so far are kept", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nasbench-lab: interrupted; runs finished so far are kept", file=sys.stderr)

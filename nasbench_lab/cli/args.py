@@ -11,6 +11,7 @@ from typing import Any, Iterator, Sequence
 
 from nasbench_lab.infra.settings import IMAGES_ENV, Settings
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.running.request import MAX_SEED, MAX_SEEDS, repeated
 
 DEFAULT_BENCHMARKS = ("nb201/cifar10", "nasbench-graph/cora")
 
@@ -52,45 +53,77 @@ def add_common(p: argparse.ArgumentParser, *, data: bool = True, files: bool = T
 
 def parse_seeds(text: str) -> list[int]:
     """``20`` -> 0..19; ``3,7,9`` -> those seeds; ``100-199`` -> that inclusive range. Seeds are
-    whole numbers >= 0, each listed once; a range runs upwards."""
+    whole numbers in [0, ``MAX_SEED``], each listed once, at most ``MAX_SEEDS``; a range runs
+    upwards. Linear in the length of ``text``."""
     body = text.strip()
-    span = re.fullmatch(r"\s*(-?\d+)\s*-\s*(-?\d+)\s*", body)
+    span = re.fullmatch(r"\s*(-?\d{1,30})\s*-\s*(-?\d{1,30})\s*", body)
     try:
         if "," in body:
-            seeds = [int(s) for s in body.split(",") if s.strip()]
+            parts = [s for s in body.split(",", MAX_SEEDS + 1) if s.strip()]
+            if len(parts) > MAX_SEEDS:
+                raise NasLabError(f"--seeds lists more than {MAX_SEEDS} seeds")
+            seeds = [int(s) if len(s) <= 30 else _too_large(s) for s in parts]
         elif span:
             lo, hi = int(span[1]), int(span[2])
             if lo > hi:
                 raise NasLabError(f"--seeds range {lo}-{hi} runs backwards: write {hi}-{lo}")
+            _check_seed_range(lo, hi)
             seeds = list(range(lo, hi + 1))
         else:
-            n = int(body)
-            if n < 1:
-                raise NasLabError(f"--seeds must be a count of at least 1, got {n}")
+            n = int(body) if len(body) <= 30 else _too_large(body)
+            if n < 1 or n > MAX_SEEDS:
+                raise NasLabError(f"--seeds must be a count of at least 1, got {n}" if n < 1 else
+                                  f"--seeds asks for {n} seeds; at most {MAX_SEEDS}")
             return list(range(n))
     except ValueError:
-        raise NasLabError(f"--seeds expects a count, a list like 1,2,3 or a range like 0-19; got {text!r}") from None
+        raise NasLabError(f"--seeds expects a count, a list like 1,2,3 or a range like 0-19; got {_shown(text)}") from None
     if not seeds:
         raise NasLabError(f"--seeds lists no seed: {text!r}")
-    negative = [s for s in seeds if s < 0]
-    if negative:
-        raise NasLabError(f"--seeds must be whole numbers >= 0, got {negative[0]} in {text!r}")
-    twice = sorted({s for s in seeds if seeds.count(s) > 1})
+    _check_seed_range(min(seeds), max(seeds))
+    twice = repeated(seeds)
     if twice:
-        raise NasLabError(f"--seeds lists seed {', '.join(map(str, twice))} more than once: {text!r}")
+        raise NasLabError(f"--seeds lists seed {', '.join(map(str, twice[:10]))} more than once: {_shown(text)}")
     return seeds
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "..."
+
+
+def _long(text: str, limit: int = 200) -> str:
+    """``text``, cut after ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _too_large(digits: str) -> int:
+    """A seed written with more digits than any valid one has: out of range (not parsed)."""
+    int(digits)  # a ValueError when it is not a number at all
+    raise NasLabError(f"--seeds must be whole numbers in [0, {MAX_SEED}], got {_shown(digits.strip(), 30)}")
+
+
+def _check_seed_range(lo: int, hi: int) -> None:
+    if lo < 0:
+        raise NasLabError(f"--seeds must be whole numbers >= 0, got {lo}")
+    if hi > MAX_SEED:
+        raise NasLabError(f"--seeds must be whole numbers in [0, {MAX_SEED}], got {hi}")
+    if hi - lo + 1 > MAX_SEEDS:
+        raise NasLabError(f"--seeds range {lo}-{hi} holds {hi - lo + 1} seeds; at most {MAX_SEEDS}")
 
 
 def output_dir(path: str | os.PathLike, flag: str = "--out") -> Path:
     """Create directory ``path`` (and its parents) to write into, or a one-line error saying
     why it cannot be: a file in the way, a parent that cannot be created, no write permission."""
     path = Path(path)
-    if path.exists() and not path.is_dir():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise NasLabError(f"cannot create the {flag} directory {_long(str(path))}: {exc.strerror or exc}") from None
+    if exists and not path.is_dir():
         raise NasLabError(f"{flag} {path} is a file, not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NasLabError(f"cannot create the {flag} directory {path}: {exc.strerror or exc}") from None
+        raise NasLabError(f"cannot create the {flag} directory {_long(str(path))}: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise NasLabError(f"{flag} directory {path} is not writable")
     return path
@@ -143,7 +176,7 @@ def flag_errors() -> Iterator[None]:
         flag, text = FLAGS.get(exc.parameter, "--" + exc.parameter.replace("_", "-")), str(exc)
         if "." in exc.parameter and exc.parameter not in FLAGS:
             raise
-        if exc.parameter in FLAG_RULES:
+        if exc.parameter in FLAG_RULES and " at most " not in text:  # an upper bound keeps its sentence
             text = f"{exc.parameter} {FLAG_RULES[exc.parameter]}, got {exc.value}"
         raise NasLabError(flag + text[len(exc.parameter):] if text.startswith(exc.parameter) else text) from None
 

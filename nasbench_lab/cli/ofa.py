@@ -11,6 +11,7 @@ import argparse
 import json
 import time
 
+from nasbench_lab.core.hyperparams import MAX_SEED
 from nasbench_lab.errors import NasLabError
 
 from .args import add_common, example, json_safe, output_file, settings_from
@@ -33,15 +34,15 @@ def _setup(args: argparse.Namespace, **extra):
 
     if args.threads < 1 or args.batch_size < 2 or args.kd_ratio < 0:
         raise NasLabError("--threads must be >= 1, --batch-size >= 2 and --kd-ratio >= 0")
+    params = {"structure": args.structure, "schedule": args.schedule or "", "supernet_seed": args.seed,
+              "batch_size": args.batch_size, "kd_ratio": args.kd_ratio, "threads": args.threads, **extra}
+    supernet, search = settings_of(OnceForAll.checked(params, "ofa"))
+    read_schedule(args.schedule)  # mistakes in the options and the schedule before any data or training
     settings = settings_from(args)
     dataset = benchmark_spec(NAME).resolve(args.dataset)
     data = load_data(dataset, settings)
     space = DynamicNetSpace(data.input_shape, data.num_classes)
-    params = {"structure": args.structure, "schedule": args.schedule or "", "supernet_seed": args.seed,
-              "batch_size": args.batch_size, "kd_ratio": args.kd_ratio, "threads": args.threads, **extra}
-    supernet, search = settings_of(OnceForAll.checked(params, "ofa"))
     preset(space, args.structure)
-    read_schedule(args.schedule)  # mistakes in the schedule before any training
     return dataset, settings, space, supernet, search
 
 
@@ -79,6 +80,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     limits = {name: getattr(args, name) for name in LIMIT_FLAGS}
     if args.top < 1:
         raise NasLabError(f"--top must be >= 1, got {args.top}")
+    if not 0 <= args.search_seed <= MAX_SEED:
+        raise NasLabError(f"--search-seed must be a whole number in [0, {MAX_SEED}], got {args.search_seed}")
     import numpy as np
 
     from nasbench_lab.algorithms.ofa_search import plan

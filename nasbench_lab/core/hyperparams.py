@@ -23,6 +23,11 @@ from typing import Any, Callable, Mapping, Sequence, Union
 
 from nasbench_lab.errors import NasLabError
 
+#: The largest seed any seed parameter takes (numpy's and torch's seeding take 32-bit seeds).
+MAX_SEED = 2**32 - 1
+#: The most threads a thread-count parameter takes (beyond, a typo: torch's takes a C int).
+MAX_THREADS = 1024
+
 #: A bound: a number, the name of another hyper-parameter, or None (unbounded).
 Bound = Union[int, float, str, None]
 

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -71,8 +72,10 @@ def write_with(path: str | os.PathLike, write: Callable[[BinaryIO], Any], *, dur
                 fh.flush()
                 os.fsync(fh.fileno())
         return _finish(tmp, path, durable)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a full disk names the file it could not write
         raise
 
 
@@ -88,8 +91,10 @@ def write_through(path: str | os.PathLike, produce: Callable[[Path], Any], *, du
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         return _finish(tmp, path, durable)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a full disk names the file it could not write
         raise
 
 
@@ -137,3 +142,34 @@ def move_directory(src: str | os.PathLike, dst: str | os.PathLike) -> None:
     """Rename the directory ``src`` to ``dst`` (on the same file system; ``dst`` absent or
     an empty directory); ``dst`` must not be a symbolic link."""
     os.replace(src, check_target(dst))
+
+
+# -- reading what a user names: a regular file, of bounded size (a FIFO or /dev/zero never hangs a read)
+def check_regular(path: str | os.PathLike, what: str) -> Path:
+    """``path`` if it names a regular file (after symlinks); else a one-line ``NasLabError``
+    (a FIFO would block the read until a writer comes, a device such as ``/dev/zero`` never ends).
+    A missing file raises ``FileNotFoundError`` as ``open`` would."""
+    path = Path(path)
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file"
+        raise NasLabError(f"{what} {path} is {kind}, not a regular file")
+    return path
+
+
+def read_small_bytes(path: str | os.PathLike, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, refused (one line) when larger than ``limit``."""
+    with open(check_regular(path, what), "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise NasLabError(f"{what} {path} is larger than {limit} bytes")
+    return data
+
+
+def read_small_text(path: str | os.PathLike, limit: int, what: str) -> str:
+    """``read_small_bytes`` decoded as UTF-8 (a binary file gives a one-line error)."""
+    try:
+        return read_small_bytes(path, limit, what).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NasLabError(f"{what} {path} is not UTF-8 text (byte {exc.start})") from None

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import importlib
 import os
+import signal
+import sys
 import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import partial
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -38,6 +43,39 @@ def one_thread_worker() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+#: Seconds between two looks of a worker's watch thread at its parent (the portable fallback).
+PARENT_POLL_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process: end it when its parent ``parent`` dies (a driver killed by SIGKILL,
+    a job scheduler or the OOM killer leaves no orphan computing on and holding its files).
+    Linux: the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``; strictly,
+    when the thread that forked the worker ends: the pool's caller, which outlives its pool); everywhere
+    (macOS too): a daemon thread that polls the parent pid and ends the process once it changes."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_start(parent: int, initializer: Callable[[], None] | None) -> None:
+    """Pool initialiser: die with the driver ``parent``, then the caller's ``initializer``."""
+    die_with_parent(parent)
+    if initializer is not None:
+        initializer()
 
 
 def import_in_background(*modules: str, then: str | None = None) -> threading.Thread:
@@ -122,7 +160,7 @@ def parallel_map(
     """Apply ``fn`` to every item, yielding ``(position, result)`` as each finishes.
 
     ``jobs <= 1`` runs in this process, in order (``initializer`` is not called: the caller's
-    thread settings stay). Otherwise a process pool of ``jobs`` workers, each started with
+    thread settings stay). Otherwise a process pool of ``jobs`` workers (never more than items), each started with
     ``initializer``; ``fn`` and the items must be picklable. Items travel to the workers in
     batches sized to about ``BATCH_SECONDS`` of work (one item at a time for slow items), so
     that many quick items do not cost one message each. ``progress`` wraps the stream of
@@ -134,13 +172,14 @@ def parallel_map(
         for k in wrap(range(len(items)), total=len(items)):
             yield k, fn(items[k])
         return
-    yield from wrap(_pooled(fn, items, jobs, initializer), total=len(items))
+    yield from wrap(_pooled(fn, items, min(jobs, max(1, len(items))), initializer), total=len(items))
 
 
 def _pooled(fn: Callable[[T], R], items: Sequence[T], jobs: int,
             initializer: Callable[[], None] | None) -> Iterator[tuple[int, R]]:
     batches = _Batches(len(items), jobs)
-    with ProcessPoolExecutor(max_workers=jobs, initializer=initializer) as pool:
+    start = partial(_worker_start, os.getpid(), initializer)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=start) as pool:
         running: dict[Future, list[int]] = {}
 
         def submit() -> None:

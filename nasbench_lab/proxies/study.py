@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nasbench_lab.core.benchmark import Benchmark, TabularBenchmark
+from nasbench_lab.core.hyperparams import MAX_SEED
 from nasbench_lab.errors import ParameterError
 from nasbench_lab.core.rank_correlation import RankCorrelation, rank_correlation
 from nasbench_lab.infra.settings import Settings
@@ -21,6 +22,9 @@ from nasbench_lab.core.space import FiniteSpace
 
 from . import Proxy, get_proxy
 from nasbench_lab.proxies.scores import ProxyScores, TableConfig, check_supported, compute_scores
+
+#: The most bootstrap resamples (each one a rank correlation of every scored architecture).
+MAX_BOOTSTRAP = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,11 @@ def proxy_study(
     (scores reused from and stored in the shared score cache under ``settings.cache_dir``) and
     correlate them with the report metric (``bootstrap`` resamples for the 95% intervals)."""
     spec = get_proxy(proxy)
-    for name, value in (("seed", seed), ("bootstrap", bootstrap)):
+    for name, value, high in (("seed", seed, MAX_SEED), ("bootstrap", bootstrap, MAX_BOOTSTRAP)):
         if value < 0:
             raise ParameterError(name, f"{name} must be a whole number >= 0, got {value}", value)
+        if value > high:
+            raise ParameterError(name, f"{name} must be at most {high}, got {value}", value)
     space = bench.space
     check_supported(space.name)
     if not isinstance(space, FiniteSpace):

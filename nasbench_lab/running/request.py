@@ -5,23 +5,32 @@ Light on imports (no pandas), so a command can check its values before anything 
 """
 from __future__ import annotations
 
+import itertools
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
 from nasbench_lab.core.algorithm import Algorithm
+from nasbench_lab.core.hyperparams import MAX_SEED
 from nasbench_lab.errors import ParameterError
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.registry import ALGORITHMS, BENCHMARKS
 from nasbench_lab.infra.settings import Settings
 
-__all__ = ["RequestError", "RunRequest", "algorithm_class", "check_budget", "check_jobs", "check_max_seconds",
-           "check_seeds", "split_benchmark"]
+__all__ = ["MAX_JOBS", "MAX_SEED", "MAX_SEEDS", "RequestError", "RunRequest", "algorithm_class", "check_budget", "check_jobs", "check_max_seconds",
+           "check_seeds", "repeated", "split_benchmark"]
 
 
 #: A bad value of one request parameter (``parameter``: its library name; ``value``).
 RequestError = ParameterError
+
+
+#: The most seeds of one request and the most worker processes: bounds that keep a typo from
+#: exhausting memory (the largest seed: ``nasbench_lab.core.hyperparams.MAX_SEED``).
+MAX_SEEDS = 100_000
+MAX_JOBS = 1024
 
 
 def _is_int(value: Any) -> bool:
@@ -36,9 +45,11 @@ def check_budget(budget: Any) -> int:
 
 
 def check_jobs(jobs: Any) -> int:
-    """Worker processes: an integer >= 1."""
+    """Worker processes: an integer in [1, ``MAX_JOBS``]."""
     if not _is_int(jobs) or jobs < 1:
         raise RequestError("jobs", f"jobs must be an integer >= 1, got {jobs!r}", jobs)
+    if jobs > MAX_JOBS:
+        raise RequestError("jobs", f"jobs must be at most {MAX_JOBS}, got {jobs!r}", jobs)
     return int(jobs)
 
 
@@ -52,22 +63,40 @@ def check_max_seconds(seconds: Any) -> float | None:
 
 
 def check_seeds(seeds: Any) -> list[int]:
-    """``5`` -> seeds 0..4; a list (or range) of non-negative integers, each once -> those seeds."""
+    """``5`` -> seeds 0..4; a list (or range) of integers in [0, ``MAX_SEED``], each once, at most
+    ``MAX_SEEDS`` of them -> those seeds (checked in linear time)."""
     if _is_int(seeds):
         if seeds < 1:
             raise RequestError("seeds", f"seeds must be a count >= 1 or a list of seeds, got {seeds!r}", seeds)
+        if seeds > MAX_SEEDS:
+            raise RequestError("seeds", f"seeds must be a count of at most {MAX_SEEDS}, got {seeds!r}", seeds)
         return list(range(int(seeds)))
     if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable):
         raise RequestError("seeds", f"seeds must be a count >= 1 or a list of non-negative integers, got {seeds!r}", seeds)
-    out = list(seeds)
-    bad = [s for s in out if not _is_int(s) or s < 0]
+    if isinstance(seeds, Sized) and len(seeds) > MAX_SEEDS:
+        raise RequestError("seeds", f"seeds lists {len(seeds)} seeds; at most {MAX_SEEDS}", len(seeds))
+    out = list(itertools.islice(seeds, MAX_SEEDS + 1))
+    if len(out) > MAX_SEEDS:
+        raise RequestError("seeds", f"seeds lists more than {MAX_SEEDS} seeds", MAX_SEEDS + 1)
+    bad = [s for s in out if not _is_int(s) or not 0 <= s <= MAX_SEED]
     if bad:
-        raise RequestError("seeds", f"seeds must be non-negative integers; got {bad[0]!r} in {out!r}", seeds)
+        raise RequestError("seeds", f"seeds must be non-negative integers <= {MAX_SEED}; got {_short(bad[0])}", bad[0])
     if not out:
         raise RequestError("seeds", "seeds is empty: give a count >= 1 or at least one seed", seeds)
-    if len(set(out)) != len(out):
-        raise RequestError("seeds", f"seeds are listed twice: {sorted({s for s in out if out.count(s) > 1})}", seeds)
+    twice = repeated(out)
+    if twice:
+        raise RequestError("seeds", f"seeds are listed twice: {twice[:10]}", seeds)
     return [int(s) for s in out]
+
+
+def repeated(values: Iterable[Any]) -> list[Any]:
+    """The values listed more than once, sorted (linear time and memory)."""
+    return sorted(value for value, n in Counter(values).items() if n > 1)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def split_benchmark(benchmark: Any, dataset: Any = None) -> tuple[str, str | None]:

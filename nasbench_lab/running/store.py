@@ -11,15 +11,14 @@ Layout of ``<out>/``:
 * ``manifest.json``: the expected runs and ``complete`` true/false (written then renamed).
 Every file is written through ``nasbench_lab.infra.files`` (temporary file, rename; never a symlink).
 * ``runs.csv``: every run, sorted by ``SORT_KEYS``, exported at the end (written then renamed).
-* ``.lock``: one writer at a time (``fcntl.flock``); it holds the writer's pid.
+* ``.lock``: one writer at a time (``nasbench_lab.infra.folder_lock``): the writer's pid, removed
+  when it ends; a lock whose writer is gone is taken over.
 
 The store talks to the runner through duck typing (a config with ``to_dict()`` and ``tasks()``,
 tasks with ``benchmark``, ``dataset``, ``algorithm``, ``params``, ``seed``): it sits below it.
 """
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import io
 import json
@@ -39,6 +38,7 @@ from nasbench_lab.infra.artefacts import on_disk, write_artefacts
 from nasbench_lab.infra.csv_text import frame_csv
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.files import move_directory, write_bytes, write_text
+from nasbench_lab.infra.folder_lock import FolderLock
 from nasbench_lab.running.manifest import (MANIFEST_FORMAT, check_results, read_manifest, refuse_links,
                                            sha256_bytes, verify_run_files)
 from nasbench_lab.running.trajectory import COLUMNS
@@ -121,36 +121,21 @@ class ResultsStore:
         self._finished = False
         self._runs_sha256 = ""
         self.entries: list[dict[str, Any]] = []
-        self._lock_fds: list[int] = []
+        self._locks: list[FolderLock] = []
         self._file_names: dict[Any, str] = {}
         self._committed: dict[Path, str] = {}  # run file -> the text this process committed to it
         self._listed: dict[str, list[dict[str, str]]] = {}  # run file name -> its artefacts' listing
 
-    # -- locking -------------------------------------------------------------------------
-    def _lock(self, directory: Path) -> int:
-        path = directory / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                raise
-            try:
-                pid = path.read_text().strip() or "?"
-            except OSError:
-                pid = "?"
-            raise NasLabError(f"{directory} is being written by another nasbench-lab process (pid {pid})") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._lock_fds.append(fd)
-        return fd
+    # -- locking (nasbench_lab.infra.folder_lock) ------------------------------------------
+    def _lock(self, directory: Path) -> FolderLock:
+        lock = FolderLock(directory)
+        self._locks.append(lock)
+        return lock
 
-    def _unlock(self, fd: int) -> None:
-        if fd in self._lock_fds:
-            self._lock_fds.remove(fd)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    def _unlock(self, lock: FolderLock) -> None:
+        if lock in self._locks:
+            self._locks.remove(lock)
+            lock.release()
 
     def _work_in(self, directory: Path) -> None:
         self.out = directory
@@ -159,8 +144,10 @@ class ResultsStore:
         self.manifest_path = self.out / "manifest.json"
 
     def close(self) -> None:
-        for fd in list(self._lock_fds):
-            self._unlock(fd)
+        """Release the lock and remove ``.lock`` (the folder itself stays)."""
+        for lock in self._locks:
+            lock.release()
+        self._locks.clear()
 
     def __enter__(self) -> "ResultsStore":
         return self
@@ -181,11 +168,12 @@ class ResultsStore:
         if not self._finished:
             raise NasLabError(f"{self.out} is not finished: the old results in {self.target} are kept")
         old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
-        old_fd = self._lock_fds[0]
+        old_lock, new_lock = self._locks
         move_directory(self.target, old)
         move_directory(self.out, self.target)
+        old_lock.folder, new_lock.folder = old, self.target  # the locks moved with their folders
         self._work_in(self.target)
-        self._unlock(old_fd)
+        self._unlock(old_lock)
         shutil.rmtree(old, ignore_errors=True)
 
     # -- preparing -----------------------------------------------------------------------

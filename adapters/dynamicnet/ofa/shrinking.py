@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.infra.files import read_small_text
 from nasbench_lab.infra.progress import bar
 
 from .structure import DIMENSIONS
@@ -37,6 +38,11 @@ from .supernet import OFASupernet
 
 #: Every value of a dimension open.
 ALL = 1_000
+#: Bounds of a schedule: a typo must not ask for years of training or exhaust memory.
+MAX_EPOCHS = 10_000
+MAX_SUBNETS = 64
+MAX_PHASES = 100
+MAX_SCHEDULE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,20 @@ class Phase:
         where = f"schedule phase {self.stage!r}"
         if not isinstance(self.stage, str) or not self.stage:
             raise NasLabError(f"a schedule phase needs a stage name (a string), got {self.stage!r}")
+        if len(self.stage) > 100:
+            raise NasLabError(f"a schedule phase's stage name must be at most 100 characters, got {len(self.stage)}")
         for name in ("epochs", "subnets", *DIMENSIONS):
             value = getattr(self, name)
             if name in DIMENSIONS and value == "all":
                 value = ALL
                 object.__setattr__(self, name, value)
             low = 1 if name in DIMENSIONS else 0
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise NasLabError(f"{where}: {name} must be a whole number >= {low}"
-                                  f"{' or all' if name in DIMENSIONS else ''}, got {value!r}")
+            high = {"epochs": MAX_EPOCHS, "subnets": MAX_SUBNETS}.get(name, ALL)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise NasLabError(f"{where}: {name} must be a whole number in [{low}, {high}]"
+                                  f"{' or all' if name in DIMENSIONS else ''}, got {_shown(value)}")
         if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not (math.isfinite(self.lr) and self.lr > 0):
-            raise NasLabError(f"{where}: lr must be a number > 0, got {self.lr!r}")
+            raise NasLabError(f"{where}: lr must be a number > 0, got {_shown(self.lr)}")
         object.__setattr__(self, "lr", float(self.lr))
 
     def opened(self) -> dict[str, int]:
@@ -99,14 +108,24 @@ class TrainOptions:
     seed: int = 0
 
 
+def _shown(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def schedule_from_json(text: str, where: str = "schedule") -> tuple[Phase, ...]:
-    """The phases of a JSON schedule (a list of objects); one-line errors name the phase and field."""
+    """The phases of a JSON schedule (a list of objects, at most ``MAX_PHASES``); one-line errors
+    name the phase and field."""
     try:
         items = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NasLabError(f"{where} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise NasLabError(f"{where} is nested too deeply to be a list of phase objects") from None
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
         raise NasLabError(f"{where} must be a non-empty JSON list of phase objects")
+    if len(items) > MAX_PHASES:
+        raise NasLabError(f"{where} has {len(items)} phases; at most {MAX_PHASES}")
     known = [f.name for f in fields(Phase)]
     phases = []
     for n, item in enumerate(items, start=1):
@@ -127,7 +146,7 @@ def read_schedule(path: str | Path | None) -> tuple[Phase, ...]:
     if not path:
         return DEFAULT_SCHEDULE
     try:
-        text = Path(path).read_text()
+        text = read_small_text(Path(path), MAX_SCHEDULE_BYTES, "the schedule file")
     except OSError as exc:
         raise NasLabError(f"cannot read the schedule file {path}: {exc.strerror or exc}") from None
     return schedule_from_json(text, f"schedule {path}")
