@@ -63,8 +63,8 @@ def test_an_empty_run_file_is_rerun_by_resume(tmp_path, capsys):
     (out / "manifest.json").write_text(json.dumps({**manifest, "complete": False}))
     assert main(["leaderboard", "--no-progress", "--json", "--out", str(out), "--resume", *SMALL]) == 0
     assert lost.stat().st_size > 0
-    cut = [line.rsplit(",", 2)[0] for line in before.splitlines()]  # all but seconds, compute_seconds
-    assert [line.rsplit(",", 2)[0] for line in (out / "runs.csv").read_text().splitlines()] == cut
+    cut = [line.rsplit(",", 3)[0] for line in before.splitlines()]  # all but seconds, compute_seconds, stop
+    assert [line.rsplit(",", 3)[0] for line in (out / "runs.csv").read_text().splitlines()] == cut
 
 
 def _square_or_fail(x: int, fail_at: int = -1) -> int:
