@@ -126,3 +126,22 @@ def test_a_full_disk_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [f"nasbench-lab: error: cannot write {tmp_path / 'out' / 'runs.csv'}: "
                                         "File too large; runs finished so far are kept"]
+
+
+def test_a_failing_figure_process_is_reported_in_one_line_without_a_traceback(tmp_path, capfd):
+    """The regret figure drawn in a forked process fails (e.g. a full disk): the leaderboard
+    says so in one line naming the error, and the child prints no traceback."""
+    import errno
+
+    import pytest
+
+    from nasbench_lab.errors import NasLabError
+    from nasbench_lab.workflows.leaderboard import _start_figure
+
+    def draw(runs, stem, formats):
+        raise OSError(errno.ENOSPC, "No space left on device", str(stem) + ".png")
+
+    wait = _start_figure(draw, None, tmp_path / "regret", parallel=True)
+    with pytest.raises(NasLabError, match=r"drawing .*regret\.png failed \(OSError: .*No space left on device"):
+        wait()
+    assert "Traceback" not in capfd.readouterr().err

@@ -95,6 +95,18 @@ def _run(plan: Plan, store: ResultsStore, bars: bool, executor: Executor,
         join_importers()
 
 
+def _draw_in_child(draw, runs, stem: Path, conn) -> None:
+    """The forked figure process: draw, and send back nothing or the error in one line (the
+    parent reports it; no traceback from the child)."""
+    try:
+        draw(runs, stem, formats=("png",))
+        conn.send(None)
+    except BaseException as exc:  # noqa: BLE001 - whatever it is, the parent says it in one line
+        conn.send(f"{type(exc).__name__}: {exc}" if not isinstance(exc, NasLabError) else str(exc))
+    finally:
+        conn.close()
+
+
 def _start_figure(draw, runs, stem: Path, parallel: bool):
     """Start drawing the regret figure; return a function that waits for it. With ``parallel``
     (a local pool of several jobs was granted, its workers are gone) it is drawn in a forked
@@ -103,14 +115,18 @@ def _start_figure(draw, runs, stem: Path, parallel: bool):
         return lambda: draw(runs, stem, formats=("png",))
     import multiprocessing
 
-    process = multiprocessing.get_context("fork").Process(
-        target=draw, args=(runs, stem), kwargs={"formats": ("png",)}, name="regret-figure")
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_draw_in_child, args=(draw, runs, stem, send), name="regret-figure")
     process.start()
+    send.close()
 
     def wait() -> None:
+        error = receive.recv() if receive.poll(None) else "the figure process ended without a word"
         process.join()
-        if process.exitcode != 0:
-            raise NasLabError(f"drawing {stem}.png failed (exit code {process.exitcode}); runs.csv and the tables are written")
+        if error is not None or process.exitcode != 0:
+            raise NasLabError(f"drawing {stem}.png failed ({error or f'exit code {process.exitcode}'}); "
+                              "runs.csv and the tables are written")
 
     return wait
 
