@@ -49,14 +49,14 @@ def run_stops(final: pd.DataFrame) -> pd.Series:
     return recorded.where(recorded.notna(), pd.Series(guessed, index=final.index)).astype(str)
 
 
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+def summarise(runs: pd.DataFrame, final: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per benchmark, dataset and algorithm, best first (by mean report metric):
     ``seeds``, ``full_budget`` (runs that spent their whole budget), ``feasible`` (seeds with an
     incumbent: all but those that found no feasible architecture), ``queries`` (mean),
     ``queries_min``; report metric, regret and search metric over the feasible seeds;
     ``avg_rank`` over the ``ranked_seeds`` every algorithm has; ``p_vs_best`` / ``p_holm`` over
-    the ``paired_seeds`` both algorithms have."""
-    final = final_rows(runs)
+    the ``paired_seeds`` both algorithms have. ``final``: ``final_rows(runs)`` if already made."""
+    final = final_rows(runs) if final is None else final
     if final.empty:
         return pd.DataFrame()
     named = final.rename(columns={"best_report_metric": "report", "best_search_metric": "search"})
@@ -116,10 +116,10 @@ def _range(values) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def short_warnings(runs: pd.DataFrame) -> list[str]:
+def short_warnings(runs: pd.DataFrame, final: pd.DataFrame | None = None) -> list[str]:
     """One line per algorithm and benchmark whose runs stopped short of their budget (and why:
     free repeats, space exhausted, ...) or whose seeds found no feasible architecture."""
-    final, lines = final_rows(runs), []
+    final, lines = (final_rows(runs) if final is None else final), []
     for (bench, dataset, algo), part in final.groupby(GROUP, sort=True):
         where, n = f"{algo} on {bench}/{dataset}", len(part)
         short = part[~part["full"]]
@@ -136,9 +136,9 @@ def short_warnings(runs: pd.DataFrame) -> list[str]:
     return lines
 
 
-def overall_ranks(runs: pd.DataFrame) -> pd.DataFrame:
+def overall_ranks(runs: pd.DataFrame, final: pd.DataFrame | None = None) -> pd.DataFrame:
     """Average rank of each algorithm across seeds and across benchmark/dataset pairs."""
-    final = final_rows(runs)
+    final = final_rows(runs) if final is None else final
     per_bench = final.groupby(GROUP)["rank"].mean().reset_index()
     out = per_bench.groupby("algorithm").agg(avg_rank=("rank", "mean"), benchmarks=("rank", "size"))
     return out.sort_values(["avg_rank"]).reset_index()
@@ -264,9 +264,10 @@ def write_leaderboard(runs: pd.DataFrame, out: Path, notes: dict[tuple[str, str]
     ``leaderboard.tex``; ``idle``: runs that made no query (listed under the tables, not in
     them). Returns the summary, the Markdown and the paths written."""
     out = Path(out)
-    summary = summarise(runs)
+    final = final_rows(runs)  # once: the summary, the ranks and the warnings read it
+    summary = summarise(runs, final)
     several = runs.groupby(BENCH).ngroups > 1
-    markdown = to_markdown(summary, notes, overall_ranks(runs) if several else None, short_warnings(runs))
+    markdown = to_markdown(summary, notes, overall_ranks(runs, final) if several else None, short_warnings(runs, final))
     if idle:
         markdown += (f"\n{len(idle)} run(s) made no query (no row in the tables): "
                      + "; ".join(idle[:10]) + (f" and {len(idle) - 10} more" if len(idle) > 10 else "") + "\n")
