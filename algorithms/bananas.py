@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from nasbench_lab.core.algorithm import BatchAlgorithm
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of
-from nasbench_lab.core.oracle import Oracle, Query
-from nasbench_lab.core.space import Arch, sample_unseen
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.space import Arch
 from nasbench_lab.infra.parallel import torch_threads
 from nasbench_lab.predictors.paths import MLPEnsemble, PathEncoder, graph_paths
 
 from .gin_evolution import breed_distinct
+from .model_based import ModelBasedSearch
 from .surrogate_search import top_queried
 
 
@@ -24,7 +24,7 @@ def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.n
     return (mean - best) * stats.norm.cdf(z) + std * stats.norm.pdf(z)
 
 
-class BANANAS(BatchAlgorithm):
+class BANANAS(ModelBasedSearch):
     """BANANAS: an ensemble of MLPs on the path encoding, Thompson sampling over mutants of the best.
 
     After ``initial_samples`` random queries, each round: fit the ensemble (``members`` MLPs, or
@@ -35,7 +35,6 @@ class BANANAS(BatchAlgorithm):
     N(mean, std) per candidate; ``ei``: expected improvement over the best value) and query the
     best ``queries_per_round``. The predictors' time is recorded as compute outside the budget."""
 
-    initial_samples: int = hyperparameter(10, integer(1), "random architectures queried before the first fit")
     queries_per_round: int = hyperparameter(10, integer(1), "architectures queried per round (best acquisition first)")
     candidates: int = hyperparameter(100, integer(1), "unqueried candidates scored each round")
     parents: int = hyperparameter(10, integer(1), "best queried architectures the candidates are mutated from")
@@ -49,8 +48,7 @@ class BANANAS(BatchAlgorithm):
     epochs: int = hyperparameter(200, integer(1), "training epochs per fit (full batch for the MLPs)")
 
     def setup(self) -> None:
-        self.history: list[Query] = []
-        self.queried: set[Arch] = set()
+        super().setup()
         self._paths: dict[Arch, list] = {}
         self.rounds = 0
         self.seconds = 0.0
@@ -111,21 +109,10 @@ class BANANAS(BatchAlgorithm):
         order = np.argsort(-self.acquire(mean, std, best), kind="stable")
         return [cands[int(i)] for i in order]
 
-    def batch_size(self) -> int:
-        return 1 if len(self.history) < self.initial_samples else self.queries_per_round
-
     def ask_batch(self, n: int) -> list[Arch]:
         if len(self.history) >= self.initial_samples:
             self.rounds += 1
-            picks = self.propose()[:n]
-            if picks:
-                return picks
-        arch = sample_unseen(self.space, self.rng, self.queried.__contains__)
-        return [] if arch is None else [arch]
-
-    def tell(self, query: Query) -> None:
-        self.history.append(query)
-        self.queried.add(query.arch)
+        return super().ask_batch(n)
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         context = self.context_for(oracle, context)

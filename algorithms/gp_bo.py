@@ -8,15 +8,15 @@ import time
 import numpy as np
 from scipy import linalg
 
-from nasbench_lab.core.algorithm import BatchAlgorithm
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number
-from nasbench_lab.core.oracle import Oracle, Query
-from nasbench_lab.core.space import Arch, SearchSpace, sample_unseen
+from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.core.space import Arch, SearchSpace
 from nasbench_lab.errors import NasLabError
 
 from .bananas import expected_improvement
 from .gin_evolution import breed_distinct
+from .model_based import ModelBasedSearch
 from .surrogate_search import top_queried
 
 LENGTHS = tuple(np.geomspace(0.25, 16.0, 13))  # the kernel's length-scale grid, in changed choices
@@ -62,7 +62,7 @@ class HammingGP:
         return mean * self.scale + self.mean, np.sqrt(var) * self.scale
 
 
-class GPBO(BatchAlgorithm):
+class GPBO(ModelBasedSearch):
     """GP-BO: a Gaussian process with a Hamming kernel on the categorical choices, expected improvement.
 
     After ``initial_samples`` random queries, each round fits the GP (``HammingGP``) to every
@@ -84,8 +84,7 @@ class GPBO(BatchAlgorithm):
                               f"{space.name!r} is not")
 
     def setup(self) -> None:
-        self.history: list[Query] = []
-        self.queried: set[Arch] = set()
+        super().setup()
         self.gp: HammingGP | None = None
         self.seconds = 0.0  # fitting and scoring: compute outside the budget
 
@@ -110,21 +109,6 @@ class GPBO(BatchAlgorithm):
         order = np.argsort(-expected_improvement(mean, std, float(y.max())), kind="stable")
         self.seconds += time.perf_counter() - start
         return [cands[int(i)] for i in order]
-
-    def batch_size(self) -> int:
-        return 1 if len(self.history) < self.initial_samples else self.queries_per_round
-
-    def ask_batch(self, n: int) -> list[Arch]:
-        if len(self.history) >= self.initial_samples:
-            picks = self.propose()[:n]
-            if picks:
-                return picks
-        arch = sample_unseen(self.space, self.rng, self.queried.__contains__)
-        return [] if arch is None else [arch]
-
-    def tell(self, query: Query) -> None:
-        self.history.append(query)
-        self.queried.add(query.arch)
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         context = self.context_for(oracle, context)
