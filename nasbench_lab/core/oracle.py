@@ -104,6 +104,8 @@ class Oracle:
         self.problem = problem or Problem()
         self.cost_model = CostModel(self.problem, costs)
         self._records: dict[Arch, Query] = {}
+        # read once: the problem's cost names are recomputed on every access (the query loop is hot)
+        self._with_costs, self._with_constraints = bool(self.problem.costs), bool(self.problem.constraints)
 
     @classmethod
     def for_benchmark(cls, benchmark, budget: int, max_seconds: float | None = None,
@@ -152,8 +154,8 @@ class Oracle:
         if self.out_of_time:
             raise BudgetExhausted(f"wall-clock budget of {self.max_seconds:g} s is spent")
         value = float(self._lookup(arch))
-        costs = self.costs(arch) if self.problem.costs else {}
-        violation = self.problem.violation(costs) if self.problem.constraints else 0.0
+        costs = self.costs(arch) if self._with_costs else {}
+        violation = self.problem.violation(costs) if self._with_constraints else 0.0
         record = Query(len(self._history) + 1, arch, value, self._clock() - self._start, costs, violation)
         self._records[arch] = record
         self._history.append(record)
