@@ -8,7 +8,7 @@ from scipy import stats
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of
 from nasbench_lab.core.oracle import Oracle
-from nasbench_lab.core.space import Arch
+from nasbench_lab.core.space import Arch, random_mutations
 from nasbench_lab.infra.parallel import torch_threads
 from nasbench_lab.predictors.paths import MLPEnsemble, PathEncoder, graph_paths
 
@@ -91,12 +91,7 @@ class BANANAS(ModelBasedSearch):
 
     def _mutant(self, pool: list[Arch]) -> Arch:
         child = pool[int(self.rng.integers(len(pool)))]
-        mutations = 1
-        while mutations < self.max_mutations and self.rng.random() < 0.5:
-            mutations += 1
-        for _ in range(mutations):
-            child = self.space.mutate(child, self.rng)
-        return child
+        return random_mutations(self.space, child, self.rng, self.max_mutations)
 
     def propose(self) -> list[Arch]:
         """Unqueried candidates, best acquisition first."""

@@ -7,7 +7,7 @@ from typing import Callable
 import numpy as np
 
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number
-from nasbench_lab.core.space import Arch, SearchSpace, crossover
+from nasbench_lab.core.space import Arch, SearchSpace, crossover, random_mutations
 
 from .surrogate_search import (EPOCHS, HIDDEN, INITIAL_SAMPLES, LAYERS, LOSS, MEMBERS, QUERIES_PER_ROUND,
                                REFIT_EPOCHS, SurrogateSearch, top_queried)
@@ -61,12 +61,7 @@ class GINEvolution(SurrogateSearch):
                 child = pool[int(i)]
         else:
             child = pool[int(self.rng.integers(len(pool)))]
-        mutations = 1
-        while mutations < self.max_mutations and self.rng.random() < 0.5:
-            mutations += 1
-        for _ in range(mutations):
-            child = self.space.mutate(child, self.rng)
-        return child
+        return random_mutations(self.space, child, self.rng, self.max_mutations)
 
     def breed(self) -> list[Arch]:
         """Distinct unqueried candidates: random architectures, then children of the best."""

@@ -108,6 +108,17 @@ def sample_unseen(
     return None
 
 
+def random_mutations(space: SearchSpace, arch: Arch, rng: np.random.Generator, most: int) -> Arch:
+    """``arch`` after 1..``most`` one-change mutations: one, then each further one with
+    probability 1/2 (the count is drawn first, then the mutations)."""
+    mutations = 1
+    while mutations < most and rng.random() < 0.5:
+        mutations += 1
+    for _ in range(mutations):
+        arch = space.mutate(arch, rng)
+    return arch
+
+
 def crossover(space: SearchSpace, a: Arch, b: Arch, rng: np.random.Generator) -> Arch | None:
     """Uniform crossover of two architectures that are (nested) tuples of the same shape: every
     leaf comes from ``a`` or ``b`` with equal probability. The child is canonicalised when the

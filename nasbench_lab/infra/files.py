@@ -13,13 +13,14 @@ for savers that choose a format by suffix).
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterator
 
 from nasbench_lab.errors import NasLabError
 
@@ -61,22 +62,30 @@ def _finish(tmp: Path, path: Path, durable: bool) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _removed_on_failure(tmp: Path, path: Path) -> Iterator[None]:
+    """Remove the temporary ``tmp`` if the block fails; an ``OSError`` without a file name (a
+    full disk) gets ``path``'s, so the one-line message names the file that could not be written."""
+    try:
+        yield
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)
+        raise
+
+
 def write_with(path: str | os.PathLike, write: Callable[[BinaryIO], Any], *, durable: bool = True) -> Path:
     """Call ``write(fh)`` on a binary file handle of a temporary file, then rename it to ``path``."""
     path = check_target(path)
     fd, tmp = _temporary(path)
-    try:
+    with _removed_on_failure(tmp, path):
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
         return _finish(tmp, path, durable)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = str(path)  # a full disk names the file it could not write
-        raise
 
 
 def write_through(path: str | os.PathLike, produce: Callable[[Path], Any], *, durable: bool = False) -> Path:
@@ -85,17 +94,12 @@ def write_through(path: str | os.PathLike, produce: Callable[[Path], Any], *, du
     path = check_target(path)
     fd, tmp = _temporary(path, keep_suffix=True)
     os.close(fd)
-    try:
+    with _removed_on_failure(tmp, path):
         produce(tmp)
         if durable:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         return _finish(tmp, path, durable)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = str(path)  # a full disk names the file it could not write
-        raise
 
 
 def write_bytes(path: str | os.PathLike, data: bytes, *, durable: bool = True) -> Path:
