@@ -208,12 +208,18 @@ def hardware_markdown(problem: Problem, fronts: pd.DataFrame | None, constrained
                          f"{_pm(r.best_report_metric_mean, r.best_report_metric_std, 2)}{count} | "
                          f"{_pm(r.regret_mean, r.regret_std, 2)}{count} | {r.infeasible_share_mean:.0%} |")
         lines.append("")
-    lines.append("Pareto scores: the feasible non-dominated set (by search metric and costs) each run returns, "
-                 "scored by report metric and costs against the true feasible front, normalised over that front; "
-                 "final values mean ± std over seeds; p: two-sided Wilcoxon signed-rank test against the best, "
-                 "Holm-corrected. Constrained: the incumbent is the best feasible architecture by search metric; "
-                 "regret against the best feasible architecture of the table; 'in hindsight': the best report metric "
-                 "among the feasible architectures queried (chosen with test labels, so not a search outcome).")
+    legend = []  # explains the tables above, and only those
+    if fronts is not None and len(fronts):
+        legend.append("Pareto scores: the feasible non-dominated set (by search metric and costs) each run returns, "
+                      "scored by report metric and costs against the true feasible front, normalised over that front; "
+                      "final values mean ± std over seeds; p: two-sided Wilcoxon signed-rank test against the best, "
+                      "Holm-corrected.")
+    if constrained is not None and len(constrained):
+        legend.append("Constrained: the incumbent is the best feasible architecture by search metric; regret against "
+                      "the best feasible architecture of the table; values mean ± std over the seeds with a feasible "
+                      "incumbent; 'in hindsight': the best report metric among the feasible architectures queried "
+                      "(chosen with test labels, so not a search outcome).")
+    lines.append(" ".join(legend))
     return "\n".join(lines) + "\n"
 
 

@@ -178,6 +178,8 @@ def test_constrained_table_shows_feasible_counts_beside_means(constrained_runs):
     assert table.loc["re", "feasible_rate"] == pytest.approx(found["re"] / 20)
     markdown = hardware_markdown(problem_from_options(None, LIMIT, None), None, table.reset_index())
     assert f"({found['re']}/20 seeds feasible)" in markdown
+    # the legend explains the tables shown, and only those: no Pareto scores without a front table
+    assert "Pareto scores" not in markdown and "Constrained: the incumbent" in markdown
 
 
 def test_nothing_feasible_anywhere_is_a_table_not_a_traceback(tmp_path):
