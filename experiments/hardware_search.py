@@ -1,5 +1,5 @@
 """Hardware-aware search on NB201 / CIFAR-10: the accuracy-latency front, and the best cell under a
-latency limit (issue 16's "Done when" figures).
+latency limit (the figures quoted in docs/hardware-aware-search.md).
 
     python experiments/hardware_search.py --data-dir ../shared/data --seeds 30 --jobs 2
 

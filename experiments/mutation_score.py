@@ -1,4 +1,4 @@
-"""Mutation score of core modules (issue 23, item 6): how many small code mutations the tests kill.
+"""Mutation score of core modules: how many small code mutations the tests kill.
 
     CI=true NASBENCH_LAB_DATA=/work/shared/data python experiments/mutation_score.py fronts objectives rank_correlation
 

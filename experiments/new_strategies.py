@@ -1,4 +1,4 @@
-"""Issue 25 targets for reinforce, ppo, local-search, grid and pnas on the NB201 protocol
+"""Targets for reinforce, ppo, local-search, grid and pnas on the NB201 protocol
 (search on 12-epoch validation, report the incumbent's 200-epoch test accuracy):
 
 * reinforce and ppo at budget 100 (200 seeds) against random search, and reinforce against the NB201

@@ -1,4 +1,4 @@
-"""Throughput of everything around the search, measured in one run (issue 12):
+"""Throughput of everything around the search, measured in one run:
 
 (a) the 1,200-run NB201 leaderboard (``--benchmark nb201/cifar10,nb201/cifar100 --algorithms
     random,re,sa --seeds 0-199``, budget 100) as a user runs it (``nasbench-lab leaderboard``

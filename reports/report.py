@@ -106,7 +106,7 @@ def run_settings(config: dict, here: Settings) -> Settings:
     """The settings a report evaluates a run's benchmarks with: the run's options
     (``config.json``: a live benchmark's recipe), and paths only from here (``here``: the command
     line and the environment): a data directory, a benchmark file, an image directory or a cache
-    recorded in a results folder is never read or written on its own (issue 22)."""
+    recorded in a results folder is never read or written on its own."""
     recorded = Settings.from_dict(config.get("settings") or {})
     return dataclasses.replace(
         here,

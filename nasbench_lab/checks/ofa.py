@@ -60,5 +60,5 @@ CHECKS = [
           reference=0.0, tolerance=1e-6, digits=7, run=extraction_run,
           command="nasbench-lab validate --only ofa-extraction", seconds={"quick": 3, "full": 10},
           note="float32 arithmetic in another order (sliced, transformed kernels): equal to 1e-6, "
-               "the issue's tolerance"),
+               "the project's tolerance"),
 ]

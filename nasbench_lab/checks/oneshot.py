@@ -2,9 +2,8 @@
 network of that architecture (NB201 and DynamicNet supernets), and DARTS on the proxy task
 drifts to parameter-free operations, as the papers report on CIFAR-10.
 
-Extension point (Once-for-All, issue 14): when an OFA module exists, add its checks as a family
-module (e.g. ``ofa.py`` defining ``CHECKS``, such as "an extracted subnet's outputs equal the
-elastic supernet's at that configuration, max |difference| = 0") and list it in
+Extension point: a new family is a module defining ``CHECKS`` (as ``ofa.py``: "an extracted
+subnet's outputs equal the elastic supernet's at that configuration") listed in
 ``registry.FAMILIES``; nothing else changes.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """GIN predictor checks: Kendall tau on 1,000 held-out NB201/CIFAR-10 cells after training on
 100 and 1,000 cells (target: the 200-epoch test accuracy), against the project's targets
-(issue 6: tau >= 0.60 at 100, >= 0.80 at 1,000). Computed by the predictor study
+(tau >= 0.60 at 100, >= 0.80 at 1,000). Computed by the predictor study
 (``nasbench_lab.predictors.study.run_study``, the path of ``nasbench-lab predictor``)."""
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def gin_check(size: int) -> Check:
     return Check(
         name=f"gin-tau-{size}", family="predictors",
         title=f"GIN Kendall tau, {size:,} training cells, 1,000 held out (nb201/cifar10, 200-epoch test)",
-        reproduces="project target (issue 6); measured then: 0.624 ± 0.020 at 100, 0.807 ± 0.009 at 1,000",
+        reproduces="project target; measured then: 0.624 ± 0.020 at 100, 0.807 ± 0.009 at 1,000",
         reference=TARGETS[size], tolerance=0.0, rule="at_least", digits=3, run=run,
         label=f"≥ {TARGETS[size]:.2f} (target)",
         command=f"nasbench-lab predictor --benchmark nb201/cifar10 --predictors gin --train-sizes {size} --seeds 5",
