@@ -13,7 +13,7 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 #: Registered algorithms keep these colours in every figure; others get a stable hashed colour.
 KNOWN = ["random", "re", "sa", "gin-evolution", "gin-sa", "synflow-rank", "darts", "ofa",
          "nsga2", "re-constrained", "sa-constrained", "weighted", "gin-pareto", "optuna-nsga2", "optuna-tpe",
-         "optuna-tpe-constrained", "gin-constrained"]
+         "optuna-tpe-constrained", "gin-constrained", "local-search", "bananas"]
 
 
 def colour(algorithm: str) -> str:
