@@ -24,7 +24,7 @@ from scipy import stats
 
 from nasbench_lab.errors import NasLabError
 
-from .style import COLUMN_WIDTH, colour, pyplot, save
+from .style import COLUMN_WIDTH, colours, pyplot, save
 
 CLIQUES = ("nemenyi", "wilcoxon-holm")
 
@@ -134,7 +134,7 @@ def cd_figure(result: CDResult, stem: Path, *, title: str = "",
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH * 1.6, 0.9 + 0.22 * result.k))
     sp.critical_difference_diagram(
         result.average_ranks, result.pvalues, alpha=result.alpha, ax=ax,
-        color_palette={a: colour(str(a)) for a in result.average_ranks.index},
+        color_palette=colours(result.average_ranks.index),
         label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}",
         crossbar_props={"color": "black", "linewidth": 2.5})
     ax.set_xlim(1, result.k)  # the whole range of ranks, 1 (best) on the left

@@ -1,5 +1,5 @@
 """Curves from ``runs.csv``: regret (or, where the optimum is unknown, the incumbent's test
-accuracy) against queries, one figure per benchmark/dataset, same colour per algorithm. With
+accuracy) against queries, one figure per benchmark/dataset, a distinct colour per algorithm (its usual one where free). With
 ``FEW_SEEDS`` or more seeds a band (95 % t-interval of the mean, or the inter-quartile range
 around the median); with fewer, each seed's line beside the centre line. The legend says which."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .style import COLUMN_WIDTH, colour, pyplot, save, slug
+from .style import COLUMN_WIDTH, colours, pyplot, save, slug
 
 #: below this many seeds a band says little (two seeds: a t-interval spans everything): draw the seeds
 FEW_SEEDS = 5
@@ -63,19 +63,20 @@ def draw_spread(ax, tables: dict[str, pd.DataFrame], band: str, low: float = -np
 
     seeds = max((t.shape[1] for t in tables.values()), default=0)
     lowest = np.inf
+    palette = colours(tables)
     for algo, table in tables.items():
         if not np.isfinite(table.to_numpy(dtype=float)).any():
             continue  # nothing to draw (e.g. no feasible architecture in any seed)
         centre, lo, hi = _band(table, band)
-        ax.plot(centre.index, centre.values, color=colour(algo), label=algo, lw=1.4, zorder=3)
+        ax.plot(centre.index, centre.values, color=palette[algo], label=algo, lw=1.4, zorder=3)
         if seeds < FEW_SEEDS:
             for seed in table.columns:
-                ax.plot(table.index, table[seed].values, color=colour(algo), lw=0.6, alpha=0.45, zorder=2)
+                ax.plot(table.index, table[seed].values, color=palette[algo], lw=0.6, alpha=0.45, zorder=2)
             drawn = table.to_numpy()
             lowest = min(lowest, float(np.nanmin(drawn)) if np.isfinite(drawn).any() else np.inf)
         else:
             lo, hi = lo.clip(low, high), hi.clip(low, high)
-            ax.fill_between(centre.index, lo.values, hi.values, color=colour(algo), alpha=0.18, lw=0)
+            ax.fill_between(centre.index, lo.values, hi.values, color=palette[algo], alpha=0.18, lw=0)
             lowest = min(lowest, float(lo.min()))
     key = Line2D([], [], color="#777777", lw=0.6) if seeds < FEW_SEEDS else Patch(color="#777777", alpha=0.25, lw=0)
     handles, labels = ax.get_legend_handles_labels()

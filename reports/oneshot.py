@@ -23,7 +23,7 @@ from nasbench_lab.errors import NasLabError
 from nasbench_lab.core.space import Arch, SearchSpace
 from nasbench_lab.supernet.record import ARTEFACT
 
-from .style import COLUMN_WIDTH, PALETTE, colour, pyplot, save
+from .style import COLUMN_WIDTH, PALETTE, colours, pyplot, save
 
 #: method -> (epochs, mean over runs of the value at that epoch)
 Curves = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -99,25 +99,15 @@ def operation_mix(records: Sequence[dict]) -> dict[str, dict[str, tuple[np.ndarr
     return {method: _mean_by_epoch(ops) for method, ops in rows.items()}
 
 
-def distinct_colours(names: Sequence[str]) -> dict[str, str]:
-    """Each name's usual colour, unless an earlier name has it: then the first unused one."""
-    out: dict[str, str] = {}
-    for name in names:
-        wanted = colour(name)
-        out[name] = wanted if wanted not in out.values() else next(
-            (c for c in PALETTE if c not in out.values()), wanted)
-    return out
-
-
 def derived_metric_figure(curves: Curves, path: str | Path, *, ylabel: str = "report metric", title: str = ""):
     """One line per method: the derived architecture's report metric against the search epoch."""
     if not curves:
         raise NasLabError("no one-shot records to plot")
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.6))
-    colours = distinct_colours(sorted(curves))
+    palette = colours(curves)
     for method, (epochs, values) in sorted(curves.items()):
-        ax.plot(epochs, values, marker="o", ms=2.5, lw=1.2, color=colours[method], label=method)
+        ax.plot(epochs, values, marker="o", ms=2.5, lw=1.2, color=palette[method], label=method)
     from matplotlib import ticker
 
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))

@@ -13,7 +13,7 @@ from nasbench_lab.core.costs import cost_label
 from nasbench_lab.errors import UnknownNameError
 
 from .figures import log_ticks
-from .style import COLUMN_WIDTH, colour, pyplot, save, slug
+from .style import COLUMN_WIDTH, colours, pyplot, save, slug
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,13 @@ def pareto_figure(bench, objectives: tuple[Objective, Objective], stem: Path, *,
         line = np.vstack([front, [xy[:, 0].max(), front[-1, 1]]])
     ax.step(line[:, 0], line[:, 1], where="post" if not maxi[0] else "pre", color="black", lw=1.0, label="true Pareto front" + (" (feasible)" if feasible is not None else ""))
     scores: dict[str, tuple[float, float]] = {}
+    palette = colours(found or {})
     for algo, seeds in sorted((found or {}).items()):
         hvs = [hypervolume(xy[idx][pareto_mask(xy[idx], maxi)], worst, maxi) / true_hv if len(idx) else 0.0 for idx in seeds]
         scores[algo] = (float(np.mean(hvs)), float(np.std(hvs, ddof=1)) if len(hvs) > 1 else 0.0)
         pooled = np.unique(np.concatenate(seeds)) if seeds else np.array([], dtype=int)
         sel = xy[pooled][pareto_mask(xy[pooled], maxi)] if len(pooled) else np.empty((0, 2))
-        ax.scatter(sel[:, 0], sel[:, 1], s=12, color=colour(algo), marker="o", lw=0.4, edgecolor="white",
+        ax.scatter(sel[:, 0], sel[:, 1], s=12, color=palette[algo], marker="o", lw=0.4, edgecolor="white",
                    label=f"{algo}: HV {scores[algo][0]:.3f} ± {scores[algo][1]:.3f}", zorder=3)
     low = np.percentile(xy[:, 1], 5) if maxi[1] else xy[:, 1].min()
     span = xy[:, 1].max() - low

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .style import COLUMN_WIDTH, colour, pyplot, save
+from .style import COLUMN_WIDTH, colours, pyplot, save
 
 DEFAULT_BUDGETS = (10, 25, 50, 100, 200, 500, 1000)
 BLOCK = ["benchmark", "dataset", "seed"]
@@ -65,12 +65,13 @@ def rank_budget_figure(runs: pd.DataFrame, stem: Path, *, budgets: Sequence[int]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(COLUMN_WIDTH * 1.3, 2.6))
     blocks = ranks.groupby(["budget"])[BLOCK].apply(lambda f: len(f.drop_duplicates())).max()
+    palette = colours(ranks["algorithm"].unique())
     for algo, part in ranks.groupby("algorithm", sort=True):
         grouped = part.groupby("budget")["rank"]
         mean, n, sd = grouped.mean(), grouped.count(), grouped.std(ddof=1).fillna(0)
         half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
-        ax.plot(mean.index, mean.values, marker="o", ms=3, lw=1.2, color=colour(algo), label=algo)
-        ax.fill_between(mean.index, (mean - half).values, (mean + half).values, color=colour(algo), alpha=0.15, lw=0)
+        ax.plot(mean.index, mean.values, marker="o", ms=3, lw=1.2, color=palette[algo], label=algo)
+        ax.fill_between(mean.index, (mean - half).values, (mean + half).values, color=palette[algo], alpha=0.15, lw=0)
     k = runs["algorithm"].nunique()
     ax.set_xscale("log")
     from matplotlib import ticker

@@ -17,9 +17,21 @@ KNOWN = ["random", "re", "sa", "gin-evolution", "gin-sa", "synflow-rank", "darts
 
 
 def colour(algorithm: str) -> str:
+    """``algorithm``'s usual colour (fixed for the known ones, hashed for others; several share one)."""
     if algorithm in KNOWN:
         return PALETTE[KNOWN.index(algorithm) % len(PALETTE)]
     return PALETTE[zlib.crc32(algorithm.encode()) % len(PALETTE)]
+
+
+def colours(algorithms) -> dict[str, str]:
+    """One colour per algorithm drawn together: each its usual colour unless an earlier one
+    (in sorted order) has it, then the first free one; distinct for up to 20 algorithms."""
+    out: dict[str, str] = {}
+    for name in sorted(map(str, algorithms)):
+        wanted = colour(name)
+        out[name] = wanted if wanted not in out.values() else next(
+            (c for c in PALETTE if c not in out.values()), wanted)
+    return out
 
 
 def pyplot():

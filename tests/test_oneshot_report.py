@@ -85,11 +85,18 @@ def test_operation_mix_shares_sum_to_one_and_count_the_derived_names(records):
     assert np.allclose(mixes["gdas"]["skip_connect"][1], skip)
 
 
-def test_methods_get_distinct_colours():
-    from nasbench_lab.reports.oneshot import distinct_colours
+def test_methods_drawn_together_get_distinct_colours():
+    """re and drnas, darts and gdas... share a usual colour; drawn together they must not."""
+    from nasbench_lab.core.registry import ALGORITHMS
+    from nasbench_lab.reports.style import PALETTE, colour, colours
 
-    colours = distinct_colours(["darts", "drnas", "gdas", "pc-darts", "darts-es", "spos"])
-    assert len(set(colours.values())) == 6
+    palette = colours(["darts", "drnas", "gdas", "pc-darts", "darts-es", "spos"])
+    assert len(set(palette.values())) == 6
+    names = sorted(ALGORITHMS.names())
+    for start in range(0, len(names), len(PALETTE)):  # every registered algorithm, 20 at a time
+        drawn = names[start:start + len(PALETTE)]
+        assert len(set(colours(drawn).values())) == len(drawn)
+    assert colours(["random", "re"]) == {"random": colour("random"), "re": colour("re")}  # usual ones kept
 
 
 def test_figures_are_written_and_empty_input_is_an_error(records, tmp_path):
