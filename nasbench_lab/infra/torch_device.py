@@ -42,8 +42,8 @@ def resolve_device(device: str = "cpu", parameter: str = "device") -> "torch.dev
     index = int(name.partition(":")[2] or 0)
     if index >= count:
         seen = f"torch sees {count} CUDA device{'s' if count != 1 else ''}" if count else "torch sees no CUDA device"
-        raise ParameterError(parameter, f"{parameter} {name!r} asked for, but {seen} "
-                                        f"(use {parameter} cpu or auto)", device)
+        raise ParameterError(parameter, f"{parameter} {name!r} asked for, but {seen} (cpu or auto run without one)",
+                             device)
     return torch.device(name)
 
 
