@@ -137,11 +137,9 @@ def _method_params(args: argparse.Namespace) -> dict:
     return params.get(args.method, {})
 
 
-def cmd_supernet_proxy(args: argparse.Namespace) -> int:
-    """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
-    from nasbench_lab.core.loading import open_benchmark
+def _check_supernet_args(args: argparse.Namespace) -> None:
+    """The options of ``proxy supernet``, each a one-line error (CUDA missing included)."""
     from nasbench_lab.running.devices import check_request_device
-    from nasbench_lab.running.supernet_correlation import supernet_ranking
 
     if not args.method:
         raise NasLabError("proxy supernet needs --method spos or --method darts")
@@ -155,6 +153,16 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
         raise NasLabError(f"--seed and --bootstrap must be >= 0, got {args.seed} and {args.bootstrap}")
     if args.figure:
         _check_figure(Path(args.figure))
+    with flag_errors():
+        check_request_device(args.device)
+
+
+def cmd_supernet_proxy(args: argparse.Namespace) -> int:
+    """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
+    from nasbench_lab.core.loading import open_benchmark
+    from nasbench_lab.running.supernet_correlation import supernet_ranking
+
+    _check_supernet_args(args)
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
     bench = open_benchmark(name, dataset or args.dataset, settings)
@@ -164,8 +172,6 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
 
         progress = lambda it, total: tqdm(it, total=total, desc="standalone", leave=False)  # noqa: E731
     params = {"device": args.device, **_method_params(args)}  # --param METHOD.device wins
-    with flag_errors():
-        check_request_device(args.device)
     result = supernet_ranking(args.method, bench, name, sample=args.sample, seed=args.seed, settings=settings,
                               params=params, jobs=args.jobs, bootstrap=args.bootstrap,
                               progress=progress)
