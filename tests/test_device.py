@@ -159,3 +159,11 @@ def test_a_data_dependent_proxy_is_identical_on_cpu_and_auto(no_cuda):
     scores = [[raw for _, raw, _ in score_indices(c, [0, 1234])] for c in configs]
     assert scores[0] == scores[1] and all(np.isfinite(scores[0]))
     assert TableConfig("snip", "nb201", "cifar10", 0, None, 8, "cuda:1").stem().endswith("-cuda1")
+
+
+def test_the_python_api_takes_the_device_and_refuses_missing_cuda_before_any_run(no_cuda):
+    import nasbench_lab
+
+    with pytest.raises(ParameterError, match="device 'cuda' asked for") as info:
+        nasbench_lab.run("darts", "nb201-analog/cifar10", budget=2, seeds=1, device="cuda")
+    assert info.value.parameter == "device"
