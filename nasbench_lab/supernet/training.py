@@ -24,6 +24,7 @@ from torch import nn
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.progress import bar
+from nasbench_lab.infra.torch_device import resolve_device
 
 from nasbench_lab.supernet.provider import SearchData, Supernet
 
@@ -104,7 +105,7 @@ class Trainer:
             raise NasLabError(f"supernet training needs epochs >= 1 and batch_size >= 1, got "
                               f"{config.epochs} and {config.batch_size}")
         self.config, self.strategy = config, strategy
-        self.device = torch.device(config.device)
+        self.device = resolve_device(config.device)  # e.g. "auto" -> cuda or cpu
         self.net = net.to(self.device)
         self.data = on_device(data, self.device)  # moved once, not per batch
         self.generator = torch.Generator().manual_seed(int(config.seed))
