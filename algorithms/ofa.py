@@ -14,6 +14,7 @@ from nasbench_lab.core.context import RunContext
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.core.hyperparams import MAX_SEED, MAX_THREADS, hyperparameter, integer, number, one_of, text
 from nasbench_lab.core.oracle import Oracle
+from nasbench_lab.infra.torch_device import DEVICES
 from nasbench_lab.core.space import SearchSpace
 from nasbench_lab.core.spend import spend_down
 
@@ -47,6 +48,7 @@ class OnceForAll(Algorithm):
     max_peak_kb: float = hyperparameter(0.0, number(0), "limit on peak activation KiB at 8 bits (cost peak_kb; 0 = none)")
     max_flash_kb: float = hyperparameter(0.0, number(0), "limit on parameter KiB at 8 bits (cost flash_kb; 0 = none)")
     threads: int = hyperparameter(1, integer(1, MAX_THREADS), "torch threads")
+    device: str = hyperparameter("cpu", one_of(*DEVICES), "torch device of supernet training: cpu, cuda or auto")
 
     def setup(self) -> None:
         self.supernet_settings, self.search_settings = settings_of(self.hyperparameter_values())
@@ -85,7 +87,7 @@ def settings_of(values: dict[str, Any]) -> tuple[OFASupernetSettings, OFASearchS
     hyper-parameters become bounds in the cost vocabulary)."""
     supernet = OFASupernetSettings(structure=values["structure"], schedule=values["schedule"],
                                    seed=values["supernet_seed"], batch_size=values["batch_size"],
-                                   kd_ratio=values["kd_ratio"])
+                                   kd_ratio=values["kd_ratio"], device=values["device"])
     names = ("predictor", "samples", "recalibration", "eval_samples", "population", "generations", "parent_ratio",
              "mutation", "rerank", "threads")
     bounds = limit_bounds({k: values[k] for k in LIMITS})

@@ -23,13 +23,15 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class OFASupernetSettings:
     """The supernet's training: macro ``structure`` (``cnn`` or ``mlp``), progressive-shrinking
-    ``schedule`` file ("" = the built-in one), ``seed``, ``batch_size`` and ``kd_ratio``."""
+    ``schedule`` file ("" = the built-in one), ``seed``, ``batch_size``, ``kd_ratio`` and the
+    torch ``device`` of training (cpu, cuda or auto; the trained supernet comes back on the CPU)."""
 
     structure: str = "cnn"
     schedule: str = ""
     seed: int = 0
     batch_size: int = 64
     kd_ratio: float = 1.0
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)
@@ -81,15 +83,17 @@ def ofa_supernet(space: SearchSpace, supernet: OFASupernetSettings, dataset: str
     from nasbench_lab.adapters.dynamicnet.ofa.shrinking import TrainOptions, read_schedule
     from nasbench_lab.adapters.dynamicnet.ofa.cache import trained_supernet
     from nasbench_lab.adapters.dynamicnet.supernet import search_data
+    from nasbench_lab.infra.torch_device import device_type
     from nasbench_lab.live import data_fingerprint
 
+    device = device_type(supernet.device)  # CUDA missing: one line before any data is read
     structure = preset(space, supernet.structure)
     phases = read_schedule(supernet.schedule)
     data = search_data(dataset, settings, seed=supernet.seed)
     data_id = f"{dataset}:{data_fingerprint(*(t.numpy() for t in (*data.train, *data.valid)))}"
     options = TrainOptions(batch_size=supernet.batch_size, kd_ratio=supernet.kd_ratio, seed=supernet.seed)
     net, meta = trained_supernet(structure, dataset, data_id, data.train, phases, options, settings.cache_dir, log,
-                                 fresh=fresh)
+                                 fresh=fresh, device=device)
     return net, structure, data, meta
 
 

@@ -89,6 +89,8 @@ def proxyless_strategy(cost_of, weight: float):
         def setup(self, trainer):
             found = cost_of(trainer.net)
             self.table, self.scale = found if found is not None else (None, 1.0)
+            if self.table is not None:
+                self.table = self.table.to(trainer.device)  # once, not per architecture step
 
         def weights(self, trainer, phase):
             if phase == "arch":
@@ -102,7 +104,7 @@ def proxyless_strategy(cost_of, weight: float):
             if self.table is None or not weight:
                 return 0.0
             probs = [a.softmax(-1).double() for a in trainer.alphas]
-            return weight * expected_cost(self.table.to(trainer.device), probs).float() / self.scale
+            return weight * expected_cost(self.table, probs).float() / self.scale
 
     return ProxylessStrategy()
 

@@ -22,6 +22,7 @@ from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import CostModel, Oracle
 from nasbench_lab.core.space import Arch, SearchSpace
 from nasbench_lab.core.spend import spend_down
+from nasbench_lab.infra.torch_device import DEVICES
 from nasbench_lab.supernet.build import SupernetSettings
 
 
@@ -41,7 +42,7 @@ class SupernetSearch(OneShotAlgorithm):
     arch_lr: float = hyperparameter(3e-4, number(0), "architecture learning rate (Adam, on the validation half)")
     max_train: int = hyperparameter(0, integer(0), "images kept per search half (0 = all)")
     threads: int = hyperparameter(1, integer(1), "torch threads")
-    device: str = hyperparameter("cpu", one_of("cpu", "cuda"), "torch device")
+    device: str = hyperparameter("cpu", one_of(*DEVICES), "torch device: cpu, cuda or auto (cuda if torch sees one)")
 
     def setup(self) -> None:
         self.supernet_settings = SupernetSettings(**{f.name: getattr(self, f.name)

@@ -36,7 +36,9 @@ max_train=0) which are part of the cache key; ``flash_bits`` and ``activation_bi
 default 8, as on a microcontroller), part of the cost-model key only (training does not depend on
 them); ``threads`` (torch threads per training, default
 1: deterministic and fair when runs share the machine; 0 leaves torch's setting alone), ``latency_repeats`` (20) and ``cache``
-(true; false keeps results in memory for this process only), which are not.
+(true; false keeps results in memory for this process only), which are not; ``device`` (the
+torch device of training: cpu, cuda or auto; latency is measured on the CPU whatever it is;
+rows trained on a GPU are cached apart from the CPU's).
 """
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ from nasbench_lab.live import (
 from nasbench_lab.live.costs import MeasuredCosts, cost_key
 from nasbench_lab.live.fidelity import ResumableTraining
 from nasbench_lab.infra.parallel import torch_threads
+from nasbench_lab.infra.torch_device import device_type
 
 from .costs import LayerGraph, check_bits, device_costs
 from .data import ClassificationData, cifar10_data, digits_data, from_arrays, mnist1d_data, tensors_data
@@ -76,16 +79,18 @@ LOCAL_DATA = {"digits": digits_data, "mnist1d": mnist1d_data}
 COSTS = ("params_m", "flops_m", "latency_ms", "flash_kb", "peak_kb")
 #: Settings.files keys of the datasets read from disk.
 FILE_KEYS = {"cifar10": "dynamicnet/cifar10", "tensors": "dynamicnet/tensors"}
-#: Options that are not part of the recipe (they do not change results).
-EXTRA_OPTIONS: dict[str, Any] = {"threads": 1, "latency_repeats": 20, "cache": True, "flash_bits": 8, "activation_bits": 8}
+#: Options that are not part of the recipe (they do not change results; ``device``: the torch
+#: device of training, cpu | cuda | auto, whose non-CPU rows are cached apart).
+EXTRA_OPTIONS: dict[str, Any] = {"threads": 1, "latency_repeats": 20, "cache": True, "flash_bits": 8, "activation_bits": 8,
+                                 "device": "cpu"}
 
 
 class _Trainer:
     """Search side: builds, trains and validates. Holds training and validation data only."""
 
     def __init__(self, space: DynamicNetSpace, data: ClassificationData, recipe: Recipe, threads: int | None,
-                 latency_repeats: int) -> None:
-        self.space, self.recipe = space, recipe
+                 latency_repeats: int, device: str = "cpu") -> None:
+        self.space, self.recipe, self.device = space, recipe, device
         self.train_x, self.train_y, self.val_x, self.val_y = data.train_x, data.train_y, data.val_x, data.val_y
         self.threads, self.latency_repeats = threads, latency_repeats
 
@@ -95,12 +100,12 @@ class _Trainer:
             net = self.space.build(arch, seed=self.recipe.seed)
             costs = {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6,
                      "latency_ms": measure_latency(net, self.val_x[:1], self.latency_repeats)}
-            try:
-                fit_classifier(net, self.train_x, self.train_y, self.recipe)
+            try:  # latency measured above on the CPU; training and validation on ``device``
+                fit_classifier(net, self.train_x, self.train_y, self.recipe, self.device)
                 valid = accuracy(net, self.val_x, self.val_y)
             except Diverged as exc:
                 return TrainResult.failed(str(exc), costs, time.perf_counter() - start)
-            weights = net.get_flat_weights().numpy()
+            weights = net.get_flat_weights().cpu().numpy()
         return TrainResult("ok", valid, costs, weights, time.perf_counter() - start)
 
 
@@ -148,8 +153,10 @@ class DynamicNetBenchmark(LiveBenchmark):
         activation_bits: int = 8,
         space: DynamicNetSpace | None = None,
         name: str = NAME,
+        device: str = "cpu",
     ) -> None:
         recipe = recipe or Recipe()
+        device = device_type(device, f"{name}.device")  # resolved: auto -> cuda or cpu
         self.bits = (check_bits(flash_bits, f"{name}.flash_bits"), check_bits(activation_bits, f"{name}.activation_bits"))
         space = space or DynamicNetSpace(data.input_shape, data.num_classes)
         if space.input_shape != data.input_shape or space.num_classes != data.num_classes:
@@ -165,13 +172,14 @@ class DynamicNetBenchmark(LiveBenchmark):
             space=space,
             recipe=recipe,
             data_id=data.data_id,
-            trainer=_Trainer(space, data, recipe, torch_n, latency_repeats),
+            trainer=_Trainer(space, data, recipe, torch_n, latency_repeats, device),
             scorer=_Scorer(space, data, torch_n),
             cache_path=cache_layout.live(cache_dir, name) if cache_dir is not None else None,
             search_metric="valid_acc",
             report_metric="test_acc",
             costs=COSTS,
             note=f"live training, {recipe.describe()}; accuracies in %; regret n/a (no known best)",
+            device=device,
         )
 
     def costs(self, arch) -> dict[str, float]:
@@ -205,7 +213,7 @@ class DynamicNetBenchmark(LiveBenchmark):
         """``(arch, epochs) -> validation accuracy`` after ``epochs`` of the recipe's schedule,
         resuming partly trained networks (``nasbench_lab.live.fidelity``; no test data)."""
         t = self._trainer
-        return ResumableTraining(self.space.build, t.train_x, t.train_y, t.val_x, t.val_y, self.recipe)
+        return ResumableTraining(self.space.build, t.train_x, t.train_y, t.val_x, t.val_y, self.recipe, t.device)
 
     def score_weights(self, arch, weights: np.ndarray) -> float:
         """Report side: the test accuracy of ``arch`` with trained ``weights``."""
@@ -246,6 +254,7 @@ def load(dataset: str, settings: Settings) -> DynamicNetBenchmark:
         latency_repeats=extra["latency_repeats"],
         flash_bits=extra["flash_bits"],
         activation_bits=extra["activation_bits"],
+        device=extra["device"],
     )
 
 

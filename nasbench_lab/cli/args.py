@@ -51,6 +51,15 @@ def add_common(p: argparse.ArgumentParser, *, data: bool = True, files: bool = T
                                            f"data-dependent proxies (default: ${IMAGES_ENV}; without: a synthetic batch)")
 
 
+def add_device(p: argparse.ArgumentParser, default: str | None = None, what: str = "training") -> None:
+    """``--device``: the torch device of ``what`` (cpu, cuda, or auto: cuda when torch sees one)."""
+    from nasbench_lab.infra.torch_device import DEVICES
+
+    told = "each algorithm's and benchmark's own, cpu" if default is None else default
+    p.add_argument("--device", choices=DEVICES, default=default,
+                   help=f"torch device of {what}: cpu, cuda, or auto (cuda when torch sees one) (default: {told})")
+
+
 def parse_seeds(text: str) -> list[int]:
     """``20`` -> 0..19; ``3,7,9`` -> those seeds; ``100-199`` -> that inclusive range. Seeds are
     whole numbers in [0, ``MAX_SEED``], each listed once, at most ``MAX_SEEDS``; a range runs

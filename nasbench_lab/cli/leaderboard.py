@@ -11,7 +11,7 @@ from nasbench_lab.running.executors import EXECUTORS, make_executor
 
 from .hardware import add_problem_options, problem_from
 from .args import (
-    DEFAULT_BENCHMARKS, add_common, example, check_jobs, flag_errors, json_safe, output_dir, parse_names, parse_params, parse_seeds,
+    DEFAULT_BENCHMARKS, add_common, add_device, example, check_jobs, flag_errors, json_safe, output_dir, parse_names, parse_params, parse_seeds,
     resolve_benchmarks, settings_from,
 )
 
@@ -31,6 +31,7 @@ def _request(args: argparse.Namespace):
         settings=settings_from(args),
         max_seconds=args.time_budget,
         problem=problem_from(args),
+        device=args.device,
     )
 
 
@@ -116,6 +117,7 @@ def register(sub, common=add_common) -> None:
     lb.add_argument("--no-progress", action="store_true", help="no progress bar")
     lb.add_argument("--time-budget", type=float, metavar="SECONDS",
                     help="wall-clock budget per run besides --budget (no new query after SECONDS)")
+    add_device(lb, what="training (one-shot supernets, live benchmarks, OFA)")
     add_problem_options(lb)
     common(lb, images=True)
     lb.set_defaults(func=cmd_leaderboard)

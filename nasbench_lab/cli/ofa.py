@@ -14,7 +14,7 @@ import time
 from nasbench_lab.core.hyperparams import MAX_SEED
 from nasbench_lab.errors import NasLabError
 
-from .args import add_common, example, json_safe, output_file, settings_from
+from .args import add_common, add_device, example, flag_errors, json_safe, output_file, settings_from
 
 LIMIT_FLAGS = {"max_params": ("--max-params", int, "parameters"), "max_flops_m": ("--max-flops-m", float, "MMACs"),
                "max_latency_ms": ("--max-latency-ms", float, "ms, batch 1, this CPU"),
@@ -31,11 +31,15 @@ def _setup(args: argparse.Namespace, **extra):
     from nasbench_lab.adapters.dynamicnet.space import DynamicNetSpace
     from nasbench_lab.algorithms.ofa import OnceForAll, settings_of
     from nasbench_lab.core.loading import benchmark_spec
+    from nasbench_lab.running.devices import check_request_device
 
     if args.threads < 1 or args.batch_size < 2 or args.kd_ratio < 0:
         raise NasLabError("--threads must be >= 1, --batch-size >= 2 and --kd-ratio >= 0")
     params = {"structure": args.structure, "schedule": args.schedule or "", "supernet_seed": args.seed,
-              "batch_size": args.batch_size, "kd_ratio": args.kd_ratio, "threads": args.threads, **extra}
+              "batch_size": args.batch_size, "kd_ratio": args.kd_ratio, "threads": args.threads,
+              "device": args.device, **extra}
+    with flag_errors():
+        check_request_device(args.device)  # CUDA missing: one line naming --device, before any data
     supernet, search = settings_of(OnceForAll.checked(params, "ofa"))
     read_schedule(args.schedule)  # mistakes in the options and the schedule before any data or training
     settings = settings_from(args)
@@ -147,6 +151,7 @@ def _supernet_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kd-ratio", type=float, default=1.0, help="weight of in-place distillation (default: 1.0)")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar of the training phases")
+    add_device(p, "cpu", "supernet training (the trained supernet is searched and extracted on the CPU)")
     add_common(p, data=False, options=False)  # cifar10 / tensors: --benchmark-file dynamicnet/<dataset>=PATH
 
 

@@ -10,7 +10,7 @@ from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.parallel import default_jobs
 
 from .args import (
-    add_common, check_jobs, example, flag_errors, json_safe, output_dir, output_file, parse_params, settings_from,
+    add_common, add_device, check_jobs, example, flag_errors, json_safe, output_dir, output_file, parse_params, settings_from,
     split_benchmark,
 )
 
@@ -44,6 +44,7 @@ def register(subparsers, common=add_common) -> None:
                                                 "(index, arch, score, report metric, seconds)")
     p.add_argument("--overwrite", action="store_true", help="let --out replace an existing file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_device(p, "cpu", "proxy scoring and supernet training (proxy supernet)")
     p.add_argument("--method", choices=RANKER_METHODS,
                    help="proxy supernet: the one-shot method training the supernet (spos or darts)")
     p.add_argument("--param", action="append", default=[], metavar="METHOD.NAME=VALUE",
@@ -78,7 +79,8 @@ def cmd_proxy(args: argparse.Namespace) -> int:
     with flag_errors():
         study = proxy_study(args.name, open_benchmark(name, dataset or args.dataset, settings), name, settings,
                             sample=args.sample, seed=args.seed, batch_size=args.batch_size,
-                            bootstrap=args.bootstrap, jobs=args.jobs, progress=not (args.no_progress or args.json))
+                            bootstrap=args.bootstrap, jobs=args.jobs, progress=not (args.no_progress or args.json),
+                            device=args.device)
     if args.figure:
         _proxy_figure(study, args.figure)
     if args.out:
@@ -135,10 +137,9 @@ def _method_params(args: argparse.Namespace) -> dict:
     return params.get(args.method, {})
 
 
-def cmd_supernet_proxy(args: argparse.Namespace) -> int:
-    """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
-    from nasbench_lab.core.loading import open_benchmark
-    from nasbench_lab.running.supernet_correlation import supernet_ranking
+def _check_supernet_args(args: argparse.Namespace) -> None:
+    """The options of ``proxy supernet``, each a one-line error (CUDA missing included)."""
+    from nasbench_lab.running.devices import check_request_device
 
     if not args.method:
         raise NasLabError("proxy supernet needs --method spos or --method darts")
@@ -152,6 +153,16 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
         raise NasLabError(f"--seed and --bootstrap must be >= 0, got {args.seed} and {args.bootstrap}")
     if args.figure:
         _check_figure(Path(args.figure))
+    with flag_errors():
+        check_request_device(args.device)
+
+
+def cmd_supernet_proxy(args: argparse.Namespace) -> int:
+    """``proxy supernet``: train --method's supernet, rank --sample paths by inherited weights."""
+    from nasbench_lab.core.loading import open_benchmark
+    from nasbench_lab.running.supernet_correlation import supernet_ranking
+
+    _check_supernet_args(args)
     settings = settings_from(args)
     name, dataset = split_benchmark(args.benchmark)
     bench = open_benchmark(name, dataset or args.dataset, settings)
@@ -160,8 +171,9 @@ def cmd_supernet_proxy(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         progress = lambda it, total: tqdm(it, total=total, desc="standalone", leave=False)  # noqa: E731
+    params = {"device": args.device, **_method_params(args)}  # --param METHOD.device wins
     result = supernet_ranking(args.method, bench, name, sample=args.sample, seed=args.seed, settings=settings,
-                              params=_method_params(args), jobs=args.jobs, bootstrap=args.bootstrap,
+                              params=params, jobs=args.jobs, bootstrap=args.bootstrap,
                               progress=progress)
     corr, task = result.correlation, " (proxy task)" if result.proxy_task else ""
     if args.figure:

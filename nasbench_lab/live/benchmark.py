@@ -21,15 +21,17 @@ CACHE_VERSION = 2  # 2: DynamicNet costs renamed params_m / flops_m
 class _Keys:
     """Cache keys and row metadata (shared by both sides; holds no data, no benchmark)."""
 
-    def __init__(self, name: str, data_id: str, space: SearchSpace, recipe: Recipe) -> None:
-        self.name, self.data_id, self.space = name, data_id, space
+    def __init__(self, name: str, data_id: str, space: SearchSpace, recipe: Recipe, device: str = "cpu") -> None:
+        self.name, self.data_id, self.space, self.device = name, data_id, space, device
         self.recipe = recipe.as_dict()
         self.recipe_json = json.dumps(self.recipe, sort_keys=True)
 
     def key(self, arch: Arch) -> str:
         blob = json.dumps(
             {"v": CACHE_VERSION, "benchmark": self.name, "data": self.data_id,
-             "arch": self.space.canonical(arch), "recipe": self.recipe},
+             "arch": self.space.canonical(arch), "recipe": self.recipe,
+             # a GPU's results differ from the CPU's in the last bits: rows kept apart (CPU keys unchanged)
+             **({"device": self.device} if self.device != "cpu" else {})},
             sort_keys=True,
         )
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -74,7 +76,8 @@ class LiveBenchmark(Benchmark):
     ``trainer(arch) -> TrainResult`` sees training and validation data only; it may raise
     ``Diverged``. ``scorer(arch, weights) -> float`` gives the test accuracy of trained weights.
     ``data_id`` identifies the data (name and fingerprint) in the cache key; ``cache_path`` is
-    the SQLite file (None: in memory, this process only).
+    the SQLite file (None: in memory, this process only); ``device`` the resolved torch device
+    the trainer runs on (rows trained elsewhere than the CPU are cached apart).
     """
 
     failure_value = FAILED_VALUE
@@ -94,6 +97,7 @@ class LiveBenchmark(Benchmark):
         report_metric: str = "test_acc",
         costs: tuple[str, ...] = (),
         note: str = "",
+        device: str = "cpu",
     ) -> None:
         self.name, self.dataset, self.space, self.recipe, self.data_id = name, dataset, space, recipe, data_id
         self.search_metric_name, self.report_metric_name = search_metric, report_metric
@@ -101,7 +105,7 @@ class LiveBenchmark(Benchmark):
         self.cache = LiveCache(cache_path)
         self.cache.count()  # open the cache now: a file that is not a usable cache fails before any run
         self._trainer, self._scorer = trainer, scorer
-        self._keys = _Keys(name, data_id, space, recipe)
+        self._keys = _Keys(name, data_id, space, recipe, device)
         ledger = SearchLedger(cache_path, self.cache.memory_name)
         self._search_fn = _SearchMetricFn(trainer, ledger, self._keys.key, self._keys.meta)
         self._reports: dict[str, float] = {}

@@ -20,7 +20,7 @@ from nasbench_lab.core.space import Arch
 from nasbench_lab.errors import NasLabError
 
 from .recipe import Recipe
-from .training import FAILED_VALUE, Diverged, accuracy, make_optimizer
+from .training import FAILED_VALUE, Diverged, accuracy, forked, make_optimizer
 
 
 @dataclass
@@ -38,10 +38,13 @@ class _State:
 class ResumableTraining:
     """``(arch, epochs) -> validation accuracy`` after ``epochs`` of the recipe's schedule."""
 
-    def __init__(self, build: Callable[[Arch, int], Any], train_x, train_y, val_x, val_y, recipe: Recipe) -> None:
-        self.build, self.recipe = build, recipe
+    def __init__(self, build: Callable[[Arch, int], Any], train_x, train_y, val_x, val_y, recipe: Recipe,
+                 device: str = "cpu") -> None:
+        self.build, self.recipe, self.device = build, recipe, device
         if recipe.max_train:
             train_x, train_y = train_x[: recipe.max_train], train_y[: recipe.max_train]
+        # the data on ``device`` once (a resolved torch device name), not per batch
+        train_x, train_y, val_x, val_y = (t.to(device) for t in (train_x, train_y, val_x, val_y))
         self.train_x, self.train_y, self.val_x, self.val_y = train_x, train_y, val_x, val_y
         self.states: dict[Arch, _State] = {}
         self.epochs_trained = 0  # in all, over every architecture
@@ -49,7 +52,7 @@ class ResumableTraining:
     def _start(self, arch: Arch) -> _State:
         import torch
 
-        net = self.build(arch, self.recipe.seed)
+        net = self.build(arch, self.recipe.seed).to(self.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.recipe.seed + 1)  # dropout masks, as fit_classifier seeds them
             dropout = torch.get_rng_state()
@@ -79,11 +82,11 @@ class ResumableTraining:
         recipe, n = self.recipe, int(self.train_x.shape[0])
         per_epoch = (n + recipe.batch_size - 1) // recipe.batch_size
         total = per_epoch * recipe.epochs
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=forked(self.train_x.device)):
             torch.set_rng_state(state.dropout)
             state.net.train()
             for epoch in range(state.epochs, until):
-                perm = torch.randperm(n, generator=state.shuffle)
+                perm = torch.randperm(n, generator=state.shuffle).to(self.train_x.device)
                 for b in range(per_epoch):
                     idx = perm[b * recipe.batch_size: (b + 1) * recipe.batch_size]
                     if recipe.schedule == "cosine":
@@ -103,4 +106,4 @@ class ResumableTraining:
 
     def weights(self, arch: Arch) -> np.ndarray:
         """The flat weights of ``arch`` as far as it was trained (for the report side)."""
-        return self.states[arch].net.get_flat_weights().numpy()
+        return self.states[arch].net.get_flat_weights().cpu().numpy()

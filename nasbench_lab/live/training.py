@@ -41,17 +41,20 @@ class FitOutcome:
     seconds: float
 
 
-def fit_classifier(model, x, y, recipe: Recipe) -> FitOutcome:
+def fit_classifier(model, x, y, recipe: Recipe, device: str = "cpu") -> FitOutcome:
     """Train ``model`` (a ``torch.nn.Module`` giving logits) on tensors ``x``, ``y`` with
-    cross-entropy. Seeds everything from ``recipe.seed`` inside ``torch.random.fork_rng`` (the
-    caller's global torch state is untouched); raises ``Diverged`` on a non-finite loss. The
-    caller builds the model (seeding its initialisation) beforehand."""
+    cross-entropy, on torch ``device`` (a resolved name: the model and the data are moved there
+    once). Seeds everything from ``recipe.seed`` inside ``torch.random.fork_rng`` (the caller's
+    global torch state is untouched); raises ``Diverged`` on a non-finite loss. The caller
+    builds the model (seeding its initialisation) beforehand."""
     import torch
     import torch.nn.functional as F
 
     start = time.perf_counter()
     if recipe.max_train:
         x, y = x[: recipe.max_train], y[: recipe.max_train]
+    model.to(device)
+    x, y = x.to(device), y.to(device)
     n = int(x.shape[0])
     if n == 0:
         raise NasLabError("no training samples")
@@ -59,7 +62,7 @@ def fit_classifier(model, x, y, recipe: Recipe) -> FitOutcome:
     total = per_epoch * recipe.epochs
     loss_value = float("nan")
     step = 0
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=forked(x.device)):
         torch.manual_seed(recipe.seed + 1)  # dropout masks
         shuffle = torch.Generator().manual_seed(recipe.seed)
         opt = make_optimizer(model.parameters(), recipe)
@@ -68,7 +71,7 @@ def fit_classifier(model, x, y, recipe: Recipe) -> FitOutcome:
         shown = bar(total, "training", "batch")
         for epoch in range(recipe.epochs):
             shown.set_postfix_str(f"epoch {epoch + 1}/{recipe.epochs}")
-            perm = torch.randperm(n, generator=shuffle)
+            perm = torch.randperm(n, generator=shuffle).to(x.device)  # once per epoch
             for b in range(per_epoch):
                 idx = perm[b * recipe.batch_size: (b + 1) * recipe.batch_size]
                 if recipe.schedule == "cosine":
@@ -89,11 +92,27 @@ def fit_classifier(model, x, y, recipe: Recipe) -> FitOutcome:
     return FitOutcome(recipe.epochs, step, loss_value, time.perf_counter() - start)
 
 
+def forked(device) -> list:
+    """The CUDA devices whose random state ``torch.random.fork_rng`` must keep (none on the CPU)."""
+    return [device] if device.type == "cuda" else []
+
+
+def model_device(model):
+    """The device of ``model``'s first parameter (cpu without parameters)."""
+    import torch
+
+    first = next(iter(model.parameters()), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
 def accuracy(model, x, y, batch: int = 2048) -> float:
-    """Top-1 accuracy in percent (eval mode, no gradients)."""
+    """Top-1 accuracy in percent (eval mode, no gradients), on the model's device (the data
+    moved there once)."""
     import torch
 
     model.eval()
+    device = model_device(model)
+    x, y = x.to(device), y.to(device)
     correct = 0
     with torch.no_grad():
         for i in range(0, int(x.shape[0]), batch):

@@ -88,7 +88,7 @@ def synflow(net: nn.Module, batch: Batch, *, method: str = "auto") -> float:
         raise ValueError(f"method must be auto, forward or autograd, got {method!r}")
     shape = (1,) + tuple(batch.inputs.shape[1:])
     forward = method == "forward" or (method == "auto" and bool(getattr(net, "linear_when_positive", False)))
-    ones = torch.ones(shape, dtype=torch.float64)
+    ones = torch.ones(shape, dtype=torch.float64, device=batch.inputs.device)
     if forward:
         modules = list(net.modules())
         with _absolute_float64(modules):
@@ -218,7 +218,7 @@ def jacob_cov(net: nn.Module, batch: Batch) -> float:
     is -sum(log(v + k) + 1/(v + k)). NaN when some image has a constant Jacobian."""
     x = batch.inputs.detach().clone().requires_grad_(True)
     (jac,) = torch.autograd.grad(net(x).sum(), x)
-    rows = jac.reshape(len(x), -1).double().numpy()
+    rows = jac.reshape(len(x), -1).double().cpu().numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.corrcoef(rows)
     if not np.isfinite(corr).all():
@@ -233,7 +233,7 @@ def jacob_cov(net: nn.Module, batch: Batch) -> float:
 def nwot(net: nn.Module, batch: Batch) -> float:
     """NASWOT (Mellor et al. 2021): binary codes of every ReLU's input (> 0) per image,
     K = C C^T + (1 - C)(1 - C)^T summed over ReLUs, score = log |det K|."""
-    k = torch.zeros(len(batch.inputs), len(batch.inputs), dtype=torch.float64)
+    k = torch.zeros(len(batch.inputs), len(batch.inputs), dtype=torch.float64, device=batch.inputs.device)
 
     def hook(_module, inputs, _output):
         code = (inputs[0].detach() > 0).flatten(1).double()

@@ -29,7 +29,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -51,7 +51,8 @@ COLUMNS = ["arch_str", "raw", "seconds"]
 
 @dataclass(frozen=True)
 class TableConfig:
-    """Everything a proxy score depends on."""
+    """Everything a proxy score depends on (``device``: the resolved torch device it is computed
+    on; scores computed elsewhere than the CPU are kept apart)."""
 
     proxy: str
     space: str
@@ -59,6 +60,7 @@ class TableConfig:
     seed: int = 0
     image_dir: str | None = None
     batch_size: int = 64
+    device: str = "cpu"
 
     @property
     def spec(self) -> Proxy:
@@ -73,7 +75,8 @@ class TableConfig:
         return f"-data{digest}b{self.batch_size}"
 
     def stem(self) -> str:
-        return f"{self.proxy}-{self.space}-{self.dataset}-seed{self.seed}{self.data_tag()}"
+        where = "" if self.device == "cpu" else "-" + self.device.replace(":", "")
+        return f"{self.proxy}-{self.space}-{self.dataset}-seed{self.seed}{self.data_tag()}{where}"
 
 
 @dataclass
@@ -139,6 +142,8 @@ def _scorer(config: TableConfig):
         build = make(config.dataset, batchnorm=spec.batchnorm, seed=config.seed,
                      dtype=spec.torch_dtype if spec.dtype != "float32" else None, prune=spec.prunable)
         batch = proxy_batch(spec, config.dataset, config.image_dir, config.batch_size, config.seed)
+        if config.device != "cpu":  # the batch moved once per process, not per network
+            batch = replace(batch, inputs=batch.inputs.to(config.device), targets=batch.targets.to(config.device))
         _WORKER.clear()
         _WORKER[config] = (build, batch)
     return _WORKER[config]
@@ -154,7 +159,7 @@ def score_indices(config: TableConfig, indices: Sequence[int]) -> list[tuple[int
         for i in indices:
             start = time.perf_counter()
             net = build(space.arch_at(int(i)))
-            raw = spec(net, batch)
+            raw = spec(net if config.device == "cpu" else net.to(config.device), batch)
             out.append((int(i), float(raw), time.perf_counter() - start))
         return out
 

@@ -18,6 +18,7 @@ from nasbench_lab.core.hyperparams import MAX_SEED
 from nasbench_lab.errors import ParameterError
 from nasbench_lab.core.rank_correlation import RankCorrelation, rank_correlation
 from nasbench_lab.infra.settings import Settings
+from nasbench_lab.infra.torch_device import device_type
 from nasbench_lab.core.space import FiniteSpace
 
 from . import Proxy, get_proxy
@@ -110,11 +111,14 @@ def proxy_study(
     bootstrap: int = 1000,
     jobs: int = 1,
     progress: bool = False,
+    device: str = "cpu",
 ) -> ProxyStudy:
     """Score ``bench``'s architectures (all, or ``sample`` drawn with ``seed``) with ``proxy``
     (scores reused from and stored in the shared score cache under ``settings.cache_dir``) and
-    correlate them with the report metric (``bootstrap`` resamples for the 95% intervals)."""
+    correlate them with the report metric (``bootstrap`` resamples for the 95% intervals), on
+    torch ``device`` (cpu, cuda or auto; CUDA missing: a ``ParameterError`` naming ``device``)."""
     spec = get_proxy(proxy)
+    where = device_type(device)
     for name, value, high in (("seed", seed, MAX_SEED), ("bootstrap", bootstrap, MAX_BOOTSTRAP)):
         if value < 0:
             raise ParameterError(name, f"{name} must be a whole number >= 0, got {value}", value)
@@ -126,7 +130,7 @@ def proxy_study(
         raise ParameterError("benchmark", f"benchmark {benchmark!r} has no finite search space to score", benchmark)
     indices = sample_indices(space.size, sample, seed)
     image_dir = str(settings.image_dir) if settings.image_dir and spec.needs_data else None
-    config = TableConfig(spec.name, space.name, bench.dataset, seed, image_dir, batch_size)
+    config = TableConfig(spec.name, space.name, bench.dataset, seed, image_dir, batch_size, where)
     start = time.perf_counter()
     scores = compute_scores(config, settings.cache_dir, indices, jobs=jobs, progress=progress)
     truth = report_metric_of(bench, indices)

@@ -37,6 +37,7 @@ def run(
     jobs: int = 1,
     executor: Executor | None = None,
     problem: Problem | None = None,
+    device: str | None = None,
 ) -> pd.DataFrame:
     """Run ``algorithm`` on ``benchmark`` for every seed and return all queries (``RUN_COLUMNS``,
     sorted by ``SORT_KEYS``): the rows ``nasbench-lab leaderboard`` writes to ``runs.csv``.
@@ -50,8 +51,9 @@ def run(
     (the rows do not depend on it). ``executor``: where the runs go instead, e.g.
     ``nasbench_lab.running.executors.RayExecutor("auto")`` (the caller closes it). ``problem``: objectives
     and cost constraints (``nasbench_lab.core.objectives.problem_from_options("search,latency:pixel3",
-    ["params<=0.5"], None)``); the rows then also hold the costs and ``violation``. Raises
-    ``NasLabError`` for bad input.
+    ["params<=0.5"], None)``); the rows then also hold the costs and ``violation``. ``device``: the
+    torch device (cpu, cuda, auto) of an algorithm or live benchmark that trains, unless ``params``
+    or the benchmark options set it (None: their default, cpu). Raises ``NasLabError`` for bad input.
     """
     from nasbench_lab.running.pipeline import Pipeline, collect
     from nasbench_lab.running.request import RequestError, RunRequest, check_jobs, split_benchmark
@@ -67,7 +69,7 @@ def run(
         raise RequestError("params", f"params must be a mapping of hyper-parameter names to values, got {params!r}")
     plan = Pipeline(RunRequest(
         benchmarks=[split_benchmark(benchmark, dataset)], algorithms=[algorithm], budget=budget, seeds=seeds,
-        params={algorithm: params or {}}, settings=settings, problem=problem,
+        params={algorithm: params or {}}, settings=settings, problem=problem, device=device,
     )).resolve()
     _check_picklable(plan, executor)
     runs = pd.concat(collect(plan, executor), ignore_index=True)

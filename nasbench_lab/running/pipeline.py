@@ -23,6 +23,7 @@ import pandas as pd
 from nasbench_lab.core.algorithm import Algorithm
 from nasbench_lab.core.benchmark import Benchmark
 from nasbench_lab.errors import NasLabError
+from nasbench_lab.running.devices import check_param_devices, check_request_device, device_options, device_params
 from nasbench_lab.running.executors import Executor, LocalExecutor, RayExecutor
 from nasbench_lab.core.loading import canonical_benchmark, open_benchmark, resolve_algorithm
 from nasbench_lab.core.objectives import Problem
@@ -111,6 +112,8 @@ class Pipeline:
         settings = Settings.from_env() if req.settings is None else req.settings
         if not isinstance(settings, Settings):
             raise RequestError("settings", f"settings must be a nasbench_lab.Settings, got {settings!r}")
+        check_request_device(req.device)
+        settings = device_options(req.device, req.benchmarks, settings)
         names = {canonical_benchmark(b) for b, _ in req.benchmarks}
         unknown = set(settings.options) - names - {b for b, _ in req.benchmarks}
         if unknown:
@@ -144,11 +147,13 @@ class Pipeline:
         if unknown:
             raise RequestError("params", "params names algorithms not being run: "
                                          + ", ".join(sorted(str(k) for k in unknown)))
+        given = device_params(req.device, classes, given)
         checked = {}
         for name, cls in classes.items():
             if not all(isinstance(k, str) for k in given[name]):
                 raise RequestError("params", f"params must be a mapping of hyper-parameter names to values, got {params!r}")
             checked[name] = resolve_algorithm(name, dict(given[name]), cls)
+        check_param_devices(checked)
         return classes, checked
 
     def _load(self, settings: Settings) -> dict[tuple[str, str], Benchmark]:

@@ -141,7 +141,8 @@ class RunRequest:
     ``algorithms``: registered names or ``Algorithm`` subclasses; ``params``: hyper-parameters
     by algorithm (its name, or the class given); ``seeds``: a count or a list; ``settings``:
     data paths (default ``Settings.from_env()``); ``max_seconds``: wall-clock budget per run;
-    ``problem``: objectives and cost constraints."""
+    ``problem``: objectives and cost constraints; ``device``: the torch device (cpu, cuda, auto)
+    of every algorithm and benchmark that trains, unless it sets its own (None: their defaults)."""
 
     benchmarks: Sequence[tuple[str, str | None]]
     algorithms: Sequence[str | type[Algorithm]]
@@ -151,3 +152,4 @@ class RunRequest:
     settings: Settings | None = None
     max_seconds: float | None = None
     problem: Problem | None = None
+    device: str | None = None

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.settings import Settings
+from nasbench_lab.infra.torch_device import device_type
 from nasbench_lab.core.space import SearchSpace
 
 from nasbench_lab.supernet.provider import SearchData, SupernetConfig, supernet_provider
@@ -25,7 +25,8 @@ class SupernetSettings:
     """What every one-shot method shares: ``epochs`` of training with batches of ``batch_size``,
     the supernet's ``width``/``depth`` (0 = the space's CPU default), the weight learning rate
     ``lr`` (SGD, cosine) and the alphas' ``arch_lr`` (Adam), ``max_train`` images per search half
-    (0 = all), torch ``threads``, the ``device`` and ``partial_channels`` (PC-DARTS's K; 1 = all)."""
+    (0 = all), torch ``threads``, the torch ``device`` (cpu, cuda, cuda:N or auto:
+    ``nasbench_lab.infra.torch_device``) and ``partial_channels`` (PC-DARTS's K; 1 = all)."""
 
     epochs: int = 10
     batch_size: int = 64
@@ -39,24 +40,17 @@ class SupernetSettings:
     partial_channels: int = 1
 
     def train_config(self, seed: int) -> "TrainConfig":
-        """The training recipe of a search seeded with ``seed``."""
+        """The training recipe of a search seeded with ``seed``, on the resolved device (``auto``
+        -> cuda or cpu; cuda without a CUDA device: a ``ParameterError`` naming ``device``)."""
         from .training import TrainConfig
 
         return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, arch_lr=self.arch_lr,
-                           seed=seed, device=self.device)
+                           seed=seed, device=device_type(self.device))
 
     def supernet_config(self, seed: int) -> SupernetConfig:
         """The supernet's shape (``width``/``depth`` 0: the space's default) and seed."""
         return SupernetConfig(width=self.width or None, depth=self.depth or None,
                               partial_channels=self.partial_channels, seed=seed)
-
-
-def check_device(device: str) -> None:
-    """Raise ``NasLabError`` if ``device`` is cuda and torch sees no CUDA device."""
-    import torch
-
-    if device == "cuda" and not torch.cuda.is_available():
-        raise NasLabError("device 'cuda' asked for, but torch sees no CUDA device")
 
 
 def trimmed(data: SearchData, max_train: int) -> SearchData:
@@ -74,9 +68,9 @@ def build_trainer(space: SearchSpace, dataset: str | None, settings: Settings, s
     ``Strategy``), all seeded with ``seed``; and the supernet's config (for records)."""
     from .training import Trainer
 
-    check_device(supernet.device)
+    train_config = supernet.train_config(seed)  # the device checked before anything is built
     provider = supernet_provider(space.name)
     config = supernet.supernet_config(seed)
     net = provider.build_supernet(space, dataset, config)
     data = trimmed(provider.search_data(dataset, settings, seed=seed), supernet.max_train)
-    return Trainer(net, data, strategy, supernet.train_config(seed)), config
+    return Trainer(net, data, strategy, train_config), config

@@ -24,6 +24,7 @@ from torch import nn
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.progress import bar
+from nasbench_lab.infra.torch_device import resolve_device
 
 from nasbench_lab.supernet.provider import SearchData, Supernet
 
@@ -104,9 +105,9 @@ class Trainer:
             raise NasLabError(f"supernet training needs epochs >= 1 and batch_size >= 1, got "
                               f"{config.epochs} and {config.batch_size}")
         self.config, self.strategy = config, strategy
-        self.device = torch.device(config.device)
+        self.device = resolve_device(config.device)  # e.g. "auto" -> cuda or cpu
         self.net = net.to(self.device)
-        self.data = data
+        self.data = on_device(data, self.device)  # moved once, not per batch
         self.generator = torch.Generator().manual_seed(int(config.seed))
         self.alphas = [(1e-3 * torch.randn(n, generator=self.generator)).to(self.device).requires_grad_()
                        for n in net.slots()]
@@ -134,7 +135,9 @@ class Trainer:
         x, y = split
         order = torch.randperm(len(y), generator=self.generator)
         size = self.config.batch_size
-        return [(x[i].to(self.device), y[i].to(self.device)) for i in order.split(size)]
+        if x.device != order.device:
+            order = order.to(x.device)  # one copy of the epoch's order, not one per batch
+        return [(x[i], y[i]) for i in order.split(size)]
 
     def weight_step(self, batch: tuple) -> tuple[float, float]:
         self.net.train()
@@ -187,6 +190,14 @@ class Trainer:
                 self.progress.close()
                 self.progress = None
         return self.history
+
+
+def on_device(data: SearchData, device: torch.device) -> SearchData:
+    """``data`` with both halves' tensors on ``device`` (the same object when they already are)."""
+    if all(t.device == device for t in (*data.train, *data.valid)):
+        return data
+    return SearchData(tuple(t.to(device) for t in data.train), tuple(t.to(device) for t in data.valid),
+                      data.source, data.proxy)
 
 
 def linear_temperature(start: float, end: float, epoch: int, epochs: int) -> float:

@@ -34,9 +34,12 @@ STORE_VERSION = 1
 SCOPE = "ofa-supernet"
 
 
-def cache_key(structure: OFAStructure, data_id: str, phases: Sequence[Phase], options: TrainOptions) -> str:
+def cache_key(structure: OFAStructure, data_id: str, phases: Sequence[Phase], options: TrainOptions,
+              device: str = "cpu") -> str:
+    """The supernet's key; one trained elsewhere than the CPU (``device``) is kept apart."""
     blob = json.dumps({"v": STORE_VERSION, "data": data_id, "structure": structure.describe(),
-                       "phases": [p.as_dict() for p in phases], "options": options.__dict__}, sort_keys=True)
+                       "phases": [p.as_dict() for p in phases], "options": options.__dict__,
+                       **({"device": device} if device != "cpu" else {})}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -69,13 +72,14 @@ def load_supernet(structure: OFAStructure, path: Path) -> tuple[OFASupernet, dic
 
 def trained_supernet(structure: OFAStructure, dataset: str, data_id: str, train: tuple, phases: Sequence[Phase],
                      options: TrainOptions, cache_dir: Path | None, log: Callable[[str], None] | None = None,
-                     *, fresh: bool = False) -> tuple[OFASupernet, dict[str, Any]]:
+                     *, fresh: bool = False, device: str = "cpu") -> tuple[OFASupernet, dict[str, Any]]:
     """The supernet trained with ``phases`` on ``train``: read from the cache when there (unless
     ``fresh``), else trained (claimed first, so parallel processes train it once) and written to
-    it. Without a ``cache_dir`` it is trained in memory. ``meta["loaded"]`` says whether it was read."""
-    key = cache_key(structure, data_id, phases, options)
+    it. Without a ``cache_dir`` it is trained in memory. ``meta["loaded"]`` says whether it was read.
+    Trained on torch ``device`` (a resolved name), returned on the CPU."""
+    key = cache_key(structure, data_id, phases, options, device)
     if cache_dir is None:
-        return _train(structure, dataset, data_id, train, phases, options, log)
+        return _train(structure, dataset, data_id, train, phases, options, log, device)
     path = cache_path(cache_dir, dataset, structure, key, options.seed)
     conn = claims.open_database(path.parent / "claims.sqlite", "OFA supernet claims")
     try:
@@ -88,7 +92,7 @@ def trained_supernet(structure: OFAStructure, dataset: str, data_id: str, train:
             if taken:
                 break
         try:
-            net, meta = _train(structure, dataset, data_id, train, phases, options, log)
+            net, meta = _train(structure, dataset, data_id, train, phases, options, log, device)
             save_supernet(net, path, meta)
         finally:
             with claims.transaction(conn):
@@ -98,12 +102,13 @@ def trained_supernet(structure: OFAStructure, dataset: str, data_id: str, train:
     return net, {**meta, "path": str(path)}
 
 
-def _train(structure, dataset, data_id, train, phases, options, log) -> tuple[OFASupernet, dict[str, Any]]:
+def _train(structure, dataset, data_id, train, phases, options, log, device: str = "cpu") -> tuple[OFASupernet, dict[str, Any]]:
     start, cpu = time.perf_counter(), time.process_time()
-    net = OFASupernet(structure, seed=options.seed)
-    history = train_progressive(net, train, phases, options, log)
+    net = OFASupernet(structure, seed=options.seed).to(device)
+    history = train_progressive(net, tuple(t.to(device) for t in train), phases, options, log)  # data moved once
+    net.cpu()
     meta = {"dataset": dataset, "data": data_id, "structure": structure.describe(),
             "phases": [p.as_dict() for p in phases], "options": options.__dict__, "history": history,
             "seconds": round(time.perf_counter() - start, 3), "cpu_seconds": round(time.process_time() - cpu, 3),
-            "trained_samples": int(len(train[1])), "loaded": False}
+            "trained_samples": int(len(train[1])), "loaded": False, **({"device": device} if device != "cpu" else {})}
     return net, meta

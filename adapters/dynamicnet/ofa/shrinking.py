@@ -174,13 +174,14 @@ def train_progressive(net: OFASupernet, train: tuple[torch.Tensor, torch.Tensor]
                       options: TrainOptions = TrainOptions(),
                       log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """Run ``phases`` on ``net`` with the training split ``train`` = (inputs, labels); one
-    record per phase (seconds, mean loss of the largest network and of the sampled ones)."""
+    record per phase (seconds, mean loss of the largest network and of the sampled ones). Runs
+    on the device of ``x`` (``net`` there too)."""
     x, y = train
     n, structure, largest = len(y), net.structure, net.structure.largest()
     generator = torch.Generator().manual_seed(int(options.seed))
     rng = np.random.default_rng(options.seed)
     history = []
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[x.device] if x.device.type == "cuda" else []):
         torch.manual_seed(int(options.seed))
         for phase in phases:
             start = time.perf_counter()
@@ -193,7 +194,7 @@ def train_progressive(net: OFASupernet, train: tuple[torch.Tensor, torch.Tensor]
             net.train()
             shown = bar(steps, f"OFA phase {phase.stage}", "batch")
             for _ in range(phase.epochs):
-                for idx in torch.randperm(n, generator=generator).split(options.batch_size):
+                for idx in torch.randperm(n, generator=generator).to(x.device).split(options.batch_size):
                     xb, yb = x[idx], y[idx]
                     opt.zero_grad(set_to_none=True)
                     logits = net.run(xb, largest)
