@@ -152,3 +152,99 @@ def test_messages_and_records_name_what_they_are():
     found = rank_correlation(["1", "2", "3", "4"], [1, 2, 3, 4], bootstrap=5)  # numbers as text (a CSV column)
     assert found.kendall_tau == 1.0
     assert found.as_dict()["precision_at_top"] == {"1%": 1.0, "5%": 1.0, "10%": 1.0} and found.as_dict()["n"] == 4
+
+
+# ---- the boundaries the issue names, each with a direct test (issue 23, item 6)
+
+def _limit_bench(limit: float = 0.5):
+    """A table whose ``params_m`` cycles 0.0, 0.1, ..., 0.9 and whose best feasible report
+    metric is the architecture exactly at ``limit`` (report metric = 100 * params_m + index / 1e6)."""
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.benchmark import TabularBenchmark
+
+    space = NB201Space()
+    params = (np.arange(space.size) % 10) / 10
+    report = params * 100 + np.arange(space.size) / 1e6
+    return TabularBenchmark(name="limits", dataset="d", space=space,
+                            metrics={"valid": report.copy(), "test": report, "params_m": params},
+                            search_metric="valid", report_metric="test", costs=("params_m",))
+
+
+def test_an_architecture_exactly_at_the_limit_is_feasible_in_the_oracle_and_the_trajectory():
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.running.trajectory import feasible_best_report, trajectory
+
+    b = _limit_bench()
+    problem = Problem((), (Constraint("params_m", 0.5),))
+    at_limit, over = b.space.arch_at(5), b.space.arch_at(6)  # params_m 0.5 and 0.6
+    oracle = Oracle.for_benchmark(b, budget=2, problem=problem)
+    assert oracle.feasible(at_limit) and oracle.violation(at_limit) == 0.0 and not oracle.feasible(over)
+    first, second = oracle.evaluate(at_limit), oracle.evaluate(over)
+    assert first.feasible and not second.feasible
+    best = b.values("test")[b.values("params_m") == 0.5].max()  # the table's best at the limit
+    assert feasible_best_report(b, problem) == best
+    t = trajectory(oracle.history, b, problem=problem)
+    assert t["violation"].tolist() == [0.0, pytest.approx(0.2)]
+    assert t["best_report_metric"].tolist() == [b.metric(at_limit, "test")] * 2  # at the limit: the incumbent
+    assert t["regret"].iloc[-1] == pytest.approx(best - b.metric(at_limit, "test"))
+
+
+class _Clock:
+    """A clock the test moves by hand, not starting at 0 (as ``perf_counter`` does not)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_wall_clock_budget_counts_seconds_since_the_oracle_started():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.errors import BudgetExhausted
+
+    space, clock = NB201Space(), _Clock(1000.0)
+    oracle = Oracle(space, lambda a: 1.0, budget=10, clock=clock, max_seconds=5)
+    clock.now = 1002.5
+    assert oracle.elapsed == 2.5 and not oracle.out_of_time
+    assert oracle.evaluate(space.arch_at(1)).seconds == 2.5  # recorded since the start, not since time zero
+    clock.now = 1004.999
+    assert not oracle.exhausted
+    clock.now = 1005.0  # exactly the budget: spent
+    assert oracle.out_of_time and oracle.exhausted and oracle.remaining == 9
+    with pytest.raises(BudgetExhausted, match="wall-clock"):
+        oracle.evaluate(space.arch_at(2))
+
+
+def test_a_budget_of_one_query_is_allowed():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.errors import BudgetError, BudgetExhausted
+    from nasbench_lab.running.request import check_budget
+
+    space = NB201Space()
+    oracle = Oracle(space, lambda a: 1.0, budget=1)
+    assert not oracle.exhausted and oracle.remaining == 1
+    oracle.query(space.arch_at(1))
+    assert oracle.exhausted
+    with pytest.raises(BudgetExhausted, match="budget of 1 is spent"):
+        oracle.query(space.arch_at(2))
+    with pytest.raises(BudgetError, match=">= 1, got 0"):
+        Oracle(space, lambda a: 1.0, budget=0)
+    assert check_budget(1) == 1
+
+
+def test_regularized_evolution_seeded_population_is_told_and_breeds():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.regularized_evolution import RegularizedEvolution
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    records = [Query(k + 1, space.arch_at(k), float(k), 0.0) for k in range(4)]  # value = index
+    algo = RegularizedEvolution(space, np.random.default_rng(0), population_size=3, sample_size=3)
+    algo.seed_population(records)
+    assert [(m.arch, m.value) for m in algo.population] == [(q.arch, q.search_metric) for q in records[1:]]  # oldest died
+    child = algo.ask()  # the tournament takes every member: the best (index 3) is the parent
+    assert child in space.neighbours(space.arch_at(3))
+    assert child not in [q.arch for q in records]
