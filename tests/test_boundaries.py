@@ -156,18 +156,20 @@ def test_messages_and_records_name_what_they_are():
 
 # ---- the boundaries the issue names, each with a direct test (issue 23, item 6)
 
-def _limit_bench(limit: float = 0.5):
-    """A table whose ``params_m`` cycles 0.0, 0.1, ..., 0.9 and whose best feasible report
-    metric is the architecture exactly at ``limit`` (report metric = 100 * params_m + index / 1e6)."""
+def _limit_bench():
+    """A table whose ``params_m`` cycles 0.0, 0.1, ..., 0.9 and ``flops_m`` 0, 1, ..., 6, whose
+    report metric grows with both (100 * params_m + flops_m + index / 1e6): the best under a
+    limit on ``params_m`` alone is exactly at the limit."""
     from nasbench_lab.adapters.nb201.space import NB201Space
     from nasbench_lab.core.benchmark import TabularBenchmark
 
     space = NB201Space()
-    params = (np.arange(space.size) % 10) / 10
-    report = params * 100 + np.arange(space.size) / 1e6
+    index = np.arange(space.size)
+    params, flops = (index % 10) / 10, (index % 7).astype(float)
+    report = params * 100 + flops + index / 1e6
     return TabularBenchmark(name="limits", dataset="d", space=space,
-                            metrics={"valid": report.copy(), "test": report, "params_m": params},
-                            search_metric="valid", report_metric="test", costs=("params_m",))
+                            metrics={"valid": report.copy(), "test": report, "params_m": params, "flops_m": flops},
+                            search_metric="valid", report_metric="test", costs=("params_m", "flops_m"))
 
 
 def test_an_architecture_exactly_at_the_limit_is_feasible_in_the_oracle_and_the_trajectory():
@@ -248,3 +250,93 @@ def test_regularized_evolution_seeded_population_is_told_and_breeds():
     child = algo.ask()  # the tournament takes every member: the best (index 3) is the parent
     assert child in space.neighbours(space.arch_at(3))
     assert child not in [q.arch for q in records]
+
+
+# ---- survivors of the remaining modules' samples (oracle, trajectory, regularized evolution)
+
+def test_compute_outside_queries_adds_up():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import Oracle
+
+    oracle = Oracle(NB201Space(), lambda a: 1.0, budget=3)
+    oracle.add_compute(1.5)
+    oracle.add_compute(2)
+    assert oracle.compute_seconds == 3.5 and oracle.used == 0
+
+
+def test_a_cost_model_without_a_cost_function_says_so():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import CostModel
+    from nasbench_lab.errors import NasLabError
+
+    with pytest.raises(NasLabError, match=r"names costs \(params_m\) but the oracle has no cost model"):
+        CostModel(Problem((), (Constraint("params_m", 0.5),)))
+    with pytest.raises(NasLabError, match="no objectives or constraints on costs: there are no costs to serve"):
+        CostModel(Problem())(NB201Space().arch_at(0))
+
+
+class _Untabled:
+    """A benchmark without a table (as a live one): ``feasible_best_report`` cannot search it."""
+
+
+def test_the_feasible_best_of_a_table_meets_every_constraint():
+    from nasbench_lab.core.benchmark import Benchmark
+    from nasbench_lab.errors import NasLabError
+    from nasbench_lab.running.trajectory import feasible_best_report
+
+    b = _limit_bench()
+    params, flops, report = b.values("params_m"), b.values("flops_m"), b.values("test")
+    one, both = Constraint("params_m", 0.5), Constraint("flops_m", 3.0)
+    expected = report[(params <= 0.5) & (flops <= 3.0)].max()
+    assert expected < report[flops <= 3.0].max() and expected < report[params <= 0.5].max()  # each limit matters
+    assert feasible_best_report(b, Problem((), (one, both))) == expected
+    assert feasible_best_report(b, Problem((), (both, one))) == expected
+    with pytest.raises(NasLabError, match=r"satisfies params_m<=-1, flops_m<=-1 "
+                                          r"\(the smallest params_m is 0; the smallest flops_m is 0\)$"):
+        feasible_best_report(b, Problem((), (Constraint("params_m", -1.0), Constraint("flops_m", -1.0))))
+
+    class Live(Benchmark):
+        name, dataset, space, search_metric_name, report_metric_name = "live", "d", b.space, "valid", "test"
+
+        def search_metric(self, arch):
+            return 1.0
+
+        def report_metric(self, arch):
+            return 1.0
+
+    assert math.isnan(feasible_best_report(Live(), Problem((), (one,))))
+
+
+def test_trajectory_columns_before_and_after():
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.running.trajectory import COLUMNS, trajectory
+
+    b = _limit_bench()
+    oracle = Oracle.for_benchmark(b, budget=2)
+    oracle.query(b.space.arch_at(3))
+    oracle.query(b.space.arch_at(2))
+    t = trajectory(oracle.history, b, before={"seed": 7}, after={"tag": "x"})
+    assert list(t.columns) == ["seed", *COLUMNS, "tag"]
+    assert t["seed"].tolist() == [7, 7] and t["tag"].tolist() == ["x", "x"]
+    assert t["best_search_metric"].tolist() == [b.metric(b.space.arch_at(3), "valid")] * 2
+
+
+def test_regularized_evolution_asks_randomly_until_the_population_is_full_then_breeds_from_the_best():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.regularized_evolution import RegularizedEvolution
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    algo = RegularizedEvolution(space, np.random.default_rng(1), population_size=3, sample_size=3)
+    firsts = [algo.ask() for _ in range(3)]
+    for k, arch in enumerate(firsts):
+        algo.tell(Query(k + 1, arch, float(k), 0.0))  # the last one asked is the best
+    children = [algo.ask() for _ in range(20)]  # a tournament of every member: always the best parent
+    assert all(c in space.neighbours(firsts[2]) for c in children)
+    assert len(set(children)) == 20  # each one new
+    from nasbench_lab.errors import NasLabError
+
+    with pytest.raises(NasLabError, match="population_size must be an integer >= 2, got 1"):
+        RegularizedEvolution(space, np.random.default_rng(0), population_size=1)
+    assert RegularizedEvolution(space, np.random.default_rng(0), population_size=2, sample_size=2).population_size == 2
+    assert RegularizedEvolution(space, np.random.default_rng(0), max_mutation_tries=0).max_mutation_tries == 0
