@@ -56,6 +56,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("fronts", "return (-violation, value if violation <= 0 else 0.0)",
      "return (-violation, value if violation <= 0 else 1.0)"):
         "an infeasible key's second element is one constant for all; keys are only compared, never read",
+    ("stats", 'order = valid[np.argsort(p[valid], kind="stable")]', "order = valid[np.argsort(p[valid], )]"):
+        "equal p-values get one adjusted value in any order (the running maximum carries the first one's)",
+    ("stats", 'return float(stats.wilcoxon(x, y, zero_method="wilcox", alternative="two-sided").pvalue)',
+     'return float(stats.wilcoxon(x, y, zero_method="WILCOX", alternative="two-sided").pvalue)'):
+        "scipy lower-cases zero_method",
+    ("stats", 'return (float("nan"), float("nan"))', 'return (float("nan"), float("NAN"))'):
+        "float() reads nan in any case",
+    ("stats", 'return final.groupby(by)[value].rank(ascending=not higher_is_better, method="average")',
+     "return final.groupby(by)[value].rank(ascending=not higher_is_better, )"):
+        "pandas' default rank method is 'average'",
 }
 
 
