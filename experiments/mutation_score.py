@@ -191,7 +191,7 @@ def report(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", choices=sorted(MODULES))
+    parser.add_argument("modules", nargs="*", metavar="module", help="one of " + ", ".join(sorted(MODULES)))
     parser.add_argument("--timeout", type=float, default=120, help="seconds per mutant's test run")
     parser.add_argument("--sample", type=int, help="a seeded random sample of this many mutants per module")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
@@ -214,6 +214,8 @@ def main() -> None:
         return
     if not args.modules:
         parser.error("name one or more modules (or --summary)")
+    if unknown := [m for m in args.modules if m not in MODULES]:
+        parser.error(f"unknown module {unknown[0]!r} (known: {', '.join(sorted(MODULES))})")
     lines = {int(x) for x in args.lines.split(",")} if args.lines else None
     import matplotlib
 

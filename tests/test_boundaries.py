@@ -340,3 +340,22 @@ def test_regularized_evolution_asks_randomly_until_the_population_is_full_then_b
         RegularizedEvolution(space, np.random.default_rng(0), population_size=1)
     assert RegularizedEvolution(space, np.random.default_rng(0), population_size=2, sample_size=2).population_size == 2
     assert RegularizedEvolution(space, np.random.default_rng(0), max_mutation_tries=0).max_mutation_tries == 0
+
+
+def test_nsga2_children_carry_at_most_max_mutations_changes():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2, Member
+    from nasbench_lab.errors import NasLabError
+
+    space, rng = NB201Space(), np.random.default_rng(3)
+    parents = [space.sample(rng) for _ in range(4)]
+    for most in (None, 2, 3):  # None: the default, one change
+        extra = {} if most is None else {"max_mutations": most}
+        algo = NSGA2(space, np.random.default_rng(0), population_size=4, crossover_rate=0.0, **extra)
+        algo.population = [Member(p, (float(k), -float(k)), 0.0) for k, p in enumerate(parents)]
+        rank, crowd = algo._ranks(algo.population)
+        children = [algo._child(rank, crowd) for _ in range(80)]
+        changes = [min(sum(a != b for a, b in zip(child, p)) for p in parents) for child in children]
+        assert max(changes) == (most or 1) and min(changes) >= (1 if most is None else 0), (most, changes)
+    with pytest.raises(NasLabError, match=r"crossover_rate must be a number in \[0, 1\]"):
+        NSGA2(space, np.random.default_rng(0), crossover_rate=-0.1)
