@@ -359,3 +359,22 @@ def test_nsga2_children_carry_at_most_max_mutations_changes():
         assert max(changes) == (most or 1) and min(changes) >= (1 if most is None else 0), (most, changes)
     with pytest.raises(NasLabError, match=r"crossover_rate must be a number in \[0, 1\]"):
         NSGA2(space, np.random.default_rng(0), crossover_rate=-0.1)
+
+
+@pytest.mark.parametrize("tries, draws", [(0, 1), (3, 4), (None, 101)])  # None: the default, 100 tries
+def test_regularized_evolution_redraws_a_known_child_max_mutation_tries_times(tries, draws):
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.regularized_evolution import RegularizedEvolution
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    best, other = space.arch_at(0), space.arch_at(15624)
+    extra = {} if tries is None else {"max_mutation_tries": tries}
+    algo = RegularizedEvolution(space, np.random.default_rng(0), population_size=2, sample_size=2, **extra)
+    known = [Query(k + 1, a, 0.0, 0.0) for k, a in enumerate(space.neighbours(best))]  # every child of the best
+    algo.seed_population([*known, Query(25, other, 0.0, 0.0), Query(26, best, 1.0, 0.0)])
+    calls = []
+    mutate = space.mutate
+    space.mutate = lambda arch, rng: calls.append(arch) or mutate(arch, rng)
+    child = algo.ask()
+    assert child in space.neighbours(best) and len(calls) == draws and set(calls) == {best}
