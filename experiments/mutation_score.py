@@ -42,7 +42,8 @@ MODULES = {
                                                "-k", "not rank_correlation_defaults"]),
     "trajectory": ("nasbench_lab/running/trajectory.py", ["tests/test_oracle.py", "tests/test_objectives.py",
                                                           "tests/test_fast_paths.py::test_vectorised_incumbent_matches_the_loop",
-                                                          "tests/test_boundaries.py", "-k", "not rank_correlation_defaults"]),
+                                                          "tests/test_boundaries.py", "-k", "not rank_correlation_defaults "
+                                                          "and not nsga2 and not regularized_evolution"]),
     "store": ("nasbench_lab/running/store.py", ["tests/test_store.py"]),
     "regularized_evolution": ("algorithms/regularized_evolution.py", ["tests/test_algorithms.py", "tests/test_boundaries.py",
                                                                       "-k", "not rank_correlation_defaults"]),

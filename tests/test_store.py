@@ -231,3 +231,16 @@ def test_resuming_a_complete_store_keeps_it_complete(tmp_path, capsys):
     assert leaderboard(out, *SMALL, "--resume") == 0
     assert (out / "manifest.json").read_bytes() == manifest
     assert json.loads(manifest)["complete"] is True
+
+
+def test_resume_compares_results_not_the_command_dates_versions_or_cache():
+    from nasbench_lab.running.store import config_differences
+
+    stored = {"command": "a", "created": "t1", "python": "3.11", "numpy": "1.26", "versions": {"pandas": "2.1"},
+              "budget": 100, "settings": {"cache_dir": "/a", "jobs": 1}, "algorithms": {"re": {"population_size": 10}}}
+    again = {**stored, "command": "b", "created": "t2", "python": "3.12", "numpy": "2.0", "versions": {"pandas": "2.2"},
+             "settings": {"cache_dir": "/b", "jobs": 1}}
+    assert config_differences(stored, again) == []
+    other = {**again, "budget": 50, "algorithms": {"re": {"population_size": 5}}, "seeds": [1]}
+    assert config_differences(stored, other) == ["budget", "algorithms.re.population_size", "seeds"]
+    assert config_differences(other, stored) == ["budget", "algorithms.re.population_size", "seeds"]
