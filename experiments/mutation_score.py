@@ -123,6 +123,54 @@ def _drop_bytecode(path: Path) -> None:
         pyc.unlink()
 
 
+def _diff(original: str, source: str) -> list[str]:
+    return [d for d in difflib.unified_diff(original.splitlines(), source.splitlines(), lineterm="", n=0)
+            if d.startswith(("-", "+")) and not d.startswith(("---", "+++"))]
+
+
+def try_mutants(name: str, path: Path, original: str, found: list[tuple[int, str]], tests: list[str],
+                timeout: float) -> list[dict]:
+    """Each mutant in turn in ``path``; the survivors (line, diff, equivalent reason). Restores ``path``."""
+    survivors = []
+    try:
+        for k, (line, source) in enumerate(found, 1):
+            path.write_text(source)
+            _drop_bytecode(path)
+            if run_tests(tests, timeout):
+                diff = _diff(original, source)
+                survivors.append({"line": line, "diff": diff, "equivalent": equivalent_reason(name, diff)})
+            print(f"\r{name}: {k}/{len(found)} mutants, {len(survivors)} survive", end="", file=sys.stderr, flush=True)
+    finally:
+        path.write_text(original)
+        _drop_bytecode(path)
+    return survivors
+
+
+def recheck(result: dict, timeout: float, tests: list[str] | None = None) -> dict:
+    """Re-run an earlier result's survivors (not named equivalent) against the current tests
+    (mutants found again by their diff); those now killed count as killed."""
+    name = result["module"]
+    file, mapped = MODULES[name]
+    tests = tests or mapped
+    path = ROOT / file
+    original = path.read_text()
+    by_diff = {tuple(_diff(original, source)): (line, source) for line, source in mutants(path)}
+    keep = [{**s, "equivalent": equivalent_reason(name, s["diff"])} for s in result["survivors"]
+            if equivalent_reason(name, s["diff"])]
+    todo = [s for s in result["survivors"] if not equivalent_reason(name, s["diff"])]
+    missing = [s for s in todo if tuple(s["diff"]) not in by_diff]
+    if missing:
+        raise SystemExit(f"{name}: the module changed, line {missing[0]['line']}'s mutant is not found again")
+    still = try_mutants(name, path, original, [by_diff[tuple(s["diff"])] for s in todo], tests, timeout)
+    print(file=sys.stderr)
+    survivors = keep + still
+    equivalent = sum(s["equivalent"] is not None for s in survivors)
+    return {**result, "survivors": survivors, "killed": result["mutants"] - len(survivors), "equivalent": equivalent,
+            "survived": len(survivors) - equivalent, "rechecked_with": tests,
+            "killed_on_recheck": len(todo) - len(still),
+            "score": round((result["mutants"] - len(survivors) + equivalent) / result["mutants"], 3)}
+
+
 def score(name: str, timeout: float, sample: int | None, seed: int = 0, lines: set[int] | None = None,
           tests: list[str] | None = None) -> dict:
     file, mapped = MODULES[name]
@@ -139,20 +187,8 @@ def score(name: str, timeout: float, sample: int | None, seed: int = 0, lines: s
         import random
 
         found = [found[i] for i in sorted(random.Random(seed).sample(range(total), sample))]
-    survivors = []
     start = time.perf_counter()
-    try:
-        for k, (line, source) in enumerate(found, 1):
-            path.write_text(source)
-            _drop_bytecode(path)
-            if run_tests(tests, timeout):
-                diff = [d for d in difflib.unified_diff(original.splitlines(), source.splitlines(), lineterm="", n=0)
-                        if d.startswith(("-", "+")) and not d.startswith(("---", "+++"))]
-                survivors.append({"line": line, "diff": diff, "equivalent": equivalent_reason(name, diff)})
-            print(f"\r{name}: {k}/{len(found)} mutants, {len(survivors)} survive", end="", file=sys.stderr, flush=True)
-    finally:
-        path.write_text(original)
-        _drop_bytecode(path)
+    survivors = try_mutants(name, path, original, found, tests, timeout)
     print(file=sys.stderr)
     killed = len(found) - len(survivors)
     equivalent = sum(s["equivalent"] is not None for s in survivors)
@@ -183,6 +219,9 @@ def report(results: list[dict]) -> str:
         if r.get("lines"):
             how += " on lines " + ",".join(map(str, r["lines"]))
         how += ", tests: " + " ".join(r.get("tests") or MODULES[r["module"]][1])
+        if r.get("rechecked_with"):
+            how += (f"; survivors re-run against " + " ".join(r["rechecked_with"])
+                    + f": {r['killed_on_recheck']} more killed")
         rows.append(f"\n{r['module']}: {how}, {r['seconds']} s")
         for s in r["survivors"]:
             tag = f"equivalent ({s['equivalent']})" if s["equivalent"] else "SURVIVES"
@@ -200,6 +239,9 @@ def main() -> None:
     parser.add_argument("--tests", nargs="+", help="run these tests instead of the module's (e.g. to check that "
                         "one test file alone kills a mutant)")
     parser.add_argument("--out", type=Path, help="write the scores and survivors as JSON here")
+    parser.add_argument("--recheck", type=Path, metavar="JSON",
+                        help="re-run the survivors of an earlier --out file against the current tests "
+                             "(written back to it, or to --out)")
     parser.add_argument("--summary", type=Path, nargs="+", metavar="JSON",
                         help="print the table of earlier --out files (survivors re-classified) and exit")
     args = parser.parse_args()
@@ -213,8 +255,8 @@ def main() -> None:
             r["score"] = round((r["killed"] + r["equivalent"]) / r["mutants"], 3) if r["mutants"] else None
         print(report(results))
         return
-    if not args.modules:
-        parser.error("name one or more modules (or --summary)")
+    if not args.modules and not args.recheck:
+        parser.error("name one or more modules (or --summary, --recheck)")
     if unknown := [m for m in args.modules if m not in MODULES]:
         parser.error(f"unknown module {unknown[0]!r} (known: {', '.join(sorted(MODULES))})")
     lines = {int(x) for x in args.lines.split(",")} if args.lines else None
@@ -225,7 +267,11 @@ def main() -> None:
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job ignores SIGINT otherwise
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # so that kill restores the module too
-    results = [score(name, args.timeout, args.sample, args.seed, lines, args.tests) for name in args.modules]
+    if args.recheck:
+        results = [recheck(r, args.timeout, args.tests) for r in json.loads(args.recheck.read_text())]
+        args.out = args.out or args.recheck
+    else:
+        results = [score(name, args.timeout, args.sample, args.seed, lines, args.tests) for name in args.modules]
     print(report(results))
     if args.out:
         sys.path.insert(0, str(ROOT))
