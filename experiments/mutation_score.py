@@ -45,10 +45,11 @@ MODULES = {
                                                           "tests/test_boundaries.py", "-k", "not rank_correlation_defaults "
                                                           "and not nsga2 and not regularized_evolution"]),
     "store": ("nasbench_lab/running/store.py", ["tests/test_store.py"]),
-    "regularized_evolution": ("algorithms/regularized_evolution.py", ["tests/test_algorithms.py", "tests/test_boundaries.py",
-                                                                      "-k", "not rank_correlation_defaults"]),
+    "regularized_evolution": ("algorithms/regularized_evolution.py", [
+        "tests/test_algorithms.py", "tests/test_boundaries.py", "-k", "not rank_correlation_defaults",
+        "tests/test_hyperparams.py::test_every_builtin_declares_every_hyperparameter_and_its_defaults_fit[re]"]),
     "nsga2": ("algorithms/nsga2.py", ["tests/test_hardware_algorithms.py", "tests/test_boundaries.py",
-                                      "-k", "nsga2 and not optuna"]),
+                                      "tests/test_hyperparams.py", "-k", "nsga2 and not optuna"]),
 }
 
 

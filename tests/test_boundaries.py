@@ -378,3 +378,34 @@ def test_regularized_evolution_redraws_a_known_child_max_mutation_tries_times(tr
     space.mutate = lambda arch, rng: calls.append(arch) or mutate(arch, rng)
     child = algo.ask()
     assert child in space.neighbours(best) and len(calls) == draws and set(calls) == {best}
+
+
+def test_nsga2_children_mix_both_parents_by_crossover():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2, Member
+
+    space = NB201Space()
+    algo = NSGA2(space, np.random.default_rng(0), population_size=2, crossover_rate=1.0, mutation_rate=0.0)
+    algo.population = [Member((2,) * 6, (0.0, 1.0), 0.0), Member((3,) * 6, (1.0, 0.0), 0.0)]
+    rank, crowd = algo._ranks(algo.population)
+    children = [algo._child(rank, crowd) for _ in range(60)]
+    mixes = [c for c in children if set(c) == {2, 3}]  # an edge from each parent: only a crossover makes it
+    assert len(mixes) >= 10 and all(set(c) <= {2, 3} or sum(o not in (2, 3) for o in c) == 1 for c in children)
+
+
+def test_nsga2_takes_the_last_unqueried_architectures_then_gives_an_empty_batch():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    algo = NSGA2(space, np.random.default_rng(0), population_size=2, max_tries=3)
+    left = {space.arch_at(7), space.arch_at(12345)}
+    others = (space.arch_at(i) for i in range(space.size))
+    for k, arch in enumerate(a for a in others if a not in left):
+        algo.tell(Query(k + 1, arch, float(k % 97), 0.0))
+    first = algo.ask_batch(algo.batch_size())
+    assert sorted(first) == sorted(left)  # found by the scan, each once, nothing queried before
+    for k, arch in enumerate(first):
+        algo.tell(Query(space.size - 1 + k, arch, 0.0, 0.0))
+    assert algo.ask_batch(algo.batch_size()) == []  # every architecture queried
