@@ -178,7 +178,7 @@ def recheck(result: dict, timeout: float, tests: list[str] | None = None) -> dic
     equivalent = sum(s["equivalent"] is not None for s in survivors)
     return {**result, "survivors": survivors, "killed": result["mutants"] - len(survivors), "equivalent": equivalent,
             "survived": len(survivors) - equivalent, "rechecked_with": tests,
-            "killed_on_recheck": len(todo) - len(still),
+            "killed_on_recheck": result.get("killed_on_recheck", 0) + len(todo) - len(still),
             "score": round((result["mutants"] - len(survivors) + equivalent) / result["mutants"], 3)}
 
 
