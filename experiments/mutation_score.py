@@ -44,7 +44,8 @@ MODULES = {
                                                           "tests/test_fast_paths.py::test_vectorised_incumbent_matches_the_loop",
                                                           "tests/test_boundaries.py", "-k", "not rank_correlation_defaults "
                                                           "and not nsga2 and not regularized_evolution"]),
-    "store": ("nasbench_lab/running/store.py", ["tests/test_store.py"]),
+    "store": ("nasbench_lab/running/store.py", [
+        "tests/test_store.py", "tests/test_provenance.py::test_resume_ignores_versions_and_refuses_a_changed_data_file"]),
     "regularized_evolution": ("algorithms/regularized_evolution.py", [
         "tests/test_algorithms.py", "tests/test_boundaries.py", "-k", "not rank_correlation_defaults",
         "tests/test_hyperparams.py::test_every_builtin_declares_every_hyperparameter_and_its_defaults_fit[re]"]),

@@ -256,3 +256,12 @@ def test_a_refused_resume_names_three_differences_and_counts_the_rest(tmp_path, 
     assert "budget" in err and "re.sample_size" in err and "more" not in err
     assert leaderboard(out, *three, "--param", "re.max_mutation_tries=5", "--resume") == 2
     assert "; use the same options" in (err := capsys.readouterr().err) and " and 1 more;" in err
+
+
+def test_the_manifest_entry_records_the_run_and_its_hyperparameters():
+    task = SimpleNamespace(benchmark="nb201", dataset="cifar10", algorithm="re", seed=3,
+                           params=(("population_size", 10), ("sample_size", 3)))
+    entry = run_entry(task)
+    assert {k: v for k, v in entry.items() if k != "file"} == {
+        "benchmark": "nb201", "dataset": "cifar10", "algorithm": "re", "seed": 3,
+        "params": {"population_size": 10, "sample_size": 3}}
