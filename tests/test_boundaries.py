@@ -152,3 +152,260 @@ def test_messages_and_records_name_what_they_are():
     found = rank_correlation(["1", "2", "3", "4"], [1, 2, 3, 4], bootstrap=5)  # numbers as text (a CSV column)
     assert found.kendall_tau == 1.0
     assert found.as_dict()["precision_at_top"] == {"1%": 1.0, "5%": 1.0, "10%": 1.0} and found.as_dict()["n"] == 4
+
+
+# ---- the boundaries the issue names, each with a direct test (issue 23, item 6)
+
+def _limit_bench():
+    """A table whose ``params_m`` cycles 0.0, 0.1, ..., 0.9 and ``flops_m`` 0, 1, ..., 6, whose
+    report metric grows with both (100 * params_m + flops_m + index / 1e6): the best under a
+    limit on ``params_m`` alone is exactly at the limit."""
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.benchmark import TabularBenchmark
+
+    space = NB201Space()
+    index = np.arange(space.size)
+    params, flops = (index % 10) / 10, (index % 7).astype(float)
+    report = params * 100 + flops + index / 1e6
+    return TabularBenchmark(name="limits", dataset="d", space=space,
+                            metrics={"valid": report.copy(), "test": report, "params_m": params, "flops_m": flops},
+                            search_metric="valid", report_metric="test", costs=("params_m", "flops_m"))
+
+
+def test_an_architecture_exactly_at_the_limit_is_feasible_in_the_oracle_and_the_trajectory():
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.running.trajectory import feasible_best_report, trajectory
+
+    b = _limit_bench()
+    problem = Problem((), (Constraint("params_m", 0.5),))
+    at_limit, over = b.space.arch_at(5), b.space.arch_at(6)  # params_m 0.5 and 0.6
+    oracle = Oracle.for_benchmark(b, budget=2, problem=problem)
+    assert oracle.feasible(at_limit) and oracle.violation(at_limit) == 0.0 and not oracle.feasible(over)
+    first, second = oracle.evaluate(at_limit), oracle.evaluate(over)
+    assert first.feasible and not second.feasible
+    best = b.values("test")[b.values("params_m") == 0.5].max()  # the table's best at the limit
+    assert feasible_best_report(b, problem) == best
+    t = trajectory(oracle.history, b, problem=problem)
+    assert t["violation"].tolist() == [0.0, pytest.approx(0.2)]
+    assert t["best_report_metric"].tolist() == [b.metric(at_limit, "test")] * 2  # at the limit: the incumbent
+    assert t["regret"].iloc[-1] == pytest.approx(best - b.metric(at_limit, "test"))
+
+
+class _Clock:
+    """A clock the test moves by hand, not starting at 0 (as ``perf_counter`` does not)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_wall_clock_budget_counts_seconds_since_the_oracle_started():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.errors import BudgetExhausted
+
+    space, clock = NB201Space(), _Clock(1000.0)
+    oracle = Oracle(space, lambda a: 1.0, budget=10, clock=clock, max_seconds=5)
+    clock.now = 1002.5
+    assert oracle.elapsed == 2.5 and not oracle.out_of_time
+    assert oracle.evaluate(space.arch_at(1)).seconds == 2.5  # recorded since the start, not since time zero
+    clock.now = 1004.999
+    assert not oracle.exhausted
+    clock.now = 1005.0  # exactly the budget: spent
+    assert oracle.out_of_time and oracle.exhausted and oracle.remaining == 9
+    with pytest.raises(BudgetExhausted, match="wall-clock"):
+        oracle.evaluate(space.arch_at(2))
+
+
+def test_a_budget_of_one_query_is_allowed():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.errors import BudgetError, BudgetExhausted
+    from nasbench_lab.running.request import check_budget
+
+    space = NB201Space()
+    oracle = Oracle(space, lambda a: 1.0, budget=1)
+    assert not oracle.exhausted and oracle.remaining == 1
+    oracle.query(space.arch_at(1))
+    assert oracle.exhausted
+    with pytest.raises(BudgetExhausted, match="budget of 1 is spent"):
+        oracle.query(space.arch_at(2))
+    with pytest.raises(BudgetError, match=">= 1, got 0"):
+        Oracle(space, lambda a: 1.0, budget=0)
+    assert check_budget(1) == 1
+
+
+def test_regularized_evolution_seeded_population_is_told_and_breeds():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.regularized_evolution import RegularizedEvolution
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    records = [Query(k + 1, space.arch_at(k), float(k), 0.0) for k in range(4)]  # value = index
+    algo = RegularizedEvolution(space, np.random.default_rng(0), population_size=3, sample_size=3)
+    algo.seed_population(records)
+    assert [(m.arch, m.value) for m in algo.population] == [(q.arch, q.search_metric) for q in records[1:]]  # oldest died
+    child = algo.ask()  # the tournament takes every member: the best (index 3) is the parent
+    assert child in space.neighbours(space.arch_at(3))
+    assert child not in [q.arch for q in records]
+
+
+# ---- survivors of the remaining modules' samples (oracle, trajectory, regularized evolution)
+
+def test_compute_outside_queries_adds_up():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import Oracle
+
+    oracle = Oracle(NB201Space(), lambda a: 1.0, budget=3)
+    oracle.add_compute(1.5)
+    oracle.add_compute(2)
+    assert oracle.compute_seconds == 3.5 and oracle.used == 0
+
+
+def test_a_cost_model_without_a_cost_function_says_so():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.core.oracle import CostModel
+    from nasbench_lab.errors import NasLabError
+
+    with pytest.raises(NasLabError, match=r"names costs \(params_m\) but the oracle has no cost model"):
+        CostModel(Problem((), (Constraint("params_m", 0.5),)))
+    with pytest.raises(NasLabError, match="no objectives or constraints on costs: there are no costs to serve"):
+        CostModel(Problem())(NB201Space().arch_at(0))
+
+
+class _Untabled:
+    """A benchmark without a table (as a live one): ``feasible_best_report`` cannot search it."""
+
+
+def test_the_feasible_best_of_a_table_meets_every_constraint():
+    from nasbench_lab.core.benchmark import Benchmark
+    from nasbench_lab.errors import NasLabError
+    from nasbench_lab.running.trajectory import feasible_best_report
+
+    b = _limit_bench()
+    params, flops, report = b.values("params_m"), b.values("flops_m"), b.values("test")
+    one, both = Constraint("params_m", 0.5), Constraint("flops_m", 3.0)
+    expected = report[(params <= 0.5) & (flops <= 3.0)].max()
+    assert expected < report[flops <= 3.0].max() and expected < report[params <= 0.5].max()  # each limit matters
+    assert feasible_best_report(b, Problem((), (one, both))) == expected
+    assert feasible_best_report(b, Problem((), (both, one))) == expected
+    with pytest.raises(NasLabError, match=r"satisfies params_m<=-1, flops_m<=-1 "
+                                          r"\(the smallest params_m is 0; the smallest flops_m is 0\)$"):
+        feasible_best_report(b, Problem((), (Constraint("params_m", -1.0), Constraint("flops_m", -1.0))))
+
+    class Live(Benchmark):
+        name, dataset, space, search_metric_name, report_metric_name = "live", "d", b.space, "valid", "test"
+
+        def search_metric(self, arch):
+            return 1.0
+
+        def report_metric(self, arch):
+            return 1.0
+
+    assert math.isnan(feasible_best_report(Live(), Problem((), (one,))))
+
+
+def test_trajectory_columns_before_and_after():
+    from nasbench_lab.core.oracle import Oracle
+    from nasbench_lab.running.trajectory import COLUMNS, trajectory
+
+    b = _limit_bench()
+    oracle = Oracle.for_benchmark(b, budget=2)
+    oracle.query(b.space.arch_at(3))
+    oracle.query(b.space.arch_at(2))
+    t = trajectory(oracle.history, b, before={"seed": 7}, after={"tag": "x"})
+    assert list(t.columns) == ["seed", *COLUMNS, "tag"]
+    assert t["seed"].tolist() == [7, 7] and t["tag"].tolist() == ["x", "x"]
+    assert t["best_search_metric"].tolist() == [b.metric(b.space.arch_at(3), "valid")] * 2
+
+
+def test_regularized_evolution_asks_randomly_until_the_population_is_full_then_breeds_from_the_best():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.regularized_evolution import RegularizedEvolution
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    algo = RegularizedEvolution(space, np.random.default_rng(1), population_size=3, sample_size=3)
+    firsts = [algo.ask() for _ in range(3)]
+    for k, arch in enumerate(firsts):
+        algo.tell(Query(k + 1, arch, float(k), 0.0))  # the last one asked is the best
+    children = [algo.ask() for _ in range(20)]  # a tournament of every member: always the best parent
+    assert all(c in space.neighbours(firsts[2]) for c in children)
+    assert len(set(children)) == 20  # each one new
+    from nasbench_lab.errors import NasLabError
+
+    with pytest.raises(NasLabError, match="population_size must be an integer >= 2, got 1"):
+        RegularizedEvolution(space, np.random.default_rng(0), population_size=1)
+    assert RegularizedEvolution(space, np.random.default_rng(0), population_size=2, sample_size=2).population_size == 2
+    assert RegularizedEvolution(space, np.random.default_rng(0), max_mutation_tries=0).max_mutation_tries == 0
+
+
+def test_nsga2_children_carry_at_most_max_mutations_changes():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2, Member
+    from nasbench_lab.errors import NasLabError
+
+    space, rng = NB201Space(), np.random.default_rng(3)
+    parents = [space.sample(rng) for _ in range(4)]
+    for most in (None, 2, 3):  # None: the default, one change
+        extra = {} if most is None else {"max_mutations": most}
+        algo = NSGA2(space, np.random.default_rng(0), population_size=4, crossover_rate=0.0, **extra)
+        algo.population = [Member(p, (float(k), -float(k)), 0.0) for k, p in enumerate(parents)]
+        rank, crowd = algo._ranks(algo.population)
+        children = [algo._child(rank, crowd) for _ in range(80)]
+        changes = [min(sum(a != b for a, b in zip(child, p)) for p in parents) for child in children]
+        assert max(changes) == (most or 1) and min(changes) >= (1 if most is None else 0), (most, changes)
+    with pytest.raises(NasLabError, match=r"crossover_rate must be a number in \[0, 1\]"):
+        NSGA2(space, np.random.default_rng(0), crossover_rate=-0.1)
+
+
+@pytest.mark.parametrize("tries, draws", [(0, 1), (3, 4), (None, 101)])  # None: the default, 100 tries
+def test_regularized_evolution_redraws_a_known_child_max_mutation_tries_times(tries, draws):
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.regularized_evolution import RegularizedEvolution
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    best, other = space.arch_at(0), space.arch_at(15624)
+    extra = {} if tries is None else {"max_mutation_tries": tries}
+    algo = RegularizedEvolution(space, np.random.default_rng(0), population_size=2, sample_size=2, **extra)
+    known = [Query(k + 1, a, 0.0, 0.0) for k, a in enumerate(space.neighbours(best))]  # every child of the best
+    algo.seed_population([*known, Query(25, other, 0.0, 0.0), Query(26, best, 1.0, 0.0)])
+    calls = []
+    mutate = space.mutate
+    space.mutate = lambda arch, rng: calls.append(arch) or mutate(arch, rng)
+    child = algo.ask()
+    assert child in space.neighbours(best) and len(calls) == draws and set(calls) == {best}
+
+
+def test_nsga2_children_mix_both_parents_by_crossover():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2, Member
+
+    space = NB201Space()
+    algo = NSGA2(space, np.random.default_rng(0), population_size=2, crossover_rate=1.0, mutation_rate=0.0)
+    algo.population = [Member((2,) * 6, (0.0, 1.0), 0.0), Member((3,) * 6, (1.0, 0.0), 0.0)]
+    rank, crowd = algo._ranks(algo.population)
+    children = [algo._child(rank, crowd) for _ in range(60)]
+    mixes = [c for c in children if set(c) == {2, 3} and min(c.count(2), c.count(3)) >= 2]  # a mutation changes one edge
+    assert len(mixes) >= 10 and all(set(c) <= {2, 3} or sum(o not in (2, 3) for o in c) == 1 for c in children)
+
+
+def test_nsga2_takes_the_last_unqueried_architectures_then_gives_an_empty_batch():
+    from nasbench_lab.adapters.nb201.space import NB201Space
+    from nasbench_lab.algorithms.nsga2 import NSGA2
+    from nasbench_lab.core.oracle import Query
+
+    space = NB201Space()
+    algo = NSGA2(space, np.random.default_rng(0), population_size=2, max_tries=3)
+    left = {space.arch_at(7), space.arch_at(12345)}
+    others = (space.arch_at(i) for i in range(space.size))
+    for k, arch in enumerate(a for a in others if a not in left):
+        algo.tell(Query(k + 1, arch, float(k % 97), 0.0))
+    first = algo.ask_batch(algo.batch_size())
+    assert sorted(first) == sorted(left)  # found by the scan, each once, nothing queried before
+    for k, arch in enumerate(first):
+        algo.tell(Query(space.size - 1 + k, arch, 0.0, 0.0))
+    assert algo.ask_batch(algo.batch_size()) == []  # every architecture queried

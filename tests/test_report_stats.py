@@ -66,3 +66,24 @@ def test_nan_regret_is_shown_as_na():
     runs["regret"] = np.nan
     md = to_markdown(summarise(runs))
     assert "n/a" in md
+
+
+def test_t_interval_drops_missing_values():
+    assert t_interval([1.0, None, 3.0, np.nan]) == pytest.approx(t_interval([1.0, 3.0]))  # None (as from JSON) is missing
+    assert t_interval([4.0, np.nan]) == (4.0, 4.0)
+    assert all(np.isnan(t_interval([np.nan, np.nan]))) and all(np.isnan(t_interval([])))
+
+
+def test_describe_groups_sorted_or_as_met_and_one_row_has_no_spread():
+    from nasbench_lab.reports.stats import describe
+
+    frame = pd.DataFrame({"algorithm": ["b", "b", "c", "c", "c", "a"], "x": [1.0, 3.0, 2.0, np.nan, 4.0, 5.0]})
+    out = describe(frame, ["algorithm"], ["x"])
+    assert out["algorithm"].tolist() == ["a", "b", "c"]
+    a, b, c = (out.iloc[k] for k in range(3))
+    assert (a.n, a.x_mean, a.x_std, a.x_sem) == (1, 5.0, 0.0, 0.0)  # one row: no spread
+    assert (b.n, b.x_mean) == (2, 2.0) and b.x_std == pytest.approx(np.sqrt(2)) and b.x_sem == pytest.approx(1.0)
+    assert (c.n, c.x_mean) == (3, 3.0) and c.x_sem == pytest.approx(1.0)  # sem over the 2 values present
+    assert describe(frame, ["algorithm"], ["x"], sort=False)["algorithm"].tolist() == ["b", "c", "a"]
+    two = describe(frame.assign(seed=[0, 1, 0, 0, 1, 0]), ["algorithm", "seed"], ["x"])
+    assert list(zip(two.algorithm, two.seed, two.n)) == [("a", 0, 1), ("b", 0, 1), ("b", 1, 1), ("c", 0, 2), ("c", 1, 1)]

@@ -231,3 +231,37 @@ def test_resuming_a_complete_store_keeps_it_complete(tmp_path, capsys):
     assert leaderboard(out, *SMALL, "--resume") == 0
     assert (out / "manifest.json").read_bytes() == manifest
     assert json.loads(manifest)["complete"] is True
+
+
+def test_resume_compares_results_not_the_command_dates_versions_or_cache():
+    from nasbench_lab.running.store import config_differences
+
+    stored = {"command": "a", "created": "t1", "python": "3.11", "numpy": "1.26", "versions": {"pandas": "2.1"},
+              "budget": 100, "settings": {"cache_dir": "/a", "jobs": 1}, "algorithms": {"re": {"population_size": 10}}}
+    again = {**stored, "command": "b", "created": "t2", "python": "3.12", "numpy": "2.0", "versions": {"pandas": "2.2"},
+             "settings": {"cache_dir": "/b", "jobs": 1}}
+    assert config_differences(stored, again) == []
+    other = {**again, "budget": 50, "algorithms": {"re": {"population_size": 5}}, "seeds": [1]}
+    assert config_differences(stored, other) == ["budget", "algorithms.re.population_size", "seeds"]
+    assert config_differences(other, stored) == ["budget", "algorithms.re.population_size", "seeds"]
+
+
+def test_a_refused_resume_names_three_differences_and_counts_the_rest(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert leaderboard(out, *SMALL) == 0
+    capsys.readouterr()
+    three = [a if a != "20" else "21" for a in SMALL] + ["--param", "re.population_size=5", "--param", "re.sample_size=2"]
+    assert leaderboard(out, *three, "--resume") == 2
+    err = capsys.readouterr().err
+    assert "budget" in err and "re.sample_size" in err and "more" not in err
+    assert leaderboard(out, *three, "--param", "re.max_mutation_tries=5", "--resume") == 2
+    assert "; use the same options" in (err := capsys.readouterr().err) and " and 1 more;" in err
+
+
+def test_the_manifest_entry_records_the_run_and_its_hyperparameters():
+    task = SimpleNamespace(benchmark="nb201", dataset="cifar10", algorithm="re", seed=3,
+                           params=(("population_size", 10), ("sample_size", 3)))
+    entry = run_entry(task)
+    assert {k: v for k, v in entry.items() if k != "file"} == {
+        "benchmark": "nb201", "dataset": "cifar10", "algorithm": "re", "seed": 3,
+        "params": {"population_size": 10, "sample_size": 3}}
