@@ -265,3 +265,24 @@ def test_the_manifest_entry_records_the_run_and_its_hyperparameters():
     assert {k: v for k, v in entry.items() if k != "file"} == {
         "benchmark": "nb201", "dataset": "cifar10", "algorithm": "re", "seed": 3,
         "params": {"population_size": 10, "sample_size": 3}}
+
+
+def test_two_runs_with_one_key_are_refused_not_joined(tmp_path):
+    """Run keys (benchmark, dataset, algorithm, seed) are unique: a store whose manifest lists one
+    key twice (hand-edited; the pipeline refuses a repeated algorithm or seed) is refused when it
+    is exported, naming the key, rather than joined into runs.csv."""
+    from nasbench_lab.errors import NasLabError
+    from nasbench_lab.running.runner import run_task
+
+    settings = Settings.from_env()
+    config = RunConfig(benchmarks=[("nb201-analog", "cifar10")], algorithms=["random"], budget=3, seeds=[0, 1],
+                       settings=settings)
+    config.resolve()
+    with ResultsStore(tmp_path / "r") as store:
+        store.prepare(config)
+        for task in config.tasks():
+            store.commit(task, run_task(task, settings))
+        store.entries[1]["seed"] = store.entries[0]["seed"]
+        with pytest.raises(NasLabError, match=r"2 runs share one key: nb201-analog/cifar10, random, seed 0"):
+            store.finish()
+    assert not (tmp_path / "r" / "runs.csv").exists()

@@ -333,8 +333,8 @@ class ResultsStore:
         if absent:
             raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
         keys = [(e["benchmark"], e["dataset"], e["algorithm"], int(e["seed"])) for e in self.entries]
-        unique = len(set(keys)) == len(keys)
-        order = sorted(range(len(keys)), key=keys.__getitem__) if unique else range(len(keys))
+        _check_unique(keys)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
         header, body = None, []
         for k in order:
             path = self.run_dir / self.entries[k]["file"]
@@ -351,9 +351,6 @@ class ResultsStore:
             body.append(rest)
         data = ((header or "") + "\n" + "".join(body)).encode()  # parsed from bytes: twice as fast as from text
         frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
-        if not unique:  # two runs share a key: sort their rows together, as pandas orders them
-            frame = frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
-            data = frame.to_csv(index=False).encode()
         if on_rows is not None:
             on_rows(frame)
         write_bytes(self.runs, data)
@@ -378,6 +375,19 @@ class ResultsStore:
     def load(self) -> pd.DataFrame:
         return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
 
+
+
+def _check_unique(keys: list[tuple]) -> None:
+    """Each run key once (the pipeline refuses a repeated algorithm or seed; a hand-edited
+    manifest could repeat one): two runs with one key are refused, never joined."""
+    if len(set(keys)) == len(keys):
+        return
+    from collections import Counter
+
+    key, count = next((k, n) for k, n in Counter(keys).items() if n > 1)
+    bench, dataset, algorithm, seed = key
+    raise NasLabError(f"{count} runs share one key: {bench}/{dataset}, {algorithm}, seed {seed} "
+                      "(a run is one benchmark, dataset, algorithm and seed)")
 
 
 __all__ = ["ResultsStore", "check_results", "config_differences", "run_entry", "run_file_text"]
