@@ -7,17 +7,25 @@ make one of them active (drawn from ``p'``); the gradient is the paper's binary-
 ``dL/dalpha_k = sum_m dL/dg_m p'_m (delta_km - p'_k)`` over the pair. The second sampled path is
 computed only for ``dL/dg`` (its gate value is 1e-30, negligible in the forward pass).
 
-The cost term is the exact expectation of a cost of the run (the first constrained cost, else
-the first objective cost, e.g. ``latency_ms:pixel3`` from the NB201 latency tables) under the
-per-slot distributions: the table of every path's cost (from the run's free cost model),
-contracted with the slot probabilities; for a one-hot architecture it is that architecture's
-cost. The architecture loss adds ``cost_weight`` x expected cost / scale (scale: the limit when
-constrained, else the table's mean). With a limit, the ranking keeps only architectures within it.
+The cost term is the expectation of a cost of the run (the first constrained cost, else the
+first objective cost, e.g. ``latency_ms:pixel3`` from the NB201 latency tables) under the
+per-slot distributions. When the supernet has at most ``max_paths`` paths it is exact: the table
+of every path's cost (from the run's free cost model), contracted with the slot probabilities;
+for a one-hot architecture it is that architecture's cost. Larger supernets (the DynamicNet one:
+millions of paths, each latency a measurement) get ProxylessNAS's per-layer lookup table: an
+additive model ``cost ~ sum over slots of w[slot][choice]`` fitted by least squares to the cost
+model's values on ``fit_paths`` uniform paths plus one path per (slot, choice); its expectation
+is exact for the model (for a one-hot architecture: the model's cost of it), and its fit (R^2 on
+the paths measured) goes into the run's record. The architecture loss adds ``cost_weight`` x
+expected cost / scale (scale: the limit when constrained, else the mean cost of the paths
+looked up). With a limit, the ranking keeps only architectures within it (their own costs).
 """
 from __future__ import annotations
 
 import string
 from typing import Sequence
+
+import numpy as np
 
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number
 from nasbench_lab.core.objectives import Problem
@@ -41,7 +49,6 @@ def cost_table(net, model: CostModel, cost: str, max_paths: int):
     """The ``cost`` of every path of ``net`` as a tensor of shape ``slots()`` (free lookups)."""
     import itertools
 
-    import numpy as np
     import torch
 
     slots = net.slots()
@@ -50,6 +57,65 @@ def cost_table(net, model: CostModel, cost: str, max_paths: int):
                           "the expected-cost table may hold")
     values = [model(net.arch_of(c))[cost] for c in itertools.product(*(range(n) for n in slots))]
     return torch.tensor(values, dtype=torch.float64).reshape(slots)
+
+
+def additive_cost(net, model: CostModel, cost: str, samples: int, rng: np.random.Generator) -> "AdditiveCost":
+    """Per-slot cost tables fitted by least squares to the ``cost`` of ``samples`` uniform paths
+    plus one random path per (slot, choice) (so every choice is measured at least once)."""
+    slots = list(net.slots())
+    offsets = np.cumsum([0, *slots])
+    paths = []
+    for s, n in enumerate(slots):
+        for k in range(n):
+            choice = [int(rng.integers(m)) for m in slots]
+            choice[s] = k
+            paths.append(choice)
+    paths += [[int(rng.integers(m)) for m in slots] for _ in range(samples)]
+    design = np.zeros((len(paths), int(offsets[-1])))
+    for i, choice in enumerate(paths):
+        design[i, offsets[:-1] + np.asarray(choice)] = 1.0
+    values = np.array([model(net.arch_of(tuple(c)))[cost] for c in paths], dtype=float)
+    weights = np.linalg.lstsq(design, values, rcond=None)[0]
+    residual = float(((design @ weights - values) ** 2).sum())
+    total = float(((values - values.mean()) ** 2).sum())
+    r2 = 1.0 - residual / total if total > 0 else 1.0
+    return AdditiveCost([weights[offsets[s]:offsets[s + 1]] for s in range(len(slots))], float(values.mean()),
+                        {"model": "additive", "cost": cost, "paths": len(paths), "r2": round(r2, 4)})
+
+
+class AdditiveCost:
+    """A cost as a sum of per-slot tables: ``expected`` contracts each with its slot's probabilities."""
+
+    def __init__(self, weights: Sequence[np.ndarray], mean: float, fit: dict) -> None:
+        import torch
+
+        self.weights = [torch.tensor(np.asarray(w), dtype=torch.float64) for w in weights]
+        self.mean, self.fit = mean, fit
+
+    def of(self, choices: Sequence[int]) -> float:
+        """The model's cost of one path."""
+        return float(sum(float(w[c]) for w, c in zip(self.weights, choices)))
+
+    def to(self, device) -> "AdditiveCost":
+        self.weights = [w.to(device) for w in self.weights]
+        return self
+
+    def expected(self, probabilities: Sequence):
+        return sum((p * w.to(device=p.device, dtype=p.dtype)).sum() for p, w in zip(probabilities, self.weights))
+
+
+class ExactCost:
+    """A cost as the table of every path's cost (``cost_table``)."""
+
+    def __init__(self, table) -> None:
+        self.table, self.mean, self.fit = table, float(table.mean()), {"model": "exact"}
+
+    def to(self, device) -> "ExactCost":
+        self.table = self.table.to(device)
+        return self
+
+    def expected(self, probabilities: Sequence):
+        return expected_cost(self.table.to(probabilities[0].device), probabilities)
 
 
 def expected_cost(table, probabilities: Sequence):
@@ -80,7 +146,7 @@ def binary_gates(alpha, generator, eps: float = SECOND_GATE):
 
 def proxyless_strategy(cost_of, weight: float):
     """One sampled path per weight step; binary gates per architecture step; penalty =
-    ``weight`` x expected cost / scale (``cost_of(net)``: (table, scale) or None)."""
+    ``weight`` x expected cost / scale (``cost_of(net)``: (``ExactCost`` or ``AdditiveCost``, scale) or None)."""
     import torch
 
     from nasbench_lab.supernet.training import Strategy
@@ -88,9 +154,9 @@ def proxyless_strategy(cost_of, weight: float):
     class ProxylessStrategy(Strategy):
         def setup(self, trainer):
             found = cost_of(trainer.net)
-            self.table, self.scale = found if found is not None else (None, 1.0)
-            if self.table is not None:
-                self.table = self.table.to(trainer.device)  # once, not per architecture step
+            self.cost, self.scale = found if found is not None else (None, 1.0)
+            if self.cost is not None:
+                self.cost.to(trainer.device)  # once, not per architecture step
 
         def weights(self, trainer, phase):
             if phase == "arch":
@@ -101,10 +167,10 @@ def proxyless_strategy(cost_of, weight: float):
                     for c, a in zip(picks, trainer.alphas)]
 
         def penalty(self, trainer):
-            if self.table is None or not weight:
+            if self.cost is None or not weight:
                 return 0.0
             probs = [a.softmax(-1).double() for a in trainer.alphas]
-            return weight * expected_cost(self.table, probs).float() / self.scale
+            return weight * self.cost.expected(probs).float() / self.scale
 
     return ProxylessStrategy()
 
@@ -117,18 +183,24 @@ class ProxylessNAS(SupernetSearch):
     cost_weight: float = hyperparameter(0.1, number(0), "weight of the expected cost / scale in the alpha loss "
                                                         "(0: accuracy only); the cost is the run's first constrained "
                                                         "cost, else its first objective cost")
-    max_paths: int = hyperparameter(100_000, integer(1), "largest number of supernet paths the cost table may hold")
+    max_paths: int = hyperparameter(100_000, integer(1), "largest number of supernet paths the exact cost table "
+                                                         "holds; above it, an additive per-slot model is fitted")
+    fit_paths: int = hyperparameter(200, integer(1), "uniform paths (besides one per slot choice) the additive "
+                                                     "cost model is fitted on")
 
     def cost_of(self, net):
-        """(cost table, scale) of the run's cost, or None without costs."""
+        """(cost model, scale) of the run's cost, or None without costs; the model's fit is recorded."""
         model = self.cost_model
         cost = run_cost(model.problem)
         if cost is None or not self.cost_weight:
             return None
-        table = cost_table(net, model, cost, self.max_paths)
+        if int(np.prod(net.slots())) <= self.max_paths:
+            found = ExactCost(cost_table(net, model, cost, self.max_paths))
+        else:
+            found = additive_cost(net, model, cost, self.fit_paths, self.rng)
+        self.record_extra["cost_model"] = found.fit
         limits = [c.limit for c in model.problem.constraints if c.cost == cost]
-        scale = limits[0] if limits and limits[0] > 0 else float(table.mean())
-        return table, scale
+        return found, limits[0] if limits and limits[0] > 0 else found.mean
 
     def strategy(self):
         return proxyless_strategy(self.cost_of, self.cost_weight)
