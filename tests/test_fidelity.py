@@ -78,3 +78,78 @@ def test_a_table_has_no_fidelity():
     assert bench.max_epochs is None
     with pytest.raises(NasLabError, match="no training epochs"):
         bench.fidelity_fn()
+
+
+# --- the epoch budget through the leaderboard ---------------------------------------------------
+
+TINY = ["--benchmark", "dynamicnet/digits", "--benchmark-option", "dynamicnet.epochs=3",
+        "--benchmark-option", "dynamicnet.max_train=100", "--benchmark-option", "dynamicnet.latency_repeats=1",
+        "--benchmark-option", "dynamicnet.cache=false", "--no-progress"]
+
+
+def test_leaderboard_under_an_epoch_budget_end_to_end(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from nasbench_lab.cli import main
+    from nasbench_lab.reports.style import budget_axis
+
+    out = tmp_path / "out"
+    assert main(["leaderboard", *TINY, "--algorithms", "hyperband,random", "--budget", "12", "--budget-unit", "epochs",
+                 "--seeds", "2", "--out", str(out)]) == 0
+    markdown = capsys.readouterr().out
+    assert "| seeds | full trainings | training epochs |" in markdown
+    assert json.loads((out / "config.json").read_text())["budget_unit"] == "epochs"
+    runs = pd.read_csv(out / "runs.csv")
+    assert budget_axis(runs) == ("epochs", "training epochs (every fidelity counted)")
+    for (algo, _), run in runs.groupby(["algorithm", "seed"]):
+        assert list(run["query"]) == list(range(1, len(run) + 1))  # one row per full training
+        assert run["epochs"].is_monotonic_increasing and run["epochs"].max() <= run["epochs_spent"].iloc[0] <= 12
+        assert set(run["stop"]) == {"budget"}
+    random = runs[runs.algorithm == "random"]
+    assert list(random[random.seed == 0]["epochs"]) == [3, 6, 9, 12]  # four full trainings of 3 epochs
+    hyper = runs[(runs.algorithm == "hyperband") & (runs.seed == 0)]
+    # brackets of R = 3, eta = 3: [(3, 1), (1, 3)] costs 3 + 2, then [(2, 3)] 6 more, then 1 epoch of the next
+    assert list(hyper["epochs"]) == [5, 8, 11] and hyper["epochs_spent"].iloc[0] == 12
+    # the query-budget configuration of the same command records no unit (older results resume unchanged)
+    assert main(["leaderboard", *TINY, "--algorithms", "random", "--budget", "2", "--seeds", "1", "--json",
+                 "--out", str(tmp_path / "q")]) == 0
+    capsys.readouterr()
+    assert "budget_unit" not in json.loads((tmp_path / "q" / "config.json").read_text())
+    assert "epochs" not in pd.read_csv(tmp_path / "q" / "runs.csv").columns
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--benchmark", "nb201-analog", "--algorithms", "random", "--budget", "50", "--budget-unit", "epochs"],
+     "--budget-unit epochs needs a benchmark that trains; nb201-analog/cifar10 has no training epochs to count"),
+    ([*TINY, "--algorithms", "random", "--budget", "2", "--budget-unit", "epochs"],
+     "--budget of 2 epochs is less than one full training of dynamicnet/digits (3 epochs)"),
+    ([*TINY, "--algorithms", "random", "--budget", "0", "--budget-unit", "epochs"],
+     "--budget must be an integer number of epochs >= 1, got 0"),
+    ([*TINY, "--algorithms", "random", "--budget", "9", "--budget-unit", "epochs", "--time-budget", "5"],
+     "--budget-unit epochs does not combine with objectives, constraints or a time budget yet"),
+    ([*TINY, "--algorithms", "hyperband", "--budget", "9"], "--budget-unit must be epochs for algorithm 'hyperband'"),
+])
+def test_bad_epoch_budgets_are_refused_in_one_line(args, message, tmp_path, capsys):
+    from nasbench_lab.cli import main
+
+    code = main(["leaderboard", *args, "--seeds", "1", "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_library_runs_an_epoch_budget_and_checks_the_unit():
+    import nasbench_lab
+    from nasbench_lab.errors import ParameterError
+    from nasbench_lab.infra.settings import Settings
+
+    settings = Settings(options={"dynamicnet": {"epochs": 3, "max_train": 100, "latency_repeats": 1, "cache": False}})
+    runs = nasbench_lab.run("successive-halving", "dynamicnet/digits", budget=9, seeds=1, settings=settings,
+                            budget_unit="epochs")
+    # the bracket of R = 3, eta = 3: 3 architectures for 1 epoch, the best resumed to 3 (2 more): 5;
+    # again: 3 more one-epoch trainings (8); the promotion (2 epochs) no longer fits in the 1 left
+    assert list(runs["epochs"]) == [5] and runs["epochs_spent"].iloc[0] == 8 and list(runs["stop"]) == ["budget"]
+    with pytest.raises(ParameterError, match="budget_unit must be one of queries, epochs"):
+        nasbench_lab.run("random", "nb201-analog", budget=9, seeds=1, budget_unit="minutes")
