@@ -9,7 +9,10 @@ Budget unit: training epochs. Every run gets ``--trainings`` x ``--epochs`` epoc
 every method, random search included); ``--epochs`` is the full training R (the recipe's
 cosine schedule runs over R epochs; a partly trained network resumes from its kept state,
 ``nasbench_lab.live.fidelity``). The incumbent is the best full (R-epoch) training by validation
-accuracy; its test accuracy is reported. Prints, per method, the mean ± std of the incumbent's
+accuracy; its test accuracy (the benchmark's ``report_metric``, scoring the weights the full
+training left in the cache) is reported. The same comparison runs through the leaderboard with
+``nasbench-lab leaderboard --benchmark dynamicnet/mnist1d --budget-unit epochs --budget 90
+--benchmark-option dynamicnet.epochs=9 --benchmark-option dynamicnet.max_train=800 ...``. Prints, per method, the mean ± std of the incumbent's
 test accuracy over seeds and its regret curve's points (epochs spent -> incumbent), and a
 one-sided paired Wilcoxon signed-rank test (``scipy.stats.wilcoxon``) that the first method's
 final test accuracy is greater than the last's (random), seed by seed. ``--rank-study N``

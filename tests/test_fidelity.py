@@ -37,6 +37,8 @@ def test_resuming_from_the_cache_gives_the_network_of_one_training_and_charges_t
     v3 = oracle.evaluate_at(arch, 3).search_metric
     assert second.epochs_trained == 2 and oracle.used == 3 and oracle.charge(arch, 4) == 1
     assert second(arch, 1) == v1 and second.epochs_trained == 2  # a kept point is served, not retrained
+    saved = "SELECT epochs FROM checkpoints WHERE key = ? AND state IS NOT NULL"
+    assert later.cache._query(saved, (later.key(arch),)) == (3,)  # only the latest state is kept
     straight = digits_bench().fidelity_fn()  # in memory: 0 -> 3 in one go
     assert straight(arch, 3) == v3 and straight.epochs_trained == 3
     assert np.array_equal(straight.weights(arch), second.weights(arch))

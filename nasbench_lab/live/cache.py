@@ -193,12 +193,14 @@ class SearchLedger:
 
     def write_checkpoint(self, key: str, epochs: int, search: float, diverged: bool, state: bytes | None,
                          final: bool = False) -> None:
-        """Keep a partly trained network (first writer wins: trainings are deterministic);
-        ``final`` (the full training reached) drops the key's saved states: nothing resumes past it."""
+        """Keep a partly trained network (first writer wins: trainings are deterministic). Only
+        the latest state of a key is kept (a new one drops those below it: a promotion resumes
+        from the furthest point), and ``final`` (the full training reached) drops them all:
+        nothing resumes past it. Values are kept at every point."""
         with self._transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO checkpoints (key, epochs, search, diverged, state) VALUES (?,?,?,?,?)",
                          (key, int(epochs), float(search), int(bool(diverged)), state))
-            if final:
+            if final or state is not None:
                 conn.execute("UPDATE checkpoints SET state = NULL WHERE key = ? AND epochs < ?", (key, int(epochs)))
 
     def count(self) -> int:
