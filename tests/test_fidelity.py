@@ -114,6 +114,9 @@ def test_leaderboard_under_an_epoch_budget_end_to_end(tmp_path, capsys):
     hyper = runs[(runs.algorithm == "hyperband") & (runs.seed == 0)]
     # brackets of R = 3, eta = 3: [(3, 1), (1, 3)] costs 3 + 2, then [(2, 3)] 6 more, then 1 epoch of the next
     assert list(hyper["epochs"]) == [5, 8, 11] and hyper["epochs_spent"].iloc[0] == 12
+    assert main(["report", str(out), "--out", str(tmp_path / "report")]) == 0  # the report reads it too
+    assert (tmp_path / "report" / "rank_budget.png").is_file()
+    capsys.readouterr()
     # the query-budget configuration of the same command records no unit (older results resume unchanged)
     assert main(["leaderboard", *TINY, "--algorithms", "random", "--budget", "2", "--seeds", "1", "--json",
                  "--out", str(tmp_path / "q")]) == 0
