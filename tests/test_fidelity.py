@@ -135,6 +135,8 @@ def test_leaderboard_under_an_epoch_budget_end_to_end(tmp_path, capsys):
     ([*TINY, "--algorithms", "random", "--budget", "9", "--budget-unit", "epochs", "--time-budget", "5"],
      "--budget-unit epochs does not combine with objectives, constraints or a time budget yet"),
     ([*TINY, "--algorithms", "hyperband", "--budget", "9"], "--budget-unit must be epochs for algorithm 'hyperband'"),
+    ([*TINY, "--algorithms", "darts", "--budget", "9", "--budget-unit", "epochs"],
+     "--budget-unit epochs would not count the supernet training of one-shot algorithm 'darts'"),
 ])
 def test_bad_epoch_budgets_are_refused_in_one_line(args, message, tmp_path, capsys):
     from nasbench_lab.cli import main

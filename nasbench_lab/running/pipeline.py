@@ -186,6 +186,12 @@ def _check_budget_unit(plan: Plan) -> None:
                 raise RequestError("budget_unit", f"budget_unit must be epochs for algorithm {a!r}: it charges training "
                                                   "epochs (on a benchmark that trains, e.g. dynamicnet/mnist1d)", a)
         return
+    from nasbench_lab.core.algorithm import OneShotAlgorithm
+
+    for a, cls in plan.classes.items():
+        if issubclass(cls, OneShotAlgorithm):
+            raise RequestError("budget_unit", f"budget_unit epochs would not count the supernet training of one-shot "
+                                              f"algorithm {a!r}: run it under a query budget", "epochs")
     for (b, d), bench in plan.loaded.items():
         if bench.max_epochs is None:
             raise RequestError("budget_unit", f"budget_unit epochs needs a benchmark that trains; {b}/{d} has no "
