@@ -160,3 +160,24 @@ def test_the_library_runs_an_epoch_budget_and_checks_the_unit():
     assert list(runs["epochs"]) == [5] and runs["epochs_spent"].iloc[0] == 8 and list(runs["stop"]) == ["budget"]
     with pytest.raises(ParameterError, match="budget_unit must be one of queries, epochs"):
         nasbench_lab.run("random", "nb201-analog", budget=9, seeds=1, budget_unit="minutes")
+
+
+def test_the_epoch_oracle_cannot_reach_test_data_or_accuracy():
+    from reachability import reachable
+
+    from nasbench_lab.adapters.dynamicnet.benchmark import DynamicNetBenchmark
+    from nasbench_lab.adapters.dynamicnet.data import digits_data
+    from nasbench_lab.live.recipe import Recipe
+    from nasbench_lab.running.runner import Task, make_oracle
+
+    data = digits_data()
+    bench = DynamicNetBenchmark(data, latency_repeats=1, recipe=Recipe(epochs=2, max_train=100))
+    oracle = make_oracle(Task("dynamicnet", "digits", "hyperband", (), 0, 4, budget_unit="epochs"), bench)
+    arch = bench.space.parse(ARCH)
+    oracle.evaluate_at(arch, 1)
+    oracle.evaluate(arch)  # resumed to the full training: recorded through the benchmark's cache
+    assert bench.report_metric(arch) <= 100 and oracle.used == 2
+    objects = reachable(oracle)
+    assert not any(o is bench or o is bench.cache for o in objects), "the oracle must not hold the benchmark"
+    assert not any(o is data.test_x or o is data.test_y for o in objects)
+    assert any(o is data.val_x for o in objects)  # the validation data is
