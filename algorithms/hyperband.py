@@ -9,7 +9,7 @@ from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.fidelity import FidelityOracle
 from nasbench_lab.core.hyperparams import hyperparameter, integer
 from nasbench_lab.core.oracle import Oracle
-from nasbench_lab.core.space import Arch, SearchSpace, sample_unseen
+from nasbench_lab.core.space import Arch, sample_unseen
 from nasbench_lab.errors import NasLabError
 
 Rung = tuple[int, int]  # (architectures, epochs each)
@@ -34,14 +34,10 @@ def brackets(max_epochs: int, eta: int, min_epochs: int = 1) -> list[list[Rung]]
 
 class MultiFidelityAlgorithm(Algorithm):
     """A method that chooses how many epochs each evaluation trains: it needs a
-    ``FidelityOracle`` (budget in epochs) and calls ``evaluate_at(arch, epochs)``. The
-    leaderboard's runs count queries, so it refuses these methods before any run."""
+    ``FidelityOracle`` (budget in epochs) and calls ``evaluate_at(arch, epochs)``. The pipeline
+    runs it only under a budget of epochs (``budget_unit="epochs"``, ``--budget-unit epochs``)."""
 
-    @classmethod
-    def check_space(cls, space: SearchSpace) -> None:
-        raise NasLabError(f"{cls.__name__} charges training epochs, which the leaderboard (a query budget) does "
-                          "not yet do: run it on nasbench_lab.core.fidelity.FidelityOracle "
-                          "(python experiments/multi_fidelity.py)")
+    requires = ("epochs",)
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         if not isinstance(oracle, FidelityOracle):

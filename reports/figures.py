@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .style import COLUMN_WIDTH, colours, pyplot, save, slug
+from .style import COLUMN_WIDTH, budget_axis, colours, pyplot, save, slug
 
 #: below this many seeds a band says little (two seeds: a t-interval spans everything): draw the seeds
 FEW_SEEDS = 5
@@ -19,12 +19,14 @@ LOG_TICKS = [v * 10.0 ** k for k in range(-3, 7) for v in (1, 2, 5)]
 
 
 def curves(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per algorithm: a (query × seed) table of regret, carried forward after a run's last query.
-    Falls back to the incumbent's report metric when regret is unknown (NaN)."""
+    """Per algorithm: a (query × seed) table of regret, carried forward after a run's last query
+    (under an epoch budget: indexed by the epochs spent). Falls back to the incumbent's report
+    metric when regret is unknown (NaN)."""
     value = "regret" if runs["regret"].notna().any() else "best_report_metric"
+    x = budget_axis(runs)[0]
     out = {}
     for algo, part in runs.groupby("algorithm", sort=True):
-        out[algo] = part.pivot_table(index="query", columns="seed", values=value).sort_index().ffill()
+        out[algo] = part.pivot_table(index=x, columns="seed", values=value).sort_index().ffill()
     return out
 
 
@@ -106,7 +108,8 @@ def draw_curves(ax, runs: pd.DataFrame, band: str, log: bool) -> bool:
     tables = curves(runs)
     values = np.concatenate([t.to_numpy().ravel() for t in tables.values()])
     values = values[np.isfinite(values)]
-    ax.set_xlabel("queries (architectures evaluated)")
+    x, label = budget_axis(runs)
+    ax.set_xlabel(label)
     if not values.size:  # no run found a feasible architecture: nothing to draw, and the panel says so
         ax.text(0.5, 0.5, "no incumbent: no run found\na feasible architecture", ha="center", va="center",
                 transform=ax.transAxes, fontsize=7)
@@ -121,7 +124,7 @@ def draw_curves(ax, runs: pd.DataFrame, band: str, log: bool) -> bool:
         bottom = 0 if lowest < 0.2 else 10 ** np.floor(np.log10(lowest))
         ax.set_ylim(bottom=bottom)
         log_ticks(ax.yaxis, max(bottom, 0.1), ax.get_ylim()[1], zero=bottom == 0)
-    queries = int(runs["query"].max())
+    queries = int(runs[x].max())
     if log and queries >= 10:
         ax.set_xscale("log")
         log_ticks(ax.xaxis, 1, queries)

@@ -75,6 +75,8 @@ def summarise(runs: pd.DataFrame, final: pd.DataFrame | None = None) -> pd.DataF
         "avg_rank": stats["rank_mean"],
         "ranked_seeds": named.groupby(GROUP, sort=True)["rank"].count().to_numpy(),
     })
+    if "epochs_spent" in final and final["epochs_spent"].notna().any():  # runs under an epoch budget
+        summary["epochs"] = describe(final, GROUP, ["epochs_spent"])["epochs_spent_mean"]
     if "compute_seconds" in final:
         summary["compute_seconds"] = describe(final, GROUP, ["compute_seconds"])["compute_seconds_mean"]
     summary = summary.sort_values(BENCH + ["report_mean", "algorithm"], ascending=[True, True, False, True],
@@ -171,11 +173,19 @@ def _rank_cell(row, value: float, seeds: int) -> str:
     return text if seeds >= row.seeds else f"{text} ({seeds} seeds)"
 
 
+def _epochs(part: pd.DataFrame) -> bool:
+    """Runs under a budget of training epochs (a column of epochs spent)?"""
+    return "epochs" in part and bool(part["epochs"].notna().any())
+
+
 def _table_lines(part: pd.DataFrame, compute: bool) -> list[str]:
+    epochs = _epochs(part)
     lines = [
         "| rank | algorithm | final report metric | final regret | search metric | avg rank | p vs best (Holm) "
-        "| seeds | queries |" + (" compute s/run |" if compute else ""),
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if compute else ""),
+        + ("| seeds | full trainings | training epochs |" if epochs else "| seeds | queries |")
+        + (" compute s/run |" if compute else ""),
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if epochs else "")
+        + (" ---: |" if compute else ""),
     ]
     for k, row in enumerate(part.itertuples(index=False), start=1):
         mark = " †" if _short(row) else ""
@@ -186,7 +196,7 @@ def _table_lines(part: pd.DataFrame, compute: bool) -> list[str]:
             f"| {k} | {row.algorithm}{mark} | {_report_cell(row)} "
             f"| {_fmt(row.regret_mean, row.regret_std)} | {_fmt(row.search_mean, row.search_std)} "
             f"| {_rank_cell(row, row.avg_rank, row.ranked_seeds)} | {p} | {row.seeds} | {queries} |"
-            + (f" {row.compute_seconds:.1f} |" if compute else "")
+            + (f" {row.epochs:.0f} |" if epochs else "") + (f" {row.compute_seconds:.1f} |" if compute else "")
         )
     return lines
 
@@ -218,6 +228,9 @@ def to_markdown(summary: pd.DataFrame, notes: dict[tuple[str, str], str] | None 
         "incumbent. p: two-sided Wilcoxon signed-rank test against the best algorithm on paired seeds, "
         "Holm-corrected within each benchmark. Queries: mean per run; (k/n full): k of n runs spent the whole "
         "budget. †: short runs or infeasible seeds (see the warnings)."
+        + (" Budget in training epochs: full trainings = architectures trained for the whole schedule per run "
+           "(the incumbent is the best of them), training epochs = epochs spent per run, every fidelity counted "
+           "(mean)." if _epochs(summary) else "")
         + (" Compute s/run: time spent outside the query budget (proxy scoring, predictor or supernet "
            "training), mean per run." if "compute_seconds" in summary and bool((summary["compute_seconds"].fillna(0) > 0).any()) else ""),
     ]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .style import COLUMN_WIDTH, colours, pyplot, save
+from .style import COLUMN_WIDTH, budget_axis, colours, pyplot, save
 
 DEFAULT_BUDGETS = (10, 25, 50, 100, 200, 500, 1000)
 BLOCK = ["benchmark", "dataset", "seed"]
@@ -23,7 +23,7 @@ BLOCK = ["benchmark", "dataset", "seed"]
 def budgets_for(runs: pd.DataFrame, budgets: Sequence[int] = DEFAULT_BUDGETS) -> list[int]:
     """The budgets below the largest query of ``runs``, and that largest query itself; with fewer
     than three (a small budget), a quarter and a half of the largest query too."""
-    top = int(runs["query"].max())
+    top = int(runs[budget_axis(runs)[0]].max())
     chosen = {b for b in budgets if b < top} | {top}
     if len(chosen) < 3:
         chosen |= {max(1, round(top * f)) for f in (0.25, 0.5)}
@@ -33,7 +33,8 @@ def budgets_for(runs: pd.DataFrame, budgets: Sequence[int] = DEFAULT_BUDGETS) ->
 def incumbents_at(runs: pd.DataFrame, budget: int) -> pd.DataFrame:
     """Each run's incumbent (``best_report_metric``) after ``budget`` queries: its last row at or
     below the budget (a run that stopped earlier keeps its final incumbent)."""
-    part = runs[runs["query"] <= budget].sort_values(BLOCK + ["algorithm", "query"], kind="stable")
+    x = budget_axis(runs)[0]
+    part = runs[runs[x] <= budget].sort_values(BLOCK + ["algorithm", x], kind="stable")
     return part.groupby(BLOCK + ["algorithm"], sort=True).tail(1)[BLOCK + ["algorithm", "best_report_metric"]]
 
 
@@ -80,7 +81,7 @@ def rank_budget_figure(runs: pd.DataFrame, stem: Path, *, budgets: Sequence[int]
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     ax.set_ylim(k + 0.3, 0.7)  # rank 1 (best) at the top
-    ax.set_xlabel("budget (queries)")
+    ax.set_xlabel(f"budget ({budget_axis(runs)[0].replace('query', 'queries')})")
     ax.set_ylabel("average rank (1 = best)")
     ax.set_title(f"rank of the incumbent's report metric; mean over {blocks} benchmark x dataset x seed "
                  "blocks, band: 95% CI", fontsize=7)

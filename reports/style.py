@@ -100,3 +100,11 @@ def save(fig, stem: Path, formats: tuple[str, ...] = ("png", "pdf")) -> list[Pat
 
 def slug(*parts: str) -> str:
     return "_".join("".join(c if c.isalnum() or c in "-." else "-" for c in p) for p in parts)
+
+
+def budget_axis(runs) -> tuple[str, str]:
+    """The column of ``runs`` that counts the budget and its axis label: ``epochs`` ("training
+    epochs", every fidelity counted) for runs under an epoch budget, else ``query``."""
+    if "epochs" in runs.columns and bool(runs["epochs"].notna().any()):
+        return "epochs", "training epochs (every fidelity counted)"
+    return "query", "queries (architectures evaluated)"

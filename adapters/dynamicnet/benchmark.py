@@ -98,15 +98,30 @@ class _Trainer:
         start = time.perf_counter()
         with torch_threads(self.threads):
             net = self.space.build(arch, seed=self.recipe.seed)
-            costs = {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6,
-                     "latency_ms": measure_latency(net, self.val_x[:1], self.latency_repeats)}
-            try:  # latency measured above on the CPU; training and validation on ``device``
+            costs = self.costs(net)  # latency measured on the CPU; training and validation on ``device``
+            try:
                 fit_classifier(net, self.train_x, self.train_y, self.recipe, self.device)
                 valid = accuracy(net, self.val_x, self.val_y)
             except Diverged as exc:
                 return TrainResult.failed(str(exc), costs, time.perf_counter() - start)
             weights = net.get_flat_weights().cpu().numpy()
         return TrainResult("ok", valid, costs, weights, time.perf_counter() - start)
+
+    def costs(self, net) -> dict[str, float]:
+        """The measured costs of a training row (in the caller's torch thread setting)."""
+        return {"params_m": net.param_count() / 1e6, "flops_m": net.macs() / 1e6,
+                "latency_ms": measure_latency(net, self.val_x[:1], self.latency_repeats)}
+
+    def finisher(self, record):
+        """``finish`` of a resumable training: its full training recorded as a cache row by ``record``."""
+        def finish(arch, net, valid: float, seconds: float) -> None:
+            with torch_threads(self.threads):
+                costs = self.costs(net if net is not None else self.space.build(arch, seed=self.recipe.seed))
+                result = (TrainResult("ok", valid, costs, net.get_flat_weights().numpy(), seconds) if net is not None
+                          else TrainResult.failed("the loss became non-finite (resumed training)", costs, seconds))
+            record(arch, result)
+
+        return finish
 
 
 class _Scorer:
@@ -209,11 +224,20 @@ class DynamicNetBenchmark(LiveBenchmark):
         wanted = tuple(names)
         return lambda arch: {n: v for n, v in costs(arch).items() if n in wanted}
 
+    @property
+    def max_epochs(self) -> int:
+        """The full training: the recipe's epochs."""
+        return self.recipe.epochs
+
     def fidelity_fn(self) -> ResumableTraining:
         """``(arch, epochs) -> validation accuracy`` after ``epochs`` of the recipe's schedule,
-        resuming partly trained networks (``nasbench_lab.live.fidelity``; no test data)."""
+        resuming partly trained networks from the states kept in the live cache; a full
+        training becomes an ordinary cache row (``nasbench_lab.live.fidelity``; no test data)."""
         t = self._trainer
-        return ResumableTraining(self.space.build, t.train_x, t.train_y, t.val_x, t.val_y, self.recipe, t.device)
+        ledger, key, record = self.full_training_recorder()
+        return ResumableTraining(self.space.build, t.train_x, t.train_y, t.val_x, t.val_y, self.recipe,
+                                 ledger=ledger, key=key, finish=t.finisher(record), threads=t.threads,
+                                 device=t.device)
 
     def score_weights(self, arch, weights: np.ndarray) -> float:
         """Report side: the test accuracy of ``arch`` with trained ``weights``."""

@@ -185,7 +185,9 @@ def flag_errors() -> Iterator[None]:
         flag, text = FLAGS.get(exc.parameter, "--" + exc.parameter.replace("_", "-")), str(exc)
         if "." in exc.parameter and exc.parameter not in FLAGS:
             raise
-        if exc.parameter in FLAG_RULES and " at most " not in text:  # an upper bound keeps its sentence
+        # an upper bound, or a budget of epochs, keeps its own sentence
+        if exc.parameter in FLAG_RULES and text.startswith(f"{exc.parameter} must be") \
+                and " at most " not in text and " epochs " not in text:
             text = f"{exc.parameter} {FLAG_RULES[exc.parameter]}, got {exc.value}"
         raise NasLabError(flag + text[len(exc.parameter):] if text.startswith(exc.parameter) else text) from None
 

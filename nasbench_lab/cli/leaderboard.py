@@ -8,6 +8,7 @@ import time
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.progress import quiet
 from nasbench_lab.running.executors import EXECUTORS, make_executor
+from nasbench_lab.running.request import BUDGET_UNITS
 
 from .hardware import add_problem_options, problem_from
 from .args import (
@@ -32,17 +33,18 @@ def _request(args: argparse.Namespace):
         max_seconds=args.time_budget,
         problem=problem_from(args),
         device=args.device,
+        budget_unit=args.budget_unit,
     )
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from nasbench_lab.workflows.leaderboard import run_leaderboard
     from nasbench_lab.running.pipeline import Pipeline
-    from nasbench_lab.running.request import check_budget, check_max_seconds
+    from nasbench_lab.running.request import check_budget, check_budget_unit, check_max_seconds
 
     start = time.perf_counter()
     with flag_errors():
-        check_budget(args.budget)
+        check_budget(args.budget, check_budget_unit(args.budget_unit))
         check_jobs(args.jobs)
         check_max_seconds(args.time_budget)
         request = _request(args)
@@ -98,7 +100,12 @@ def register(sub, common=add_common) -> None:
                     help=f"benchmark(s), repeatable or comma-separated (default: {', '.join(DEFAULT_BENCHMARKS)})")
     lb.add_argument("--dataset", help="dataset for benchmarks given without one (aliases such as c10 accepted)")
     lb.add_argument("--algorithms", default=DEFAULT_ALGORITHMS, help=f"comma-separated (default: {DEFAULT_ALGORITHMS})")
-    lb.add_argument("--budget", type=int, default=100, help="queries of the search metric per run (default: 100)")
+    lb.add_argument("--budget", type=int, default=100,
+                    help="per run: queries of the search metric, or training epochs with --budget-unit epochs (default: 100)")
+    lb.add_argument("--budget-unit", choices=BUDGET_UNITS, default="queries",
+                    help="what --budget counts: queries (architectures evaluated), or epochs (training epochs on a "
+                         "benchmark that trains: multi-fidelity methods such as hyperband resume partly trained "
+                         "networks; others train each architecture in full) (default: queries)")
     lb.add_argument("--seeds", default="20", help="count (20 = seeds 0..19), list 1,2,3 or range 0-199 (default: 20)")
     lb.add_argument("--param", action="append", metavar="ALGO.NAME=VALUE", help="algorithm hyper-parameter")
     lb.add_argument("--out", help="results directory (default: results/leaderboard-<time>)")

@@ -35,7 +35,8 @@ class Algorithm(ABC):
     ``run(oracle, context)``: spend the oracle's budget; ``context`` (a ``RunContext``) says which
     run this is and records compute spent outside queries."""
 
-    #: Search-space capabilities the algorithm needs ("finite" for index-based methods).
+    #: What the algorithm needs: "finite" (an enumerable space, index-based methods), "epochs"
+    #: (a budget of training epochs: multi-fidelity methods, ``nasbench_lab.core.fidelity``).
     requires: ClassVar[tuple[str, ...]] = ()
 
     #: Valid values of the keyword-only hyper-parameters (``nasbench_lab.core.hyperparams``:

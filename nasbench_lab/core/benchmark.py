@@ -9,7 +9,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from nasbench_lab.infra.settings import Settings
-from nasbench_lab.errors import TableError, UnknownNameError
+from nasbench_lab.errors import NasLabError, TableError, UnknownNameError
 from nasbench_lab.core.space import Arch, FiniteSpace, SearchSpace
 
 #: Common spellings of dataset names, mapped to the official spelling.
@@ -88,6 +88,17 @@ class Benchmark(ABC):
     def search_metric_fn(self) -> Callable[[Arch], float]:
         """A function giving the search metric only (handed to the oracle)."""
         return self.search_metric
+
+    @property
+    def max_epochs(self) -> int | None:
+        """The full training in epochs of a benchmark with training epochs as a fidelity
+        (``fidelity_fn``); None for one without (a table of final results)."""
+        return None
+
+    def fidelity_fn(self) -> Callable[[Arch, int], float]:
+        """``(arch, epochs) -> search metric`` after ``epochs`` of the full training's schedule
+        (handed to ``nasbench_lab.core.fidelity.FidelityOracle``); only where ``max_epochs`` is set."""
+        raise NasLabError(f"benchmark {self.name}/{self.dataset} has no training epochs as a fidelity")
 
 
 class TabularBenchmark(Benchmark):

@@ -23,7 +23,9 @@ Pieces
     and a cache version. Safe for parallel processes (WAL journal, busy timeout, first writer
     wins); a process claims an architecture before training it, so parallel processes never
     train the same one at once (the claim of a dead process is taken over). The trained weights
-    are kept in the row only until the test accuracy is recorded.
+    are kept in the row only until the test accuracy is recorded. Its ``checkpoints`` table keeps
+    partly trained networks for multi-fidelity search (``fidelity.py``: the validation accuracy
+    after each number of epochs reached, and the latest training state to resume from).
 
 Failures: a training whose loss becomes NaN/inf is recorded with status ``diverged`` and
 ``FAILED_VALUE`` (0.0 accuracy) for both the search and the report metric; it is cached like

@@ -110,6 +110,17 @@ class LiveBenchmark(Benchmark):
         self._search_fn = _SearchMetricFn(trainer, ledger, self._keys.key, self._keys.meta)
         self._reports: dict[str, float] = {}
 
+    def full_training_recorder(self) -> tuple[SearchLedger, Callable[[Arch], str], Callable[[Arch, TrainResult], None]]:
+        """For a trainer outside the cache's claims (``nasbench_lab.live.fidelity``): a search-side
+        ledger, the cache key, and ``record(arch, result)`` writing a full training as a cache row
+        (first writer wins). None of them holds the benchmark (nor its test data)."""
+        ledger, keys = SearchLedger(self.cache.path, self.cache.memory_name), self._keys
+
+        def record(arch: Arch, result: TrainResult) -> None:
+            ledger.write_search(keys.key(arch), keys.meta(arch), result)
+
+        return ledger, keys.key, record
+
     def key(self, arch: Arch) -> str:
         """Cache key: sha256 of benchmark, data fingerprint, canonical hash, recipe, version."""
         return self._keys.key(arch)

@@ -55,6 +55,19 @@ CREATE TABLE IF NOT EXISTS evaluations (
     created TEXT NOT NULL
 )
 """
+#: Partly trained networks (multi-fidelity search, ``nasbench_lab.live.fidelity``): the search
+#: metric after ``epochs`` epochs of the recipe's schedule and, until the full training is
+#: reached, the state to resume from (``torch.save`` of weights, optimiser, random states, step).
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    key TEXT NOT NULL,
+    epochs INTEGER NOT NULL,
+    search REAL NOT NULL,
+    diverged INTEGER NOT NULL,
+    state BLOB,
+    PRIMARY KEY (key, epochs)
+)
+"""
 #: The columns a cache file must have (read off the schema above).
 _COLUMNS = tuple(line.split()[0] for line in _SCHEMA.strip().splitlines()[1:-1])
 #: The scope of training claims in the ``claims`` table.
@@ -93,6 +106,7 @@ class SearchLedger:
             if self.path is not None:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(_SCHEMA)
+            conn.execute(_CHECKPOINTS)
             conn.execute(claims.CLAIMS_SCHEMA)
             missing = [c for c in _COLUMNS if c not in {row[1] for row in conn.execute("PRAGMA table_info(evaluations)")}]
         except (sqlite3.DatabaseError, OSError) as exc:
@@ -164,6 +178,30 @@ class SearchLedger:
         rec = self.read_search(key)
         assert rec is not None
         return rec
+
+    def checkpoint(self, key: str, epochs: int) -> tuple[float, bool] | None:
+        """The search metric of ``key`` after ``epochs`` epochs and whether it had diverged (None: not kept)."""
+        row = self._query("SELECT search, diverged FROM checkpoints WHERE key = ? AND epochs = ?", (key, int(epochs)))
+        return None if row is None else (float(row[0]), bool(row[1]))
+
+    def resume_point(self, key: str, epochs: int) -> tuple[int, bool, bytes | None] | None:
+        """The latest kept point of ``key`` before ``epochs`` that training can resume from (a
+        saved state, or a divergence): its epochs, whether it diverged, the state."""
+        row = self._query("SELECT epochs, diverged, state FROM checkpoints WHERE key = ? AND epochs < ?"
+                          " AND (state IS NOT NULL OR diverged) ORDER BY epochs DESC LIMIT 1", (key, int(epochs)))
+        return None if row is None else (int(row[0]), bool(row[1]), None if row[2] is None else bytes(row[2]))
+
+    def write_checkpoint(self, key: str, epochs: int, search: float, diverged: bool, state: bytes | None,
+                         final: bool = False) -> None:
+        """Keep a partly trained network (first writer wins: trainings are deterministic). Only
+        the latest state of a key is kept (a new one drops those below it: a promotion resumes
+        from the furthest point), and ``final`` (the full training reached) drops them all:
+        nothing resumes past it. Values are kept at every point."""
+        with self._transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO checkpoints (key, epochs, search, diverged, state) VALUES (?,?,?,?,?)",
+                         (key, int(epochs), float(search), int(bool(diverged)), state))
+            if final or state is not None:
+                conn.execute("UPDATE checkpoints SET state = NULL WHERE key = ? AND epochs < ?", (key, int(epochs)))
 
     def count(self) -> int:
         row = self._query("SELECT COUNT(*) FROM evaluations", ())

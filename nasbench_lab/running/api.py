@@ -38,6 +38,7 @@ def run(
     executor: Executor | None = None,
     problem: Problem | None = None,
     device: str | None = None,
+    budget_unit: str = "queries",
 ) -> pd.DataFrame:
     """Run ``algorithm`` on ``benchmark`` for every seed and return all queries (``RUN_COLUMNS``,
     sorted by ``SORT_KEYS``): the rows ``nasbench-lab leaderboard`` writes to ``runs.csv``.
@@ -45,7 +46,8 @@ def run(
     ``algorithm``: a registered name (``nasbench-lab list``) or an ``Algorithm`` subclass; a class
     that is not registered runs under its class name. ``benchmark``: a registered name or
     ``"name/dataset"`` (``dataset=`` also works; default: the benchmark's first dataset).
-    ``budget``: queries per run. ``seeds``: a count (``20`` = seeds 0..19) or a list of seeds.
+    ``budget``: queries per run, or training epochs with ``budget_unit="epochs"`` (a benchmark
+    that trains; rows are then the full trainings, with the ``epochs`` spent). ``seeds``: a count (``20`` = seeds 0..19) or a list of seeds.
     ``params``: the algorithm's hyper-parameters, e.g. ``{"population_size": 20}``.
     ``settings``: data paths (default: ``Settings.from_env()``). ``jobs``: worker processes
     (the rows do not depend on it). ``executor``: where the runs go instead, e.g.
@@ -70,6 +72,7 @@ def run(
     plan = Pipeline(RunRequest(
         benchmarks=[split_benchmark(benchmark, dataset)], algorithms=[algorithm], budget=budget, seeds=seeds,
         params={algorithm: params or {}}, settings=settings, problem=problem, device=device,
+        budget_unit=budget_unit,
     )).resolve()
     _check_picklable(plan, executor)
     runs = pd.concat(collect(plan, executor), ignore_index=True)

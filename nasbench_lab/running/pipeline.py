@@ -28,8 +28,8 @@ from nasbench_lab.running.executors import Executor, LocalExecutor, RayExecutor
 from nasbench_lab.core.loading import canonical_benchmark, open_benchmark, resolve_algorithm
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.running.request import (
-    RequestError, RunRequest, algorithm_class, check_budget, check_jobs, check_max_seconds, check_seeds,
-    split_benchmark,
+    RequestError, RunRequest, algorithm_class, check_budget, check_budget_unit, check_jobs, check_max_seconds,
+    check_seeds, split_benchmark,
 )
 from nasbench_lab.running.runner import Task, run_resolved
 from nasbench_lab.infra.settings import Settings
@@ -53,6 +53,7 @@ class Plan:
     settings: Settings
     max_seconds: float | None = None
     problem: Problem = field(default_factory=Problem)
+    budget_unit: str = "queries"
     loaded: Mapping[tuple[str, str], Benchmark] = field(default_factory=dict, repr=False, compare=False)
     token: str = field(default_factory=lambda: uuid.uuid4().hex, repr=False, compare=False)
 
@@ -71,7 +72,8 @@ class Plan:
 
     def tasks(self) -> list[Task]:
         problem = self.problem if self.problem.active else None
-        return [Task(b, d, a, tuple(sorted(self.params[a].items())), s, self.budget, self.max_seconds, problem)
+        return [Task(b, d, a, tuple(sorted(self.params[a].items())), s, self.budget, self.max_seconds, problem,
+                     self.budget_unit)
                 for b, d in self.benchmarks for a in self.algorithms for s in self.seeds]
 
     def notes(self) -> dict[tuple[str, str], str]:
@@ -94,6 +96,7 @@ class Plan:
             "settings": self.settings.as_dict(),
             # recorded only when set, so stores made without them resume unchanged
             **({"problem": self.problem.to_dict()} if self.problem.active else {}),
+            **({"budget_unit": self.budget_unit} if self.budget_unit != "queries" else {}),
         }
 
 
@@ -107,7 +110,8 @@ class Pipeline:
         """Check every value and name, load every benchmark (once, in this process), find every
         algorithm class and fill in default hyper-parameters, before any run starts."""
         req = self.request
-        budget, seeds = check_budget(req.budget), check_seeds(req.seeds)
+        unit = check_budget_unit(req.budget_unit)
+        budget, seeds = check_budget(req.budget, unit), check_seeds(req.seeds)
         max_seconds = check_max_seconds(req.max_seconds)
         settings = Settings.from_env() if req.settings is None else req.settings
         if not isinstance(settings, Settings):
@@ -124,8 +128,9 @@ class Pipeline:
         problem = req.problem if req.problem is not None else Problem()
         plan = Plan(benchmarks=tuple(loaded), algorithms=tuple(classes), classes=classes, params=params,
                     budget=budget, seeds=tuple(seeds), settings=settings, max_seconds=max_seconds,
-                    problem=problem, loaded=loaded)
+                    problem=problem, budget_unit=unit, loaded=loaded)
         _check_spaces(plan)
+        _check_budget_unit(plan)
         if problem.active:
             check_problem(plan)
         return plan
@@ -175,6 +180,33 @@ def _check_spaces(plan: Plan) -> None:
                 cls.check_space(bench.space)
             except NasLabError as exc:
                 raise NasLabError(f"algorithm {a!r} cannot run on {b}/{d}: {exc}") from None
+
+
+def _check_budget_unit(plan: Plan) -> None:
+    """Refuse, before any run, a multi-fidelity method under a query budget, and an epoch budget
+    on a benchmark without training epochs (a table) or smaller than one full training."""
+    if plan.budget_unit != "epochs":
+        for a, cls in plan.classes.items():
+            if "epochs" in cls.requires:
+                raise RequestError("budget_unit", f"budget_unit must be epochs for algorithm {a!r}: it charges training "
+                                                  "epochs (on a benchmark that trains, e.g. dynamicnet/mnist1d)", a)
+        return
+    from nasbench_lab.core.algorithm import OneShotAlgorithm
+
+    for a, cls in plan.classes.items():
+        if issubclass(cls, OneShotAlgorithm):
+            raise RequestError("budget_unit", f"budget_unit epochs would not count the supernet training of one-shot "
+                                              f"algorithm {a!r}: run it under a query budget", "epochs")
+    for (b, d), bench in plan.loaded.items():
+        if bench.max_epochs is None:
+            raise RequestError("budget_unit", f"budget_unit epochs needs a benchmark that trains; {b}/{d} has no "
+                                              "training epochs to count (a table of final results)", "epochs")
+        if plan.budget < bench.max_epochs:
+            raise RequestError("budget", f"budget of {plan.budget} epochs is less than one full training of {b}/{d} "
+                                         f"({bench.max_epochs} epochs)", plan.budget)
+    if plan.problem.active or plan.max_seconds is not None:
+        raise RequestError("budget_unit", "budget_unit epochs does not combine with objectives, constraints or a "
+                                          "time budget yet", "epochs")
 
 
 def check_problem(plan: Plan) -> None:
@@ -274,6 +306,7 @@ class RunConfig:
     settings: Settings = field(default_factory=Settings)
     max_seconds: float | None = None  # optional wall-clock budget per run (--time-budget)
     problem: Problem | None = None  # --objectives / --constraint (None: the search metric alone)
+    budget_unit: str = "queries"  # --budget-unit
     plan: Plan | None = field(default=None, repr=False, compare=False)
 
     def resolve(self) -> Plan:
@@ -281,7 +314,7 @@ class RunConfig:
         self.plan = Pipeline(RunRequest(
             benchmarks=tuple(self.benchmarks), algorithms=tuple(self.algorithms), budget=self.budget,
             seeds=list(self.seeds), params=self.params, settings=self.settings,
-            max_seconds=self.max_seconds, problem=self.problem,
+            max_seconds=self.max_seconds, problem=self.problem, budget_unit=self.budget_unit,
         )).resolve()
         self.benchmarks = list(self.plan.benchmarks)
         self.params = {a: dict(p) for a, p in self.plan.params.items()}

@@ -19,7 +19,8 @@ from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.registry import ALGORITHMS, BENCHMARKS
 from nasbench_lab.infra.settings import Settings
 
-__all__ = ["MAX_JOBS", "MAX_SEED", "MAX_SEEDS", "RequestError", "RunRequest", "algorithm_class", "check_budget", "check_jobs", "check_max_seconds",
+__all__ = ["BUDGET_UNITS", "MAX_JOBS", "MAX_SEED", "MAX_SEEDS", "RequestError", "RunRequest", "algorithm_class", "check_budget",
+           "check_budget_unit", "check_jobs", "check_max_seconds",
            "check_seeds", "repeated", "split_benchmark"]
 
 
@@ -37,11 +38,24 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_budget(budget: Any) -> int:
-    """Queries per run: an integer >= 1."""
+#: What a run's budget counts: ``queries`` (distinct architectures evaluated, each a full
+#: training or table lookup) or ``epochs`` (training epochs, on a benchmark that trains: the
+#: multi-fidelity unit, ``nasbench_lab.core.fidelity``).
+BUDGET_UNITS = ("queries", "epochs")
+
+
+def check_budget(budget: Any, unit: str = "queries") -> int:
+    """Queries (or epochs) per run: an integer >= 1."""
     if not _is_int(budget) or budget < 1:
-        raise RequestError("budget", f"budget must be an integer number of queries >= 1, got {budget!r}", budget)
+        raise RequestError("budget", f"budget must be an integer number of {unit} >= 1, got {budget!r}", budget)
     return int(budget)
+
+
+def check_budget_unit(unit: Any) -> str:
+    """One of ``BUDGET_UNITS``."""
+    if unit not in BUDGET_UNITS:
+        raise RequestError("budget_unit", f"budget_unit must be one of {', '.join(BUDGET_UNITS)}, got {unit!r}", unit)
+    return str(unit)
 
 
 def check_jobs(jobs: Any) -> int:
@@ -142,7 +156,9 @@ class RunRequest:
     by algorithm (its name, or the class given); ``seeds``: a count or a list; ``settings``:
     data paths (default ``Settings.from_env()``); ``max_seconds``: wall-clock budget per run;
     ``problem``: objectives and cost constraints; ``device``: the torch device (cpu, cuda, auto)
-    of every algorithm and benchmark that trains, unless it sets its own (None: their defaults)."""
+    of every algorithm and benchmark that trains, unless it sets its own (None: their defaults);
+    ``budget_unit``: what ``budget`` counts (``queries``, or ``epochs`` of training on a
+    benchmark with training epochs as a fidelity)."""
 
     benchmarks: Sequence[tuple[str, str | None]]
     algorithms: Sequence[str | type[Algorithm]]
@@ -153,3 +169,4 @@ class RunRequest:
     max_seconds: float | None = None
     problem: Problem | None = None
     device: str | None = None
+    budget_unit: str = "queries"

@@ -1,11 +1,12 @@
-"""One run: an algorithm on a loaded benchmark for one seed, under an equal query budget.
+"""One run: an algorithm on a loaded benchmark for one seed, under an equal budget of queries
+or of training epochs (``Task.budget_unit``).
 
 ``Task`` names a run; ``run_resolved`` runs it on objects the pipeline already resolved (the
 loaded benchmark, the algorithm class); ``run_task`` runs a task by its registered names.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from nasbench_lab.core.benchmark import Benchmark
 from nasbench_lab.core.context import RunContext
+from nasbench_lab.core.fidelity import FidelityOracle
 from nasbench_lab.errors import BudgetExhausted
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Oracle
@@ -38,6 +40,7 @@ class Task:
     budget: int
     max_seconds: float | None = None  # optional wall-clock budget per run
     problem: Problem | None = None  # objectives and cost constraints (hardware-aware search)
+    budget_unit: str = "queries"  # or "epochs": a FidelityOracle charging training epochs
 
 
 def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings: Settings,
@@ -48,18 +51,7 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
     progress bar). A run stopped by its wall-clock budget ends normally with its queries so far.
     ``artefacts`` receives what the algorithm saved through ``context.save_artefact``."""
     algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
-    search = bench.search_metric_fn()
-    if on_query is not None:
-        plain = search
-
-        def search(arch):
-            value = plain(arch)
-            on_query()
-            return value
-
-    problem = task.problem or Problem()
-    oracle = Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds, problem=problem,
-                    costs=bench.cost_fn(problem.costs) if problem.costs else None)
+    oracle = make_oracle(task, bench, on_query)
     context = RunContext(benchmark=task.benchmark, dataset=bench.dataset, seed=task.seed,
                          settings=settings, record_compute=oracle.add_compute,
                          artefacts=artefacts if artefacts is not None else {})
@@ -70,8 +62,53 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
             raise
     run = {"benchmark": task.benchmark, "dataset": bench.dataset, "algorithm": task.algorithm, "seed": task.seed}
     # compute_seconds: compute outside queries (proxies, supernets); stop: why the run ended
-    return trajectory(oracle.history, bench, before=run, problem=task.problem,
-                      after={"compute_seconds": oracle.compute_seconds, "stop": stop_reason(oracle, algo)})
+    after = {"compute_seconds": oracle.compute_seconds, "stop": stop_reason(oracle, algo)}
+    if isinstance(oracle, FidelityOracle):
+        return epoch_trajectory(oracle, bench, run, {**after, "epochs_spent": oracle.used})
+    return trajectory(oracle.history, bench, before=run, problem=task.problem, after=after)
+
+
+def make_oracle(task: Task, bench: Benchmark, on_query: Callable[[], None] | None = None) -> Oracle:
+    """The run's oracle: counting queries, or (``budget_unit`` epochs) a ``FidelityOracle``
+    charging the benchmark's training epochs. ``on_query`` is called after each new query
+    (under an epoch budget: once per epoch charged)."""
+    if task.budget_unit == "epochs":
+        at = bench.fidelity_fn()
+        if on_query is not None:
+            plain_at, trained = at, {}
+
+            def at(arch, epochs):
+                value = plain_at(arch, epochs)
+                for _ in range(epochs - trained.get(arch, 0)):
+                    on_query()
+                trained[arch] = epochs
+                return value
+
+        return FidelityOracle(bench.space, at, task.budget, max_epochs=bench.max_epochs)
+    search = bench.search_metric_fn()
+    if on_query is not None:
+        plain = search
+
+        def search(arch):
+            value = plain(arch)
+            on_query()
+            return value
+
+    problem = task.problem or Problem()
+    return Oracle(bench.space, search, task.budget, max_seconds=task.max_seconds, problem=problem,
+                  costs=bench.cost_fn(problem.costs) if problem.costs else None)
+
+
+def epoch_trajectory(oracle: FidelityOracle, bench: Benchmark, run: dict, after: dict) -> pd.DataFrame:
+    """The rows of a run under an epoch budget: one per full training (``query`` 1..n, the
+    incumbent taken over full trainings only), with ``epochs``, the training epochs spent when
+    it ended (every fidelity counted): the x axis of its regret curve; ``after`` holds the run's
+    ``epochs_spent`` in all."""
+    full = [e for e in oracle.evaluations if e.epochs == oracle.max_epochs]
+    history = tuple(replace(e.query, number=k) for k, e in enumerate(full, 1))
+    frame = trajectory(history, bench, before=run, after=after)
+    frame.insert(frame.columns.get_loc("query") + 1, "epochs", np.array([e.spent for e in full], dtype=np.int64))
+    return frame
 
 
 def stop_reason(oracle: Oracle, algo: "Algorithm") -> str:
@@ -81,8 +118,8 @@ def stop_reason(oracle: Oracle, algo: "Algorithm") -> str:
     from nasbench_lab.core import algorithm as a
     from nasbench_lab.core.space import FiniteSpace
 
-    if oracle.remaining <= 0:
-        return a.BUDGET_SPENT
+    if oracle.remaining <= 0 or (isinstance(oracle, FidelityOracle) and oracle.exhausted):
+        return a.BUDGET_SPENT  # under an epoch budget: no full training fits in what is left
     if oracle.out_of_time:
         return a.TIME_BUDGET
     if isinstance(oracle.space, FiniteSpace) and oracle.used >= oracle.space.size:

@@ -55,7 +55,8 @@ def _query_bar(plan, runs: int, in_process: bool, no_progress: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=runs * plan.budget, desc="queries", unit="query",
+    epochs = plan.budget_unit == "epochs"
+    return tqdm(total=runs * plan.budget, desc="epochs" if epochs else "queries", unit="epoch" if epochs else "query",
                 file=sys.stderr, disable=None, leave=False, position=1)
 
 
