@@ -275,14 +275,25 @@ def test_two_runs_with_one_key_are_refused_not_joined(tmp_path):
     from nasbench_lab.running.runner import run_task
 
     settings = Settings.from_env()
-    config = RunConfig(benchmarks=[("nb201-analog", "cifar10")], algorithms=["random"], budget=3, seeds=[0, 1],
+    config = RunConfig(benchmarks=[("nb201-analog", "cifar10")], algorithms=["random"], budget=3, seeds=[0, 1, 2],
                        settings=settings)
     config.resolve()
     with ResultsStore(tmp_path / "r") as store:
         store.prepare(config)
         for task in config.tasks():
             store.commit(task, run_task(task, settings))
-        store.entries[1]["seed"] = store.entries[0]["seed"]
-        with pytest.raises(NasLabError, match=r"2 runs share one key: nb201-analog/cifar10, random, seed 0"):
+        store.entries[2]["seed"] = store.entries[1]["seed"]  # not the first key: the one repeated is named
+        with pytest.raises(NasLabError, match=r"^2 runs share one key: nb201-analog/cifar10, random, seed 1 "
+                                              r"\(a run is one benchmark, dataset, algorithm and seed\)$"):
             store.finish()
     assert not (tmp_path / "r" / "runs.csv").exists()
+
+
+def test_runs_csv_is_in_key_order_whatever_order_the_runs_were_listed(tmp_path):
+    """runs.csv is sorted by benchmark, dataset, algorithm, seed, query, not in the order the
+    configuration lists algorithms and seeds (so two folders of one protocol compare row by row)."""
+    assert leaderboard(tmp_path / "r", "--benchmark", "nb201-analog", "--algorithms", "re,random", "--budget", "3",
+                       "--seeds", "2,0,1") == 0
+    runs = rows(tmp_path / "r")
+    keys = list(zip(runs["algorithm"], runs["seed"], runs["query"]))
+    assert keys == sorted(keys) and runs["algorithm"].iloc[0] == "random" and runs["seed"].iloc[0] == 0
