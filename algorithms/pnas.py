@@ -33,7 +33,7 @@ class PNAS(GINGuided):
     initial_samples: int = hyperparameter(30, integer(1), "most expansions of the root queried (the first level)")
     beam: int = hyperparameter(15, integer(1), "K: architectures queried per level (best predicted), all expanded at the next")
     members: int = hyperparameter(1, integer(1), "GINs in the ensemble (their predictions averaged)")
-    epochs: int = hyperparameter(300, integer(1), "GIN training epochs of each fit")
+    epochs: int = hyperparameter(100, integer(1), "GIN training epochs of a fit from scratch")
     refit_epochs: int = hyperparameter(0, integer(0), "warm-start epochs of later fits (0: each level refits from scratch)")
     hidden: int = HIDDEN
     layers: int = LAYERS
