@@ -11,7 +11,7 @@ from nasbench_lab.core.hyperparams import hyperparameter, integer
 from nasbench_lab.core.oracle import Query
 from nasbench_lab.core.space import Arch, sample_unseen
 
-from .surrogate_search import HIDDEN, LAYERS, LOSS, GINGuided, top_queried
+from .surrogate_search import HIDDEN, LAYERS, LOSS, MEMBERS, REFIT_EPOCHS, GINGuided, top_queried
 
 #: Graph nodes that are not operations of the cell.
 INERT = frozenset({"input", "output", "none"})
@@ -27,14 +27,15 @@ class PNAS(GINGuided):
     fit the GIN on every query so far, expand all ``beam`` (K) architectures queried at the
     previous level by one active operation, rank the unqueried expansions and query the best K.
     With the default K = 15, a budget of 100 reaches the full NB201 cell (24 + 5 x 15 = 99).
+    The GIN is refitted at every level on all queries (warm starts after the first fit).
     When no expansion is left (every operation active), each round ranks the unqueried neighbours
     of the K best queried architectures instead, so the whole budget is spent."""
 
     initial_samples: int = hyperparameter(30, integer(1), "most expansions of the root queried (the first level)")
     beam: int = hyperparameter(15, integer(1), "K: architectures queried per level (best predicted), all expanded at the next")
-    members: int = hyperparameter(1, integer(1), "GINs in the ensemble (their predictions averaged)")
-    epochs: int = hyperparameter(100, integer(1), "GIN training epochs of a fit from scratch")
-    refit_epochs: int = hyperparameter(0, integer(0), "warm-start epochs of later fits (0: each level refits from scratch)")
+    members: int = MEMBERS
+    epochs: int = hyperparameter(50, integer(1), "GIN training epochs from scratch (the first fit)")
+    refit_epochs: int = REFIT_EPOCHS
     hidden: int = HIDDEN
     layers: int = LAYERS
     loss: str = LOSS
