@@ -29,7 +29,34 @@ def top_queried(history: list[Query], k: int) -> list[Arch]:
     return [history[i].arch for i in order[:k]]
 
 
-class SurrogateSearch(BatchAlgorithm):
+class GINGuided(BatchAlgorithm):
+    """The shared part of the GIN-guided batch searches (``SurrogateSearch``, PNAS): the GIN
+    surrogate built from the class's hyper-parameters, and a run with torch single-threaded whose
+    surrogate time is recorded as compute outside the budget."""
+
+    epochs: int
+    refit_epochs: int
+    hidden: int
+    layers: int
+    loss: str
+    members: int = 1
+
+    def make_surrogate(self) -> GINSurrogate:
+        """A fresh GIN surrogate drawing its seeds from the run's generator."""
+        return GINSurrogate(self.space, self.rng, members=self.members, epochs=self.epochs,
+                            refit_epochs=self.refit_epochs,
+                            gin={"hidden": self.hidden, "layers": self.layers, "loss": self.loss})
+
+    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
+        context = self.context_for(oracle, context)
+        try:
+            with torch_threads(1):
+                super().run(oracle, context)
+        finally:
+            context.record_compute(self.surrogate.seconds)
+
+
+class SurrogateSearch(GINGuided):
     """Query ``initial_samples`` random architectures one by one; then each round fit the
     surrogate on every record told so far (search metric only), ``propose`` unqueried
     architectures (best first, ranked for free by the surrogate) and ask for the first
@@ -38,17 +65,9 @@ class SurrogateSearch(BatchAlgorithm):
 
     initial_samples: int
     queries_per_round: int
-    epochs: int
-    refit_epochs: int
-    hidden: int
-    layers: int
-    loss: str
-    members: int = 1
 
     def setup(self) -> None:
-        self.surrogate = GINSurrogate(self.space, self.rng, members=self.members, epochs=self.epochs,
-                                      refit_epochs=self.refit_epochs,
-                                      gin={"hidden": self.hidden, "layers": self.layers, "loss": self.loss})
+        self.surrogate = self.make_surrogate()
         self.history: list[Query] = []
         self.queried: set[Arch] = set()
         self.rounds = 0
@@ -81,11 +100,3 @@ class SurrogateSearch(BatchAlgorithm):
     def tell(self, query: Query) -> None:
         self.history.append(query)
         self.queried.add(query.arch)
-
-    def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
-        context = self.context_for(oracle, context)
-        try:
-            with torch_threads(1):
-                super().run(oracle, context)
-        finally:
-            context.record_compute(self.surrogate.seconds)

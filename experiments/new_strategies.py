@@ -5,9 +5,9 @@
   paper's REINFORCE (Table 5: 93.85 ± 0.37, 71.71 ± 1.09, 45.24 ± 1.18; the paper's budget was
   12,000 simulated seconds of 12-epoch training, ours is 100 queries);
 * local-search against re at budget 300;
-* pnas against random search at budget 100 (fewer seeds: it fits a GIN at every level).
+* pnas against random search at budget 100 (100 seeds: it fits a GIN at every level).
 
-    python experiments/new_strategies.py --data-dir ../shared/data [--seeds 200] [--pnas-seeds 50]
+    python experiments/new_strategies.py --data-dir ../shared/data [--seeds 200] [--pnas-seeds 100]
         [--datasets cifar10,cifar100,ImageNet16-120] [--jobs 2] [--only reinforce,ppo,local-search,pnas]
 
 Every run goes through ``nasbench_lab.run`` (the runner the leaderboard uses). For each comparison it
@@ -39,9 +39,10 @@ COMPARISONS = {
 
 
 def finals(algorithm: str, dataset: str, budget: int, seeds: int, settings: Settings, jobs: int) -> np.ndarray:
-    """The report metric of each seed's final incumbent (seeds 0..seeds-1) and the seconds taken."""
+    """The report and search metrics of each seed's final incumbent (rows; seeds 0..seeds-1)."""
     runs = nasbench_lab.run(algorithm, f"nb201/{dataset}", budget=budget, seeds=seeds, settings=settings, jobs=jobs)
-    return runs.groupby("seed", sort=True)["best_report_metric"].last().to_numpy()
+    last = runs.groupby("seed", sort=True)[["best_report_metric", "best_search_metric"]].last()
+    return last.to_numpy().T
 
 
 def compare(name: str, dataset: str, args: argparse.Namespace, settings: Settings, cache: dict) -> None:
@@ -54,11 +55,12 @@ def compare(name: str, dataset: str, args: argparse.Namespace, settings: Setting
             start = time.perf_counter()
             cache[key] = (finals(algorithm, dataset, budget, seeds, settings, args.jobs), time.perf_counter() - start)
         got[algorithm] = cache[key]
-    (a, sa), (b, sb) = got[new], got[base]
+    ((a, search_a), sa), ((b, search_b), sb) = got[new], got[base]
     p = stats.wilcoxon(a, b, alternative=alternative, zero_method="zsplit").pvalue
     line = (f"nb201/{dataset:15s} budget {budget:3d}, {seeds} seeds: {new} {a.mean():.2f} ± {a.std(ddof=1):.2f} "
             f"({sa:.0f} s) vs {base} {b.mean():.2f} ± {b.std(ddof=1):.2f} ({sb:.0f} s); "
-            f"paired diff {np.mean(a - b):+.2f}, Wilcoxon {alternative} p = {p:.3g}")
+            f"paired diff {np.mean(a - b):+.2f}, Wilcoxon {alternative} p = {p:.3g}; "
+            f"search metric {search_a.mean():.2f} vs {search_b.mean():.2f}")
     if new == "reinforce":
         mean, std = PAPER_REINFORCE[dataset]
         inside = abs(a.mean() - mean) <= std
@@ -71,7 +73,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="directory with the shared NB201 tables (default: $NASBENCH_LAB_DATA)")
     parser.add_argument("--seeds", type=int, default=200)
-    parser.add_argument("--pnas-seeds", type=int, default=50)
+    parser.add_argument("--pnas-seeds", type=int, default=100)
     parser.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
     parser.add_argument("--only", default=",".join(COMPARISONS))
     parser.add_argument("--jobs", type=int, default=2)

@@ -163,9 +163,39 @@ def test_grid_never_repeats_and_covers_a_space_the_budget_allows():
     assert idx != [SPACE.index(q.arch) for q in b.history]
 
 
-def test_pnas_grows_one_active_operation_per_level():
-    algo, oracle = run("pnas", 0, budget=80, epochs=5, refit_epochs=2, per_level=10)
+def test_pnas_grows_one_active_operation_per_level_and_reaches_the_full_cell():
+    algo, oracle = run("pnas", 0, budget=100, epochs=5, beam=15)
     sizes = [{algo.active(a) for a in level} for level in algo.levels]
-    assert sizes[:4] == [{1}, {2}, {3}, {4}]
+    assert sizes[:6] == [{1}, {2}, {3}, {4}, {5}, {6}]  # 24 + 5 x 15 = 99 queries reach all 6 edges
     assert len(algo.levels[0]) == 24  # the empty cell's expansions: 6 edges x 4 operations
-    assert algo.surrogate.fits >= 3
+    assert [len(level) for level in algo.levels[1:6]] == [15] * 5
+    assert oracle.used == 100 and len(algo.history) == 100  # the last query comes from the free phase
+    assert algo.surrogate.fits == 6
+
+
+def test_pnas_queries_only_the_top_ranked_expansions_of_the_previous_level():
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(1), epochs=5, beam=7)
+    seen = []
+    score = algo.surrogate.score
+
+    def spy(archs):
+        mean, std = score(archs)
+        seen.append((list(archs), mean))
+        return mean, std
+
+    algo.surrogate.score = spy
+    algo.run(Oracle.for_benchmark(BENCH, 24 + 3 * 7))
+    assert len(seen) == 3
+    for level, (candidates, mean) in enumerate(seen, start=1):
+        parents = algo.levels[level - 1]
+        assert all(algo.active(c) == algo.active(parents[0]) + 1 for c in candidates)
+        assert set(candidates) == {n for p in parents for n in SPACE.neighbours(p)
+                                   if algo.active(n) == algo.active(p) + 1} - set(sum(algo.levels[:level], []))
+        top = {candidates[i] for i in np.argsort(-mean, kind="stable")[:7]}
+        assert set(algo.levels[level]) == top
+
+
+def test_pnas_spends_exactly_the_budget_even_when_it_ends_mid_level():
+    for budget in (5, 30, 61):
+        algo, oracle = run("pnas", 2, budget=budget, epochs=5, beam=10)
+        assert oracle.used == budget == len(algo.history)
