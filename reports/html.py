@@ -44,7 +44,7 @@ FIGURES = (
     ("hardware", "Hardware-aware scores against queries, as labelled in the figure."),
     ("front_scores", "Front quality (IGD+ / hypervolume) per algorithm, as labelled in the figure."),
     ("oneshot", "One-shot searches: the derived architecture per epoch, as labelled in the figure."),
-    ("cells", "The incumbent of the best seed of each algorithm, with its report metric."),
+    ("cells", "Each algorithm's incumbent in its median seed (by final report metric), with its report metric."),
 )
 BANDS = {"ci": "line: mean over seeds, band: 95% t-interval", "iqr": "line: median over seeds, band: inter-quartile range"}
 
