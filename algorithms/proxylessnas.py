@@ -19,6 +19,10 @@ is exact for the model (for a one-hot architecture: the model's cost of it), and
 the paths measured) goes into the run's record. The architecture loss adds ``cost_weight`` x
 expected cost / scale (scale: the limit when constrained, else the mean cost of the paths
 looked up). With a limit, the ranking keeps only architectures within it (their own costs).
+
+Warm-up (the paper trains the weights alone for 40 of its 160 search epochs): the first
+``floor(warmup_fraction x epochs)`` epochs take weight steps only (one path sampled from the
+untouched, near-uniform ``softmax(alpha)``), no architecture or cost step.
 """
 from __future__ import annotations
 
@@ -144,9 +148,10 @@ def binary_gates(alpha, generator, eps: float = SECOND_GATE):
     return gates + (soft - soft.detach())  # exactly the gate values forward (x - x == 0)
 
 
-def proxyless_strategy(cost_of, weight: float):
+def proxyless_strategy(cost_of, weight: float, warmup: int = 0):
     """One sampled path per weight step; binary gates per architecture step; penalty =
-    ``weight`` x expected cost / scale (``cost_of(net)``: (``ExactCost`` or ``AdditiveCost``, scale) or None)."""
+    ``weight`` x expected cost / scale (``cost_of(net)``: (``ExactCost`` or ``AdditiveCost``, scale) or None);
+    no architecture step in the first ``warmup`` epochs (weights only)."""
     import torch
 
     from nasbench_lab.supernet.training import Strategy
@@ -165,6 +170,15 @@ def proxyless_strategy(cost_of, weight: float):
                      for a in trainer.alphas]
             return [torch.nn.functional.one_hot(c[0], a.numel()).float().to(trainer.device)
                     for c, a in zip(picks, trainer.alphas)]
+
+        def arch_step(self, trainer, train, valid):
+            if trainer.epoch >= warmup:  # trainer.epoch: epochs finished so far
+                super().arch_step(trainer, train, valid)
+
+        def epoch_end(self, trainer, record):
+            if trainer.epoch <= warmup:
+                record.extra["warmup"] = True
+            return False
 
         def penalty(self, trainer):
             if self.cost is None or not weight:
@@ -187,6 +201,13 @@ class ProxylessNAS(SupernetSearch):
                                                          "holds; above it, an additive per-slot model is fitted")
     fit_paths: int = hyperparameter(200, integer(1), "uniform paths (besides one per slot choice) the additive "
                                                      "cost model is fitted on")
+    warmup_fraction: float = hyperparameter(0.25, number(0, 1, open_high=True),
+                                            "share of the epochs (rounded down) that train the weights only, "
+                                            "before any alpha or cost step (the paper: 40 of 160)")
+
+    def warmup_epochs(self) -> int:
+        """The warm-up epochs: ``floor(warmup_fraction x epochs)``."""
+        return int(self.warmup_fraction * self.epochs + 1e-9)
 
     def cost_of(self, net):
         """(cost model, scale) of the run's cost, or None without costs; the model's fit is recorded."""
@@ -203,7 +224,8 @@ class ProxylessNAS(SupernetSearch):
         return found, limits[0] if limits and limits[0] > 0 else found.mean
 
     def strategy(self):
-        return proxyless_strategy(self.cost_of, self.cost_weight)
+        self.record_extra["warmup_epochs"] = self.warmup_epochs()
+        return proxyless_strategy(self.cost_of, self.cost_weight, self.warmup_epochs())
 
     def rank(self, trainer):
         """By slot probabilities (the derived architecture first), only those within the limits."""

@@ -224,6 +224,37 @@ def test_proxylessnas_respects_a_hard_limit_and_the_cost_term_moves_the_alphas(t
     assert convolutions[1] < convolutions[0]  # the cost term moves probability off them
 
 
+def test_proxylessnas_warm_up_epochs_train_weights_only_then_alphas_move():
+    net = DynamicNetSupernet(DynamicNetSpace((24,), 3), seed=0)
+    x, y = torch.randn(96, 24), torch.arange(96) % 3
+    data = SearchData((x[:64], y[:64]), (x[64:], y[64:]), "toy", proxy=True)
+    trainer = Trainer(net, data, proxyless_strategy(lambda net: None, 0.0, warmup=2),
+                      TrainConfig(epochs=3, batch_size=16, seed=0, arch_lr=0.05))
+    start = [a.detach().clone() for a in trainer.alphas]
+    weights = [p.detach().clone() for p in trainer.weight_params]
+    for _ in range(2):  # the warm-up: alphas untouched, weights trained
+        record = trainer.run_epoch()
+        assert record.extra == {} and all(torch.equal(a, b) for a, b in zip(trainer.alphas, start))
+        assert trainer.strategy.epoch_end(trainer, record) is False and record.extra == {"warmup": True}
+    assert any(not torch.equal(p, q) for p, q in zip(trainer.weight_params, weights))
+    trainer.run_epoch()
+    assert any(not torch.equal(a, b) for a, b in zip(trainer.alphas, start))
+
+
+@pytest.mark.parametrize("fraction, epochs, warmup", [(0.25, 8, 2), (0.25, 10, 2), (0.25, 3, 0), (0.5, 4, 2), (0.0, 8, 0)])
+def test_proxylessnas_warm_up_is_the_fraction_of_the_epochs_rounded_down(tmp_path, fraction, epochs, warmup):
+    algo = ALGORITHMS.get("proxylessnas")(SPACE, np.random.default_rng(0), epochs=epochs, warmup_fraction=fraction)
+    assert algo.warmup_epochs() == warmup
+
+
+def test_proxylessnas_records_its_warm_up_and_keeps_the_alphas_through_it(tmp_path):
+    algo, _, record = run("proxylessnas", 1, tmp_path, epochs=4, warmup_fraction=0.5, arch_lr=0.05)
+    epochs = record["epochs"]
+    assert record["warmup_epochs"] == 2
+    assert [e["extra"] for e in epochs] == [{"warmup": True}] * 2 + [{}] * 2
+    assert epochs[0]["probabilities"] == epochs[1]["probabilities"] != epochs[2]["probabilities"]
+
+
 def test_drnas_pruning_keeps_the_most_likely_operations():
     probs = [torch.tensor([0.1, 0.4, 0.2, 0.2, 0.1]), torch.tensor([0.3, 0.1, 0.1, 0.2, 0.3])]
     assert pruned(probs, 3) == [[1, 2, 3], [0, 3, 4]]
