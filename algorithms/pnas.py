@@ -7,11 +7,12 @@ from typing import ClassVar
 
 import numpy as np
 
-from nasbench_lab.core.hyperparams import hyperparameter, integer
+from nasbench_lab.core.hyperparams import hyperparameter, integer, one_of
 from nasbench_lab.core.oracle import Query
 from nasbench_lab.core.space import Arch, sample_unseen
+from nasbench_lab.predictors.surrogate import MEMBER_DATA
 
-from .surrogate_search import HIDDEN, LAYERS, LOSS, MEMBERS, REFIT_EPOCHS, GINGuided, top_queried
+from .surrogate_search import HIDDEN, LAYERS, LOSS, REFIT_EPOCHS, GINGuided, top_queried
 
 #: Graph nodes that are not operations of the cell.
 INERT = frozenset({"input", "output", "none"})
@@ -33,7 +34,9 @@ class PNAS(GINGuided):
 
     initial_samples: int = hyperparameter(30, integer(1), "most expansions of the root queried (the first level)")
     beam: int = hyperparameter(15, integer(1), "K: architectures queried per level (best predicted), all expanded at the next")
-    members: int = MEMBERS
+    members: int = hyperparameter(1, integer(1), "GINs in the ensemble (the mean of their scores ranks the expansions)")
+    member_data: str = hyperparameter("folds", one_of(*MEMBER_DATA),
+                                      "what each GIN is fitted on: all queries, or all but its own fold of `members`")
     epochs: int = hyperparameter(50, integer(1), "GIN training epochs from scratch (the first fit)")
     refit_epochs: int = REFIT_EPOCHS
     hidden: int = HIDDEN

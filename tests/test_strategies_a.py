@@ -199,3 +199,42 @@ def test_pnas_spends_exactly_the_budget_even_when_it_ends_mid_level():
     for budget in (5, 30, 61):
         algo, oracle = run("pnas", 2, budget=budget, epochs=5, beam=10)
         assert oracle.used == budget == len(algo.history)
+
+
+def test_pnas_ensemble_ranks_by_the_mean_of_members_fitted_on_different_folds():
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(4), epochs=5, beam=7, members=3, member_data="folds")
+    fitted, ranked = [], []
+    for i, model in enumerate(algo.surrogate.models):
+        for method in ("fit", "refit"):
+            def spy(graphs, y, _orig=getattr(model, method), _i=i, **kw):
+                fitted.append((_i, len(graphs)))
+                return _orig(graphs, y, **kw)
+            setattr(model, method, spy)
+    score = algo.surrogate.score
+
+    def spy_score(archs):
+        mean, std = score(archs)
+        graphs = [SPACE.encode(a) for a in archs]
+        members = np.stack([m.predict_scores(graphs) for m in algo.surrogate.models])
+        ranked.append((list(archs), members, mean))
+        return mean, std
+
+    algo.surrogate.score = spy_score
+    oracle = Oracle.for_benchmark(BENCH, 24 + 3 * 7)
+    algo.run(oracle)
+    assert oracle.used == 24 + 3 * 7 == len(algo.history)
+    assert len(ranked) == 3 and algo.surrogate.fits == 3
+    for level, (candidates, members, mean) in enumerate(ranked, start=1):
+        np.testing.assert_allclose(mean, members.mean(0))
+        assert not np.allclose(members[0], members[1]) and not np.allclose(members[1], members[2])
+        top = {candidates[i] for i in np.argsort(-mean, kind="stable")[:7]}
+        assert set(algo.levels[level]) == top
+    n = len(algo.history) - 7  # the records of the last fit
+    rows = algo.surrogate.member_rows(n)
+    assert all(len(r) < n for r in rows) and len({tuple(r) for r in rows}) == 3
+    held_out = np.zeros(n, dtype=int)
+    for r in rows:
+        held_out[np.setdiff1d(np.arange(n), r)] += 1
+    assert (held_out == 1).all()  # every record is left out by exactly one member (its fold)
+    assert [k for k, _ in fitted] == [0, 1, 2] * 3
+    assert [size for _, size in fitted[-3:]] == [len(r) for r in rows]
