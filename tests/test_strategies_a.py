@@ -238,3 +238,26 @@ def test_pnas_ensemble_ranks_by_the_mean_of_members_fitted_on_different_folds():
     assert (held_out == 1).all()  # every record is left out by exactly one member (its fold)
     assert [k for k, _ in fitted] == [0, 1, 2] * 3
     assert [size for _, size in fitted[-3:]] == [len(r) for r in rows]
+
+
+def test_pnas_distinct_queries_one_cell_per_function_and_still_expands_the_twins():
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(5), epochs=5, beam=10, distinct=True)
+    seen = []
+    score = algo.surrogate.score
+
+    def spy(archs):
+        seen.append(list(archs))
+        return score(archs)
+
+    algo.surrogate.score = spy
+    oracle = Oracle.for_benchmark(BENCH, 60)
+    algo.run(oracle)
+    assert oracle.used == 60 == len(algo.history)
+    functions = [SPACE.canonical(q.arch) for q in algo.history]
+    assert len(set(functions)) == 60  # no function queried twice
+    level1 = algo.levels[0]  # one per function among the empty cell's 24 expansions
+    assert len(level1) == len({SPACE.canonical(a) for a in level1}) < 24
+    # level 2 ranks the expansions of all 24 one-operation cells, the unqueried twins' too
+    twins = [a for a in SPACE.neighbours(SPACE.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"))
+             if a not in level1]
+    assert twins and all(set(e for e in algo.expansions([t]) if e not in algo.values) <= set(seen[0]) for t in twins)
