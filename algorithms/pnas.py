@@ -41,7 +41,7 @@ class PNAS(GINGuided):
     members: int = hyperparameter(1, integer(1), "GINs in the ensemble (the mean of their scores ranks the expansions)")
     member_data: str = hyperparameter("folds", one_of(*MEMBER_DATA),
                                       "what each GIN is fitted on: all queries, or all but its own fold of `members`")
-    distinct: bool = hyperparameter(False, boolean(), "query one cell per function (the space's `canonical`); twins of a queried cell still expand")
+    distinct: bool = hyperparameter(True, boolean(), "query one cell per function (the space's `canonical`); twins of a queried cell still expand")
     epochs: int = hyperparameter(50, integer(1), "GIN training epochs from scratch (the first fit)")
     refit_epochs: int = REFIT_EPOCHS
     hidden: int = HIDDEN

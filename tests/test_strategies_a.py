@@ -164,7 +164,7 @@ def test_grid_never_repeats_and_covers_a_space_the_budget_allows():
 
 
 def test_pnas_grows_one_active_operation_per_level_and_reaches_the_full_cell():
-    algo, oracle = run("pnas", 0, budget=100, epochs=5, beam=15)
+    algo, oracle = run("pnas", 0, budget=100, epochs=5, beam=15, distinct=False)
     sizes = [{algo.active(a) for a in level} for level in algo.levels]
     assert sizes[:6] == [{1}, {2}, {3}, {4}, {5}, {6}]  # 24 + 5 x 15 = 99 queries reach all 6 edges
     assert len(algo.levels[0]) == 24  # the empty cell's expansions: 6 edges x 4 operations
@@ -174,7 +174,7 @@ def test_pnas_grows_one_active_operation_per_level_and_reaches_the_full_cell():
 
 
 def test_pnas_queries_only_the_top_ranked_expansions_of_the_previous_level():
-    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(1), epochs=5, beam=7)
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(1), epochs=5, beam=7, distinct=False)
     seen = []
     score = algo.surrogate.score
 
@@ -202,7 +202,8 @@ def test_pnas_spends_exactly_the_budget_even_when_it_ends_mid_level():
 
 
 def test_pnas_ensemble_ranks_by_the_mean_of_members_fitted_on_different_folds():
-    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(4), epochs=5, beam=7, members=3, member_data="folds")
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(4), epochs=5, beam=7, members=3, member_data="folds",
+                                    distinct=False)
     fitted, ranked = [], []
     for i, model in enumerate(algo.surrogate.models):
         for method in ("fit", "refit"):
