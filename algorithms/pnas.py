@@ -27,7 +27,8 @@ class PNAS(GINGuided):
     ``initial_samples``, a random subset when there are more). Each next level, as in the paper:
     fit the GIN on every query so far, expand all ``beam`` (K) architectures queried at the
     previous level by one active operation, rank the unqueried expansions and query the best K.
-    With the default K = 15, a budget of 100 reaches the full NB201 cell (24 + 5 x 15 = 99).
+    With K = 15, a budget of 100 reaches the full NB201 cell (24 + 5 x 15 = 99; with ``distinct``,
+    the default, level 1 queries the 5 distinct functions of the 24 cells: 5 + 5 x 15 = 80).
     The GIN is refitted at every level on all queries (warm starts after the first fit); with
     ``members`` > 1 the mean of an ensemble of GINs ranks (the paper's 5 predictors, each fitted
     on a different 4/5 of the data, with ``member_data=folds``). With ``distinct``, a level
@@ -41,7 +42,8 @@ class PNAS(GINGuided):
     members: int = hyperparameter(1, integer(1), "GINs in the ensemble (the mean of their scores ranks the expansions)")
     member_data: str = hyperparameter("folds", one_of(*MEMBER_DATA),
                                       "what each GIN is fitted on: all queries, or all but its own fold of `members`")
-    distinct: bool = hyperparameter(True, boolean(), "query one cell per function (the space's `canonical`); twins of a queried cell still expand")
+    distinct: bool = hyperparameter(True, boolean(),
+                                    "query one cell per function (the space's `canonical`); twins of queried cells still expand")
     epochs: int = hyperparameter(50, integer(1), "GIN training epochs from scratch (the first fit)")
     refit_epochs: int = REFIT_EPOCHS
     hidden: int = HIDDEN
@@ -128,7 +130,8 @@ class PNAS(GINGuided):
             batch = self.pick(first, len(first))
             self.cells = first  # every expansion of the root (with distinct: twins included)
         else:
-            parents = [a for a in self.cells if a in self.values or (self.distinct and self.space.canonical(a) in self.functions)]
+            parents = [a for a in self.cells
+                       if a in self.values or (self.distinct and self.space.canonical(a) in self.functions)]
             candidates = self.expansions(parents)
             if not candidates:  # no level left: rank the neighbours of the best queried
                 candidates = list(dict.fromkeys(a for b in top_queried(self.history, self.beam)
