@@ -28,7 +28,7 @@ class PNAS(GINGuided):
     fit the GIN on every query so far, expand all ``beam`` (K) architectures queried at the
     previous level by one active operation, rank the unqueried expansions and query the best K.
     With K = 15, a budget of 100 reaches the full NB201 cell (24 + 5 x 15 = 99; with ``distinct``,
-    the default, level 1 queries the 5 distinct functions of the 24 cells: 5 + 5 x 15 = 80).
+    the default, level 1 queries the 9 canonical forms of the 24 cells: 9 + 5 x 15 = 84).
     The GIN is refitted at every level on all queries (warm starts after the first fit); with
     ``members`` > 1 the mean of an ensemble of GINs ranks (the paper's 5 predictors, each fitted
     on a different 4/5 of the data, with ``member_data=folds``). With ``distinct``, a level
