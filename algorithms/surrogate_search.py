@@ -40,11 +40,12 @@ class GINGuided(BatchAlgorithm):
     layers: int
     loss: str
     members: int = 1
+    member_data: str = "all"
 
     def make_surrogate(self) -> GINSurrogate:
         """A fresh GIN surrogate drawing its seeds from the run's generator."""
         return GINSurrogate(self.space, self.rng, members=self.members, epochs=self.epochs,
-                            refit_epochs=self.refit_epochs,
+                            refit_epochs=self.refit_epochs, data=self.member_data,
                             gin={"hidden": self.hidden, "layers": self.layers, "loss": self.loss})
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:

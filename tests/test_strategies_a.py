@@ -164,7 +164,7 @@ def test_grid_never_repeats_and_covers_a_space_the_budget_allows():
 
 
 def test_pnas_grows_one_active_operation_per_level_and_reaches_the_full_cell():
-    algo, oracle = run("pnas", 0, budget=100, epochs=5, beam=15)
+    algo, oracle = run("pnas", 0, budget=100, epochs=5, beam=15, distinct=False)
     sizes = [{algo.active(a) for a in level} for level in algo.levels]
     assert sizes[:6] == [{1}, {2}, {3}, {4}, {5}, {6}]  # 24 + 5 x 15 = 99 queries reach all 6 edges
     assert len(algo.levels[0]) == 24  # the empty cell's expansions: 6 edges x 4 operations
@@ -174,7 +174,7 @@ def test_pnas_grows_one_active_operation_per_level_and_reaches_the_full_cell():
 
 
 def test_pnas_queries_only_the_top_ranked_expansions_of_the_previous_level():
-    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(1), epochs=5, beam=7)
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(1), epochs=5, beam=7, distinct=False)
     seen = []
     score = algo.surrogate.score
 
@@ -199,3 +199,66 @@ def test_pnas_spends_exactly_the_budget_even_when_it_ends_mid_level():
     for budget in (5, 30, 61):
         algo, oracle = run("pnas", 2, budget=budget, epochs=5, beam=10)
         assert oracle.used == budget == len(algo.history)
+
+
+def test_pnas_ensemble_ranks_by_the_mean_of_members_fitted_on_different_folds():
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(4), epochs=5, beam=7, members=3, member_data="folds",
+                                    distinct=False)
+    fitted, ranked = [], []
+    for i, model in enumerate(algo.surrogate.models):
+        for method in ("fit", "refit"):
+            def spy(graphs, y, _orig=getattr(model, method), _i=i, **kw):
+                fitted.append((_i, len(graphs)))
+                return _orig(graphs, y, **kw)
+            setattr(model, method, spy)
+    score = algo.surrogate.score
+
+    def spy_score(archs):
+        mean, std = score(archs)
+        graphs = [SPACE.encode(a) for a in archs]
+        members = np.stack([m.predict_scores(graphs) for m in algo.surrogate.models])
+        ranked.append((list(archs), members, mean))
+        return mean, std
+
+    algo.surrogate.score = spy_score
+    oracle = Oracle.for_benchmark(BENCH, 24 + 3 * 7)
+    algo.run(oracle)
+    assert oracle.used == 24 + 3 * 7 == len(algo.history)
+    assert len(ranked) == 3 and algo.surrogate.fits == 3
+    for level, (candidates, members, mean) in enumerate(ranked, start=1):
+        np.testing.assert_allclose(mean, members.mean(0))
+        assert not np.allclose(members[0], members[1]) and not np.allclose(members[1], members[2])
+        top = {candidates[i] for i in np.argsort(-mean, kind="stable")[:7]}
+        assert set(algo.levels[level]) == top
+    n = len(algo.history) - 7  # the records of the last fit
+    rows = algo.surrogate.member_rows(n)
+    assert all(len(r) < n for r in rows) and len({tuple(r) for r in rows}) == 3
+    held_out = np.zeros(n, dtype=int)
+    for r in rows:
+        held_out[np.setdiff1d(np.arange(n), r)] += 1
+    assert (held_out == 1).all()  # every record is left out by exactly one member (its fold)
+    assert [k for k, _ in fitted] == [0, 1, 2] * 3
+    assert [size for _, size in fitted[-3:]] == [len(r) for r in rows]
+
+
+def test_pnas_distinct_queries_one_cell_per_function_and_still_expands_the_twins():
+    algo = ALGORITHMS.get("pnas")(SPACE, np.random.default_rng(5), epochs=5, beam=10, distinct=True)
+    seen = []
+    score = algo.surrogate.score
+
+    def spy(archs):
+        seen.append(list(archs))
+        return score(archs)
+
+    algo.surrogate.score = spy
+    oracle = Oracle.for_benchmark(BENCH, 60)
+    algo.run(oracle)
+    assert oracle.used == 60 == len(algo.history)
+    functions = [SPACE.canonical(q.arch) for q in algo.history]
+    assert len(set(functions)) == 60  # no function queried twice
+    level1 = algo.levels[0]  # one per function among the empty cell's 24 expansions
+    assert len(level1) == len({SPACE.canonical(a) for a in level1}) < 24
+    # level 2 ranks the expansions of all 24 one-operation cells, the unqueried twins' too
+    twins = [a for a in SPACE.neighbours(SPACE.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"))
+             if a not in level1]
+    assert twins and all(set(e for e in algo.expansions([t]) if e not in algo.values) <= set(seen[0]) for t in twins)

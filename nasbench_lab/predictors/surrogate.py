@@ -17,6 +17,10 @@ from nasbench_lab.core.space import Arch, SearchSpace, crossover, valid_member  
 from .gin import GINPredictor
 
 
+#: What each member of a ``GINSurrogate`` is fitted on.
+MEMBER_DATA = ("all", "folds")
+
+
 class GINSurrogate:
     """An ensemble of ``members`` GINs fitted to (architecture, search metric) pairs.
 
@@ -25,12 +29,23 @@ class GINSurrogate:
     scratch). ``score`` returns the ensemble mean in z-score units of the training targets
     (and the members' standard deviation), so temperatures and thresholds do not depend on the
     benchmark's scale. Graph encodings are cached.
+
+    ``data="folds"`` (with ``members`` >= 2) fits member ``i`` on every record but those of fold
+    ``i``: each record is dealt to one of ``members`` folds when first fitted (balanced, in a random
+    order from ``rng``), as PNAS's ensemble of predictors each trained on a different
+    (members - 1)/members of the data. ``data="all"`` fits every member on every record (the
+    members differ only by their seeds).
     """
 
     def __init__(self, space: SearchSpace, rng: np.random.Generator, *, members: int = 1,
-                 epochs: int = 100, refit_epochs: int = 20, gin: dict[str, Any] | None = None) -> None:
+                 epochs: int = 100, refit_epochs: int = 20, gin: dict[str, Any] | None = None,
+                 data: str = "all") -> None:
         if members < 1 or epochs < 1 or refit_epochs < 0:
             raise ValueError("need members >= 1, epochs >= 1 and refit_epochs >= 0")
+        if data not in MEMBER_DATA:
+            raise ValueError(f"data must be one of {', '.join(MEMBER_DATA)}, not {data!r}")
+        self.data = data
+        self.folds = np.zeros(0, dtype=int)  # the fold of each record fitted so far (data="folds")
         self.space, self.rng = space, rng
         self.epochs, self.refit_epochs = int(epochs), int(refit_epochs)
         params = {"threads": 1, "min_steps": 0, **(gin or {}), "epochs": int(epochs)}
@@ -45,16 +60,30 @@ class GINSurrogate:
             g = self._graphs[arch] = self.space.encode(arch)
         return g
 
+    def member_rows(self, n: int) -> list[np.ndarray]:
+        """The records (indices into the first ``n`` fitted) each member is fitted on; with
+        ``data="folds"``, records beyond those already dealt are dealt to folds now."""
+        k = len(self.models)
+        if self.data == "all" or k == 1:
+            return [np.arange(n)] * k
+        if n > len(self.folds):
+            new = (np.arange(len(self.folds), n) % k)[self.rng.permutation(n - len(self.folds))]
+            self.folds = np.concatenate([self.folds, new])
+        return [np.flatnonzero(self.folds[:n] != i) for i in range(k)]
+
     def fit(self, archs: Sequence[Arch], values: Sequence[float]) -> None:
+        """Fit every member on its records (``member_rows``) of ``archs`` and their ``values``,
+        in the order first told (a warm start after the first fit unless ``refit_epochs`` is 0)."""
         start = time.perf_counter()
         graphs = [self.graph(a) for a in archs]
         y = np.asarray(values, dtype=float)
-        for model in self.models:
+        for model, rows in zip(self.models, self.member_rows(len(graphs))):
             seed = int(self.rng.integers(2**31 - 1))
+            sub = [graphs[i] for i in rows]
             if self.fits and self.refit_epochs:
-                model.refit(graphs, y, epochs=self.refit_epochs, seed=seed)
+                model.refit(sub, y[rows], epochs=self.refit_epochs, seed=seed)
             else:
-                model.fit(graphs, y, seed=seed)
+                model.fit(sub, y[rows], seed=seed)
         self.fits += 1
         self.seconds += time.perf_counter() - start
 
