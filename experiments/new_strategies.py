@@ -9,6 +9,7 @@
 
     python experiments/new_strategies.py --data-dir ../shared/data [--seeds 200] [--pnas-seeds 100]
         [--datasets cifar10,cifar100,ImageNet16-120] [--jobs 2] [--only reinforce,ppo,local-search,pnas]
+        [--param pnas.distinct=false --param pnas.members=5 ...]   (hyper-parameters, as the CLI's --param)
 
 Every run goes through ``nasbench_lab.run`` (the runner the leaderboard uses). For each comparison it
 prints both means ± std over seeds, the mean paired difference (same seeds) and a one-sided paired
@@ -26,6 +27,7 @@ import numpy as np
 from scipy import stats
 
 import nasbench_lab
+from nasbench_lab.cli.args import parse_params
 from nasbench_lab.infra.settings import Settings
 
 PAPER_REINFORCE = {"cifar10": (93.85, 0.37), "cifar100": (71.71, 1.09), "ImageNet16-120": (45.24, 1.18)}
@@ -38,9 +40,11 @@ COMPARISONS = {
 }
 
 
-def finals(algorithm: str, dataset: str, budget: int, seeds: int, settings: Settings, jobs: int) -> np.ndarray:
+def finals(algorithm: str, dataset: str, budget: int, seeds: int, settings: Settings, jobs: int,
+           params: dict | None = None) -> np.ndarray:
     """The report and search metrics of each seed's final incumbent (rows; seeds 0..seeds-1)."""
-    runs = nasbench_lab.run(algorithm, f"nb201/{dataset}", budget=budget, seeds=seeds, settings=settings, jobs=jobs)
+    runs = nasbench_lab.run(algorithm, f"nb201/{dataset}", budget=budget, seeds=seeds, settings=settings, jobs=jobs,
+                            params=params)
     last = runs.groupby("seed", sort=True)[["best_report_metric", "best_search_metric"]].last()
     return last.to_numpy().T
 
@@ -53,7 +57,8 @@ def compare(name: str, dataset: str, args: argparse.Namespace, settings: Setting
         key = (algorithm, dataset, budget, seeds)
         if key not in cache:
             start = time.perf_counter()
-            cache[key] = (finals(algorithm, dataset, budget, seeds, settings, args.jobs), time.perf_counter() - start)
+            cache[key] = (finals(algorithm, dataset, budget, seeds, settings, args.jobs, args.params.get(algorithm)),
+                          time.perf_counter() - start)
         got[algorithm] = cache[key]
     ((a, search_a), sa), ((b, search_b), sb) = got[new], got[base]
     p = stats.wilcoxon(a, b, alternative=alternative, zero_method="zsplit").pvalue
@@ -77,7 +82,10 @@ def main() -> int:
     parser.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
     parser.add_argument("--only", default=",".join(COMPARISONS))
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--param", action="append", default=[], metavar="ALGORITHM.NAME=VALUE",
+                        help="a hyper-parameter of one algorithm, as the CLI's --param (repeatable)")
     args = parser.parse_args()
+    args.params = parse_params(args.param)
     if args.data_dir:
         os.environ["NASBENCH_LAB_DATA"] = args.data_dir
     unknown = set(args.only.split(",")) - set(COMPARISONS)
