@@ -247,11 +247,14 @@ def to_latex(summary: pd.DataFrame) -> str:
     """A booktabs table per benchmark and dataset (needs ``\\usepackage{booktabs}``)."""
     out = []
     for (bench, dataset), part in summary.groupby(BENCH, sort=False):
+        epochs = _epochs(part)
         out += [
             r"\begin{table}[t]", r"\centering", r"\small",
-            rf"\caption{{{_tex(bench)} / {_tex(dataset)}: final incumbent, mean $\pm$ std over seeds.}}",
-            r"\begin{tabular}{lrrrrrr}", r"\toprule",
-            r"Algorithm & Report metric & Regret & Avg.\ rank & $p$ (Holm) & Full budget & Feasible \\", r"\midrule",
+            rf"\caption{{{_tex(bench)} / {_tex(dataset)}: final incumbent, mean $\pm$ std over seeds"
+            + ("; budget in training epochs" if epochs else "") + ".}",
+            r"\begin{tabular}{lrrrrrr" + ("r" if epochs else "") + "}", r"\toprule",
+            r"Algorithm & Report metric & Regret & Avg.\ rank & $p$ (Holm) & Full budget & Feasible"
+            + (" & Training epochs" if epochs else "") + r" \\", r"\midrule",
         ]
         best = part["report_mean"].max()
         for row in part.itertuples(index=False):
@@ -262,10 +265,12 @@ def to_latex(summary: pd.DataFrame) -> str:
             p = _p(row.p_holm).replace("<", "$<$").replace("–", "--")
             name = _tex(row.algorithm) + (r"$^\dagger$" if _short(row) else "")
             rank = "n/a" if pd.isna(row.avg_rank) else f"{row.avg_rank:.2f}"
+            spent = f" & {row.epochs:.0f}" if epochs else ""
             out.append(f"{name} & {report} & {regret} & {rank} & {p} & {row.full_budget}/{row.seeds} "
-                       f"& {row.feasible}/{row.seeds} \\\\")
+                       f"& {row.feasible}/{row.seeds}{spent} \\\\")
         out += [r"\bottomrule", r"\end{tabular}",
-                r"\par\footnotesize Full budget: runs that spent every query; feasible: seeds with an incumbent; "
+                r"\par\footnotesize Full budget: runs that spent every " + ("training epoch" if epochs else "query")
+                + r"; feasible: seeds with an incumbent; "
                 r"$^\dagger$: some short (see leaderboard.md).", r"\end{table}", ""]
     return "\n".join(out)
 

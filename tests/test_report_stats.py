@@ -87,3 +87,14 @@ def test_describe_groups_sorted_or_as_met_and_one_row_has_no_spread():
     assert describe(frame, ["algorithm"], ["x"], sort=False)["algorithm"].tolist() == ["b", "c", "a"]
     two = describe(frame.assign(seed=[0, 1, 0, 0, 1, 0]), ["algorithm", "seed"], ["x"])
     assert list(zip(two.algorithm, two.seed, two.n)) == [("a", 0, 1), ("b", 0, 1), ("b", 1, 1), ("c", 0, 2), ("c", 1, 1)]
+
+
+def test_latex_table_of_an_epoch_budget_names_the_training_epochs():
+    """Under a budget of training epochs the LaTeX table, like leaderboard.md, gives the epochs
+    spent per run (a query count alone would hide that the budget was epochs)."""
+    runs = fake_runs()
+    runs["epochs"] = runs["query"] * 9
+    runs["epochs_spent"] = 90.0
+    tex = to_latex(summarise(runs))
+    assert "Training epochs" in tex and "& 90 \\\\" in tex and "budget in training epochs" in tex
+    assert "Training epochs" not in to_latex(summarise(fake_runs()))
