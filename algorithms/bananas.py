@@ -2,6 +2,8 @@
 neural predictors on the path encoding, independent Thompson sampling, candidates by mutation."""
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from scipy import stats
 
@@ -9,12 +11,11 @@ from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of
 from nasbench_lab.core.oracle import Oracle
 from nasbench_lab.core.space import Arch, random_mutations
-from nasbench_lab.infra.parallel import torch_threads
 from nasbench_lab.predictors.paths import MLPEnsemble, PathEncoder, graph_paths
 
 from .gin_evolution import breed_distinct
 from .model_based import ModelBasedSearch
-from .surrogate_search import top_queried
+from .surrogate_search import run_on_one_thread, top_queried
 
 
 def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
@@ -111,8 +112,5 @@ class BANANAS(ModelBasedSearch):
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         context = self.context_for(oracle, context)
-        try:
-            with torch_threads(1):
-                super().run(oracle, context)
-        finally:
-            context.record_compute(self.seconds + (self._gin.seconds if self._gin is not None else 0.0))
+        run_on_one_thread(partial(super().run, oracle, context), context,
+                          lambda: self.seconds + (self._gin.seconds if self._gin is not None else 0.0))

@@ -3,6 +3,9 @@ gin-pareto): a GIN surrogate (``nasbench_lab.predictors.surrogate.GINSurrogate``
 records told so far ranks unqueried architectures for free."""
 from __future__ import annotations
 
+from functools import partial
+from typing import Callable
+
 from nasbench_lab.core.algorithm import BatchAlgorithm
 from nasbench_lab.core.context import RunContext
 from nasbench_lab.core.hyperparams import hyperparameter, integer, one_of
@@ -50,11 +53,18 @@ class GINGuided(BatchAlgorithm):
 
     def run(self, oracle: Oracle, context: RunContext | None = None) -> None:
         context = self.context_for(oracle, context)
-        try:
-            with torch_threads(1):
-                super().run(oracle, context)
-        finally:
-            context.record_compute(self.surrogate.seconds)
+        run_on_one_thread(partial(super().run, oracle, context), context, lambda: self.surrogate.seconds)
+
+
+def run_on_one_thread(run: Callable[[], None], context: RunContext, compute: Callable[[], float]) -> None:
+    """``run()`` with torch on one thread (small models: more threads only contend), then the
+    ``compute()`` seconds of model fitting recorded as compute outside the queries (also when
+    the run fails)."""
+    try:
+        with torch_threads(1):
+            run()
+    finally:
+        context.record_compute(compute())
 
 
 class SurrogateSearch(GINGuided):
