@@ -15,6 +15,8 @@ from nasbench_lab.predictors import LOSSES
 from nasbench_lab.predictors.surrogate import GINSurrogate
 from nasbench_lab.core.space import Arch, sample_unseen
 
+from .model_based import ModelBasedSearch
+
 # The hyper-parameters every GIN-guided search has (each class lists them in its own order).
 INITIAL_SAMPLES = hyperparameter(10, integer(2), "random architectures queried before the GIN is first fitted")
 QUERIES_PER_ROUND = hyperparameter(5, integer(1), "architectures queried per round (best predicted first)")
@@ -67,20 +69,17 @@ def run_on_one_thread(run: Callable[[], None], context: RunContext, compute: Cal
         context.record_compute(compute())
 
 
-class SurrogateSearch(GINGuided):
-    """Query ``initial_samples`` random architectures one by one; then each round fit the
-    surrogate on every record told so far (search metric only), ``propose`` unqueried
-    architectures (best first, ranked for free by the surrogate) and ask for the first
-    ``queries_per_round``; a round with no proposal asks for a random architecture, so the
-    whole budget is spent. The surrogate's time is recorded as compute outside the budget."""
-
-    initial_samples: int
-    queries_per_round: int
+class SurrogateSearch(GINGuided, ModelBasedSearch):
+    """``ModelBasedSearch``'s loop with the GIN as the model: ``initial_samples`` random
+    architectures one by one; then each round fit the surrogate on every record told so far
+    (search metric only), ``propose`` unqueried architectures (best first, ranked for free by
+    the surrogate) and ask for the first ``queries_per_round``; a round with no proposal asks
+    for a random architecture, so the whole budget is spent. The surrogate's time is recorded
+    as compute outside the budget."""
 
     def setup(self) -> None:
+        super().setup()
         self.surrogate = self.make_surrogate()
-        self.history: list[Query] = []
-        self.queried: set[Arch] = set()
         self.rounds = 0
 
     def seen(self, arch: Arch) -> bool:
@@ -91,23 +90,8 @@ class SurrogateSearch(GINGuided):
         """A uniformly random architecture not yet queried nor in ``exclude`` (None if none is left)."""
         return sample_unseen(self.space, self.rng, lambda a: self.seen(a) or a in exclude)
 
-    def propose(self) -> list[Arch]:
-        """Unqueried architectures, best predicted first."""
-        raise NotImplementedError
-
-    def batch_size(self) -> int:
-        return 1 if len(self.history) < self.initial_samples else self.queries_per_round
-
     def ask_batch(self, n: int) -> list[Arch]:
         if len(self.history) >= self.initial_samples:
             self.surrogate.fit([q.arch for q in self.history], [q.search_metric for q in self.history])
             self.rounds += 1
-            picks = self.propose()[: self.queries_per_round]
-            if picks:
-                return picks
-        arch = self.random_unseen()
-        return [] if arch is None else [arch]  # none left: the whole (finite) space is queried
-
-    def tell(self, query: Query) -> None:
-        self.history.append(query)
-        self.queried.add(query.arch)
+        return super().ask_batch(n)
