@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nasbench_lab.infra.csv_text import frame_csv
+from nasbench_lab.infra.csv_text import columns_csv, frame_csv
 
 EDGE_FLOATS = [0.0, -0.0, 1.0, -1.5, 0.1, 1e-4, 1e-5, 123456789012345.0, 1e15, 1e16, 1e17, 1 / 3,
                5e-324, 1.7976931348623157e308, np.inf, -np.inf, np.nan, 93.37333333333333, 2.0000000000000004]
@@ -55,3 +55,40 @@ def test_cells_that_need_quotes_missing_strings_and_other_dtypes_match_pandas():
 def test_a_missing_column_is_a_key_error():
     with pytest.raises(KeyError):
         frame_csv(pd.DataFrame({"a": [1]}), ["a", "b"])
+
+
+# columns_csv: a run file's text from the run's columns, no frame built (the worker's path)
+SINGLE_VALUES = ["nb201", "with,comma", 'a "quote"', 7, np.int64(-3), True, np.bool_(False), 0.25, -0.0,
+                 np.float64(1 / 3), np.nan, np.inf, 1e16]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_columns_with_single_values_match_pandas(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40)) if seed else 0  # seed 0: no rows (a header only)
+    picks = rng.choice(len(SINGLE_VALUES), 4, replace=False)
+    columns = {
+        **{f"single{k}": SINGLE_VALUES[k] for k in picks},
+        "query": np.arange(1, n + 1),
+        "arch": [f"|op{k}~0|" for k in range(n)],
+        "value": _random_floats(rng, n),
+        "flag": rng.random(n) < 0.5,
+        "stop": "budget",
+    }
+    order = list(columns)[::-1] if seed % 2 else list(columns)
+    assert columns_csv(columns, order) == pd.DataFrame(columns)[order].to_csv(index=False)
+
+
+def test_columns_it_does_not_format_are_left_to_pandas():
+    n = 3
+    for odd in (np.float32(0.1), None, [1, 2, 3], np.array([0.1, 0.2, 0.3], dtype=np.float32),
+                ["a", None, "c"], np.array(["x", "y", "z"], dtype=object)):
+        columns = {"arch": ["a", "b", "c"], "x": np.arange(n), "odd": odd}
+        assert columns_csv(columns, list(columns)) == pd.DataFrame(columns).to_csv(index=False)
+
+
+def test_columns_csv_refuses_what_pandas_refuses():
+    with pytest.raises(KeyError):
+        columns_csv({"a": np.arange(2)}, ["a", "b"])
+    with pytest.raises(ValueError):  # columns of two lengths
+        columns_csv({"a": np.arange(2), "b": np.arange(3)}, ["a", "b"])

@@ -79,3 +79,41 @@ def test_load_benchmark_is_called_from_one_place():
                 if re.search(r"\bload_benchmark\(", line) and not line.lstrip().startswith("def "):
                     sites.append(path)
     assert len(sites) <= 3, sites
+
+
+DIGITS = {"dynamicnet": {"epochs": 3, "max_train": 100, "latency_repeats": 1, "cache": False}}
+
+
+@pytest.mark.parametrize("case", ["plain", "constrained", "epochs"])
+def test_a_run_file_made_from_columns_is_the_text_of_the_run_frame(case):
+    """Workers format a run file from its columns without building a frame: byte for byte the
+    frame's text, for a plain run, a constrained one (cost and violation columns) and one under
+    an epoch budget (the epochs column)."""
+    from nasbench_lab.core.objectives import Constraint, Problem
+    from nasbench_lab.running.pipeline import _run_file, run_planned
+    from nasbench_lab.running.store import run_file_text
+
+    if case == "epochs":
+        req = request(benchmarks=[("dynamicnet", "digits")], algorithms=["hyperband", "random"], budget=12,
+                      seeds=[0], budget_unit="epochs", settings=Settings.from_env(options=DIGITS))
+    elif case == "constrained":
+        req = request(algorithms=["re-constrained", "random"], budget=12,
+                      problem=Problem(constraints=(Constraint("params_m", 0.5),)))
+    else:
+        req = request(budget=12)
+    plan = Pipeline(req).resolve()
+    for task in plan.tasks():
+        frame = run_planned(task, plan)
+        text, _ = _run_file(task, plan)
+        assert len(frame) > 0
+        assert _without_clocks(text) == _without_clocks(run_file_text(frame))
+
+
+def _without_clocks(text: str) -> list[list[str]]:
+    """The cells of ``text`` without its wall-clock columns (seconds, compute_seconds)."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    keep = [k for k, name in enumerate(rows[0]) if name not in ("seconds", "compute_seconds")]
+    return [[row[k] for k in keep] for row in rows]

@@ -1,10 +1,12 @@
 """The Algorithm interface: ask/tell for black-box methods, ``search`` for one-shot methods."""
 from __future__ import annotations
 
+import functools
+import inspect
 import time
 import warnings
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
@@ -185,8 +187,8 @@ class AskTellAlgorithm(Algorithm):
             if not batch:
                 self.stop_reason = NO_PROPOSAL
                 return
-            for arch in batch:
-                if oracle.exhausted or repeats >= self.max_free_repeats:
+            for k, arch in enumerate(batch):
+                if k and (oracle.exhausted or repeats >= self.max_free_repeats):  # k = 0: checked above
                     break
                 repeats = repeats + 1 if oracle.seen(arch) else 0
                 tell(oracle.evaluate(arch))
@@ -199,12 +201,19 @@ class AskTellAlgorithm(Algorithm):
 
 def legacy_tell(algorithm: AskTellAlgorithm) -> bool:
     """Whether ``algorithm.tell`` is the older ``tell(arch, value)`` (warns once per run)."""
-    if required_positional(algorithm.tell) < 2:
-        return False
-    warnings.warn(f"{type(algorithm).__name__}.tell(arch, value) is deprecated: define tell(self, query) "
-                  "(a nasbench_lab.core.oracle.Query with arch, search_metric, costs, violation)",
-                  DeprecationWarning, stacklevel=3)
-    return True
+    tell = algorithm.tell
+    legacy = _legacy_tell(tell.__func__) if inspect.ismethod(tell) else required_positional(tell) >= 2
+    if legacy:
+        warnings.warn(f"{type(algorithm).__name__}.tell(arch, value) is deprecated: define tell(self, query) "
+                      "(a nasbench_lab.core.oracle.Query with arch, search_metric, costs, violation)",
+                      DeprecationWarning, stacklevel=3)
+    return legacy
+
+
+@functools.lru_cache(maxsize=None)
+def _legacy_tell(function: Callable[..., Any]) -> bool:
+    """Whether the ``tell`` method ``function`` needs two arguments after ``self`` (looked at once)."""
+    return required_positional(function) >= 3
 
 
 class BatchAlgorithm(AskTellAlgorithm):

@@ -15,6 +15,7 @@ declare ``hyperparameter_ranges`` still work.) ``nasbench-lab list`` prints ``de
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import numbers
@@ -148,6 +149,12 @@ def hyperparameter(default: Any, range: Range | None = None, doc: str = "") -> A
 def declared(cls: type) -> dict[str, HyperParameter]:
     """The ``HyperParameter`` attributes of ``cls`` and its bases, base classes' first (a
     subclass may redeclare one to change its default or range)."""
+    return dict(_declared(cls))
+
+
+@functools.lru_cache(maxsize=None)
+def _declared(cls: type) -> dict[str, HyperParameter]:
+    """``declared``, looked up once per class (an algorithm is built once per run)."""
     out: dict[str, HyperParameter] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():

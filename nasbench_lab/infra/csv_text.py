@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -81,6 +81,45 @@ def frame_csv(frame: pd.DataFrame, columns: Sequence[str]) -> str:
         if col is None:
             return frame[columns].to_csv(index=False)
         cells.append(col)
+    return _joined(columns, cells)
+
+
+def columns_csv(columns: Mapping[str, Any], order: Sequence[str]) -> str:
+    """``pd.DataFrame(columns)[order].to_csv(index=False)``, byte for byte, without building the
+    frame: ``columns`` maps names to 1-D arrays, lists of strings or single values (repeated
+    down the column, as pandas broadcasts them). Anything else is handed to pandas."""
+    order = list(order)
+    lengths = {len(v) for v in columns.values() if isinstance(v, list) or (isinstance(v, np.ndarray) and v.ndim == 1)}
+    if len(lengths) == 1 and all(type(name) is str for name in order):
+        n = lengths.pop()
+        cells = [_column_cells(columns[name], n) for name in order]  # KeyError for a missing column, as pandas
+        if all(c is not None for c in cells):
+            return _joined(order, cells)  # type: ignore[arg-type]
+    return frame_csv(pd.DataFrame(dict(columns)), order)
+
+
+def _column_cells(value: Any, n: int) -> list[str] | None:
+    """The cells of one column of ``columns_csv`` (None: left to pandas)."""
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            return None
+        if value.dtype.kind == "f":
+            return _float_cells(value)
+        return _texts(value, str) if value.dtype.kind in "iub" else None
+    if isinstance(value, list):
+        return value if all(type(c) is str for c in value) else None
+    if type(value) is str:
+        return [value] * n
+    if isinstance(value, (bool, np.bool_, int, np.integer)):
+        return [str(value.item() if isinstance(value, np.generic) else value)] * n
+    if isinstance(value, float):  # np.float64 too
+        return ["" if value != value else repr(float(value))] * n
+    return None
+
+
+def _joined(columns: list[str], cells: list[list[str]]) -> str:
+    """The CSV text of ``cells`` (one list per column) under the header ``columns``, quoted as
+    ``csv.writer`` (and so pandas) quotes them."""
     text = "".join(columns) + "".join("".join(col) for col in cells)
     if len(columns) > 1 and not any(q in text for q in _NEEDS_QUOTES):
         return "\n".join([",".join(columns), *map(",".join, zip(*cells)), ""])

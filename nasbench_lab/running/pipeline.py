@@ -31,7 +31,7 @@ from nasbench_lab.running.request import (
     RequestError, RunRequest, algorithm_class, check_budget, check_budget_unit, check_jobs, check_max_seconds,
     check_seeds, split_benchmark,
 )
-from nasbench_lab.running.runner import Task, run_resolved
+from nasbench_lab.running.runner import Task, run_columns
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.running.store import ResultsStore, run_file_text
 
@@ -242,19 +242,25 @@ def run_planned(task: Task, plan: Plan | None = None, on_query: Callable[[], Non
                 artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
     """One task of ``plan`` (default: the plan this worker was given) as its rows; what the
     algorithm saves through its context goes into ``artefacts``."""
-    plan = plan if plan is not None else _WORKER_PLAN
-    if plan is None:
-        raise NasLabError("no plan installed in this worker (start it with install_plan)")
-    bench = plan.benchmark(task.benchmark, task.dataset)
-    return run_resolved(task, bench, plan.classes[task.algorithm], plan.settings, on_query, artefacts)
+    columns = _planned_columns(task, plan, on_query, artefacts)
+    return pd.DataFrame(columns, columns=list(columns))
 
 
 def _run_file(task: Task, plan: Plan | None = None,
               on_query: Callable[[], None] | None = None) -> tuple[str, dict[str, bytes]]:
     """One task as its run file's text and its artefacts (formatted where it ran, so the
-    driver only writes)."""
+    driver only writes; no frame is built)."""
     artefacts: dict[str, bytes] = {}
-    return run_file_text(run_planned(task, plan, on_query, artefacts)), artefacts
+    return run_file_text(_planned_columns(task, plan, on_query, artefacts)), artefacts
+
+
+def _planned_columns(task: Task, plan: Plan | None, on_query: Callable[[], None] | None,
+                     artefacts: dict[str, bytes] | None) -> dict[str, Any]:
+    plan = plan if plan is not None else _WORKER_PLAN
+    if plan is None:
+        raise NasLabError("no plan installed in this worker (start it with install_plan)")
+    bench = plan.benchmark(task.benchmark, task.dataset)
+    return run_columns(task, bench, plan.classes[task.algorithm], plan.settings, on_query, artefacts)
 
 
 def _dispatch(executor: Executor, work: Callable, plan: Plan, tasks: list[Task],

@@ -20,7 +20,7 @@ from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Oracle
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.running.store import run_file_text
-from nasbench_lab.running.trajectory import trajectory
+from nasbench_lab.running.trajectory import trajectory_columns
 
 if TYPE_CHECKING:
     from nasbench_lab.core.algorithm import Algorithm
@@ -49,7 +49,17 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
     """Run ``task`` on the loaded ``bench`` with algorithm class ``cls``; the random stream
     depends only on the seed. ``on_query`` is called after each new query (e.g. to advance a
     progress bar). A run stopped by its wall-clock budget ends normally with its queries so far.
-    ``artefacts`` receives what the algorithm saved through ``context.save_artefact``."""
+    ``artefacts`` receives what the algorithm saved through ``context.save_artefact``. The frame
+    of ``run_columns``."""
+    columns = run_columns(task, bench, cls, settings, on_query, artefacts)
+    return pd.DataFrame(columns, columns=list(columns))
+
+
+def run_columns(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings: Settings,
+                on_query: Callable[[], None] | None = None,
+                artefacts: dict[str, bytes] | None = None) -> dict[str, Any]:
+    """``run_resolved``'s rows as columns (``trajectory_columns``): a run file's text is made
+    from them without building a frame."""
     algo = cls(bench.space, np.random.default_rng(task.seed), **dict(task.params))
     oracle = make_oracle(task, bench, on_query)
     context = RunContext(benchmark=task.benchmark, dataset=bench.dataset, seed=task.seed,
@@ -64,8 +74,8 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
     # compute_seconds: compute outside queries (proxies, supernets); stop: why the run ended
     after = {"compute_seconds": oracle.compute_seconds, "stop": stop_reason(oracle, algo)}
     if isinstance(oracle, FidelityOracle):
-        return epoch_trajectory(oracle, bench, run, {**after, "epochs_spent": oracle.used})
-    return trajectory(oracle.history, bench, before=run, problem=task.problem, after=after)
+        return epoch_columns(oracle, bench, run, {**after, "epochs_spent": oracle.used})
+    return trajectory_columns(oracle.history, bench, before=run, problem=task.problem, after=after)
 
 
 def make_oracle(task: Task, bench: Benchmark, on_query: Callable[[], None] | None = None) -> Oracle:
@@ -99,16 +109,18 @@ def make_oracle(task: Task, bench: Benchmark, on_query: Callable[[], None] | Non
                   costs=bench.cost_fn(problem.costs) if problem.costs else None)
 
 
-def epoch_trajectory(oracle: FidelityOracle, bench: Benchmark, run: dict, after: dict) -> pd.DataFrame:
-    """The rows of a run under an epoch budget: one per full training (``query`` 1..n, the
-    incumbent taken over full trainings only), with ``epochs``, the training epochs spent when
-    it ended (every fidelity counted): the x axis of its regret curve; ``after`` holds the run's
-    ``epochs_spent`` in all."""
+def epoch_columns(oracle: FidelityOracle, bench: Benchmark, run: dict, after: dict) -> dict[str, Any]:
+    """The columns of a run under an epoch budget: one row per full training (``query`` 1..n,
+    the incumbent taken over full trainings only), with ``epochs``, the training epochs spent
+    when it ended (every fidelity counted): the x axis of its regret curve; ``after`` holds the
+    run's ``epochs_spent`` in all."""
     full = [e for e in oracle.evaluations if e.epochs == oracle.max_epochs]
     history = tuple(replace(e.query, number=k) for k, e in enumerate(full, 1))
-    frame = trajectory(history, bench, before=run, after=after)
-    frame.insert(frame.columns.get_loc("query") + 1, "epochs", np.array([e.spent for e in full], dtype=np.int64))
-    return frame
+    columns = trajectory_columns(history, bench, before=run, after=after)
+    names = list(columns)
+    names.insert(names.index("query") + 1, "epochs")
+    columns["epochs"] = np.array([e.spent for e in full], dtype=np.int64)
+    return {name: columns[name] for name in names}
 
 
 def stop_reason(oracle: Oracle, algo: "Algorithm") -> str:
@@ -130,15 +142,19 @@ def stop_reason(oracle: Oracle, algo: "Algorithm") -> str:
 def run_task(task: Task, settings: Settings, on_query: Callable[[], None] | None = None,
              artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
     """Run one task named by registered names (the benchmark loaded once per process)."""
-    from nasbench_lab.core.loading import open_benchmark
-    from nasbench_lab.core.registry import ALGORITHMS
-
-    bench = open_benchmark(task.benchmark, task.dataset, settings)
-    return run_resolved(task, bench, ALGORITHMS.get(task.algorithm), settings, on_query, artefacts)
+    return run_resolved(task, *_named(task, settings), settings, on_query, artefacts)
 
 
 def run_for_store(task: Task, settings: Settings,
                   on_query: Callable[[], None] | None = None) -> tuple[str, dict[str, bytes]]:
     """Run one task and give its run file's text and its artefacts."""
     artefacts: dict[str, bytes] = {}
-    return run_file_text(run_task(task, settings, on_query, artefacts)), artefacts
+    return run_file_text(run_columns(task, *_named(task, settings), settings, on_query, artefacts)), artefacts
+
+
+def _named(task: Task, settings: Settings) -> "tuple[Benchmark, type[Algorithm]]":
+    """The loaded benchmark and the algorithm class ``task`` names."""
+    from nasbench_lab.core.loading import open_benchmark
+    from nasbench_lab.core.registry import ALGORITHMS
+
+    return open_benchmark(task.benchmark, task.dataset, settings), ALGORITHMS.get(task.algorithm)

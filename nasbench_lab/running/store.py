@@ -29,13 +29,13 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from nasbench_lab.infra.artefacts import on_disk, write_artefacts
-from nasbench_lab.infra.csv_text import frame_csv
+from nasbench_lab.infra.csv_text import columns_csv, frame_csv
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.files import move_directory, write_bytes, write_text
 from nasbench_lab.infra.folder_lock import FolderLock
@@ -92,10 +92,13 @@ def config_differences(stored: dict, new: dict) -> list[str]:
             if a.get(k, KeyError) != b.get(k, KeyError) and k not in VOLATILE_KEYS]
 
 
-def run_file_text(frame: pd.DataFrame) -> str:
+def run_file_text(run: pd.DataFrame | Mapping[str, Any]) -> str:
     """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them,
-    then any further columns (a hardware-aware run's costs and constraint violation)."""
-    return frame_csv(frame, RUN_COLUMNS + [c for c in frame.columns if c not in RUN_COLUMNS])
+    then any further columns (a hardware-aware run's costs and constraint violation). ``run``:
+    its frame, or its columns (``runner.run_columns``: no frame built)."""
+    if isinstance(run, pd.DataFrame):
+        return frame_csv(run, RUN_COLUMNS + [c for c in run.columns if c not in RUN_COLUMNS])
+    return columns_csv(run, RUN_COLUMNS + [c for c in run if c not in RUN_COLUMNS])
 
 
 def _has_rows(path: Path) -> bool:

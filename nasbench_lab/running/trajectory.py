@@ -56,11 +56,20 @@ def trajectory(history: tuple[Query, ...], benchmark: Benchmark, *, before: Mapp
                after: Mapping[str, Any] | None = None, problem: Problem | None = None) -> pd.DataFrame:
     """One row per charged query, with the incumbent (best so far by search metric, earliest on
     ties), its report metric and its regret against the benchmark's best report metric.
-    ``before`` / ``after``: columns of one value each, put before / after those (one frame is
-    built, not grown column by column). With a ``problem``: one column per cost it names (as
-    the oracle served them) and, with constraints, ``violation``; the incumbent is then the best
-    *feasible* architecture so far (NaN before the first) and regret is taken against the best
-    feasible architecture of the table."""
+    ``before`` / ``after``: columns of one value each, put before / after those. With a
+    ``problem``: one column per cost it names (as the oracle served them) and, with
+    constraints, ``violation``; the incumbent is then the best *feasible* architecture so far
+    (NaN before the first) and regret is taken against the best feasible architecture of the
+    table. The frame of ``trajectory_columns``."""
+    columns = trajectory_columns(history, benchmark, before=before, after=after, problem=problem)
+    return pd.DataFrame(columns, columns=list(columns))
+
+
+def trajectory_columns(history: tuple[Query, ...], benchmark: Benchmark, *,
+                       before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None,
+                       problem: Problem | None = None) -> dict[str, Any]:
+    """``trajectory``'s columns in order, as arrays (``before``/``after`` values left single:
+    a run file's text is made from these without a frame, ``csv_text.columns_csv``)."""
     fmt = benchmark.space.format
     archs = [q.arch for q in history]
     search = np.fromiter((q.search_metric for q in history), dtype=float, count=len(history))
@@ -77,19 +86,17 @@ def trajectory(history: tuple[Query, ...], benchmark: Benchmark, *, before: Mapp
     best_at = incumbent_positions(np.where(feasible, search, -np.inf))
     found = feasible[best_at]
     best_report = np.where(found, report[best_at], np.nan)
-    return pd.DataFrame(
-        {
-            **(before or {}),
-            "query": np.fromiter((q.number for q in history), dtype=np.int64, count=len(history)),
-            "arch": [fmt(a) for a in archs],
-            "search_metric": search,
-            "report_metric": report,
-            "best_search_metric": np.where(found, search[best_at], np.nan),
-            "best_report_metric": best_report,
-            "regret": best_report_table - best_report,
-            "seconds": np.fromiter((q.seconds for q in history), dtype=float, count=len(history)),
-            **(after or {}),
-            **extra,
-        },
-        columns=[*(before or {}), *COLUMNS, *(after or {}), *extra],
-    )
+    columns = {
+        **(before or {}),
+        "query": np.fromiter((q.number for q in history), dtype=np.int64, count=len(history)),
+        "arch": [fmt(a) for a in archs],
+        "search_metric": search,
+        "report_metric": report,
+        "best_search_metric": np.where(found, search[best_at], np.nan),
+        "best_report_metric": best_report,
+        "regret": best_report_table - best_report,
+        "seconds": np.fromiter((q.seconds for q in history), dtype=float, count=len(history)),
+    }
+    for name, value in {**(after or {}), **extra}.items():
+        columns[name] = value
+    return columns
