@@ -12,6 +12,8 @@ from scipy import stats
 
 from .style import COLUMN_WIDTH, budget_axis, colours, pyplot, save, slug
 
+#: The columns of the rows ``regret_figure`` reads (``curve_name`` too).
+CURVE_COLUMNS = ("benchmark", "dataset", "algorithm", "seed", "query", "epochs", "regret", "best_report_metric")
 #: below this many seeds a band says little (two seeds: a t-interval spans everything): draw the seeds
 FEW_SEEDS = 5
 #: readable ticks of a log axis (1-2-5 steps)

@@ -186,3 +186,21 @@ def test_a_constraint_no_architecture_queried_meets_gives_figures_and_a_report(t
     capsys.readouterr()
     assert main(["report", str(out), "--formats", "png"]) == 0
     assert "no algorithm has an incumbent" in capsys.readouterr().out
+
+
+def test_the_leaderboard_figure_from_the_text_of_runs_csv_is_the_figure_from_its_rows(tmp_path):
+    """With several jobs the figure process parses only the columns the figure reads
+    (``CURVE_COLUMNS``) from the text of runs.csv: the PNG is byte for byte the one drawn from
+    all the rows."""
+    from nasbench_lab.cli import main
+    from nasbench_lab.running.store import parse_runs
+    from nasbench_lab.workflows.leaderboard import _draw_figure
+
+    out = tmp_path / "r"
+    assert main(["leaderboard", "--benchmark", "nb201-analog/c10", "--algorithms", "random,re", "--budget", "8",
+                 "--seeds", "6", "--no-progress", "--json", "--out", str(out)]) == 0
+    text = (out / "runs.csv").read_bytes()
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    _draw_figure(text, tmp_path / "a")
+    _draw_figure(parse_runs(text), tmp_path / "b")
+    assert (tmp_path / "a" / "regret.png").read_bytes() == (tmp_path / "b" / "regret.png").read_bytes()

@@ -138,10 +138,10 @@ def test_a_failing_figure_process_is_reported_in_one_line_without_a_traceback(tm
     from nasbench_lab.errors import NasLabError
     from nasbench_lab.workflows.leaderboard import _start_figure
 
-    def draw(runs, stem, formats):
-        raise OSError(errno.ENOSPC, "No space left on device", str(stem) + ".png")
+    def draw():
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "regret.png"))
 
-    wait = _start_figure(draw, None, tmp_path / "regret", parallel=True)
-    with pytest.raises(NasLabError, match=r"drawing .*regret\.png failed \(OSError: .*No space left on device"):
+    wait = _start_figure(draw, tmp_path, parallel=True)
+    with pytest.raises(NasLabError, match=r"drawing the figure in .* failed \(OSError: .*No space left on device"):
         wait()
     assert "Traceback" not in capfd.readouterr().err

@@ -33,7 +33,8 @@ from nasbench_lab.running.request import (
 )
 from nasbench_lab.running.runner import Task, run_columns
 from nasbench_lab.infra.settings import Settings
-from nasbench_lab.running.store import ResultsStore, run_file_text
+from nasbench_lab.running.run_files import run_file_text
+from nasbench_lab.running.store import ResultsStore
 
 __all__ = ["Pipeline", "Plan", "RequestError", "RunConfig", "RunRequest", "check_budget", "check_jobs", "check_seeds",
            "collect", "execute", "split_benchmark"]
@@ -276,17 +277,18 @@ def _dispatch(executor: Executor, work: Callable, plan: Plan, tasks: list[Task],
 
 def execute(plan: "Plan | RunConfig", store: ResultsStore, executor: Executor | None = None, *,
             progress: Callable[..., Iterable] | None = None, on_query: Callable[[], None] | None = None,
-            on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+            on_rows: Callable[[pd.DataFrame], None] | None = None,
+            on_text: Callable[[bytes], None] | None = None) -> pd.DataFrame:
     """Run every task the store does not hold yet, committing each finished run here as it
     arrives (workers only compute); return all rows (``runs.csv``). ``store.prepare(plan)``
     first. ``on_query`` (after each new query) is used only when runs are in this process;
-    ``on_rows`` is handed to ``store.finish``."""
+    ``on_rows`` and ``on_text`` are handed to ``store.finish``."""
     plan = plan.resolved() if isinstance(plan, RunConfig) else plan
     executor = executor if executor is not None else LocalExecutor(1)
     tasks = store.missing(plan.tasks())
     for k, (text, artefacts) in _dispatch(executor, _run_file, plan, tasks, progress, on_query):
         store.commit_text(tasks[k], text, artefacts)
-    return store.finish(on_rows)
+    return store.finish(on_rows, on_text)
 
 
 def collect(plan: Plan, executor: Executor | None = None) -> list[pd.DataFrame]:

@@ -19,7 +19,7 @@ from nasbench_lab.errors import BudgetExhausted
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Oracle
 from nasbench_lab.infra.settings import Settings
-from nasbench_lab.running.store import run_file_text
+from nasbench_lab.running.run_files import run_file_text
 from nasbench_lab.running.trajectory import trajectory_columns
 
 if TYPE_CHECKING:

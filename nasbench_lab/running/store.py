@@ -20,7 +20,6 @@ tasks with ``benchmark``, ``dataset``, ``algorithm``, ``params``, ``seed``): it 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import platform
@@ -29,22 +28,19 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from nasbench_lab.infra.artefacts import on_disk, write_artefacts
-from nasbench_lab.infra.csv_text import columns_csv, frame_csv
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.infra.files import move_directory, write_bytes, write_text
 from nasbench_lab.infra.folder_lock import FolderLock
 from nasbench_lab.running.manifest import (MANIFEST_FORMAT, check_results, read_manifest, refuse_links,
                                            sha256_bytes, verify_run_files)
-from nasbench_lab.running.trajectory import COLUMNS
+from nasbench_lab.running.run_files import RUN_COLUMNS, parse_runs, run_file_text
 
-# stop: why the run ended ("budget" when its whole query budget was spent; see core.algorithm)
-RUN_COLUMNS = ["benchmark", "dataset", "algorithm", "seed"] + COLUMNS + ["compute_seconds", "stop"]
 SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
 # config.json fields not compared by --resume: the command line, the date, and the package
@@ -90,15 +86,6 @@ def config_differences(stored: dict, new: dict) -> list[str]:
     b = _flat({k: v for k, v in _json(new).items() if k not in VOLATILE})
     return [k for k in list(b) + [k for k in a if k not in b]
             if a.get(k, KeyError) != b.get(k, KeyError) and k not in VOLATILE_KEYS]
-
-
-def run_file_text(run: pd.DataFrame | Mapping[str, Any]) -> str:
-    """The text of a run file: the run's ``RUN_COLUMNS`` as ``to_csv(index=False)`` writes them,
-    then any further columns (a hardware-aware run's costs and constraint violation). ``run``:
-    its frame, or its columns (``runner.run_columns``: no frame built)."""
-    if isinstance(run, pd.DataFrame):
-        return frame_csv(run, RUN_COLUMNS + [c for c in run.columns if c not in RUN_COLUMNS])
-    return columns_csv(run, RUN_COLUMNS + [c for c in run if c not in RUN_COLUMNS])
 
 
 def _has_rows(path: Path) -> bool:
@@ -327,11 +314,14 @@ class ResultsStore:
         write_text(path, text, durable=False)
         self._committed[path] = text  # ``finish`` joins it without reading the file back
 
-    def finish(self, on_rows: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
+    def finish(self, on_rows: Callable[[pd.DataFrame], None] | None = None,
+               on_text: Callable[[bytes], None] | None = None) -> pd.DataFrame:
         """Export every expected run as ``runs.csv`` in a fixed order (``SORT_KEYS``), then mark
         the store complete; return the rows. Each run file holds one run in query order, so
         the export is the run files' rows joined in run order, parsed once for the caller, who
-        gets them as ``on_rows(rows)`` before they are written (e.g. to draw a figure meanwhile)."""
+        gets them as ``on_rows(rows)`` before they are written (e.g. to draw a figure meanwhile).
+        ``on_text`` gets the export's text before it is parsed (e.g. for a process that parses
+        the columns it needs itself, meanwhile; ``parse_runs``)."""
         absent = [e for e in self.entries if not _has_rows(self.run_dir / e["file"])]
         if absent:
             raise NasLabError(f"{len(absent)} runs are missing from {self.run_dir} (e.g. {_describe(absent[0])})")
@@ -352,8 +342,10 @@ class ResultsStore:
             elif first != header:
                 raise NasLabError(f"{path} has other columns than the other runs")
             body.append(rest)
-        data = ((header or "") + "\n" + "".join(body)).encode()  # parsed from bytes: twice as fast as from text
-        frame = pd.read_csv(io.BytesIO(data), keep_default_na=False, na_values=[""])
+        data = ((header or "") + "\n" + "".join(body)).encode()
+        if on_text is not None:
+            on_text(data)
+        frame = parse_runs(data)
         if on_rows is not None:
             on_rows(frame)
         write_bytes(self.runs, data)
@@ -393,4 +385,5 @@ def _check_unique(keys: list[tuple]) -> None:
                       "(a run is one benchmark, dataset, algorithm and seed)")
 
 
-__all__ = ["ResultsStore", "check_results", "config_differences", "run_entry", "run_file_text"]
+__all__ = ["RUN_COLUMNS", "ResultsStore", "check_results", "config_differences", "parse_runs", "run_entry",
+           "run_file_text"]

@@ -4,6 +4,7 @@ the tables and the regret figure (drawn in a forked process while the tables are
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -28,16 +29,18 @@ def run_leaderboard(plan: Plan, out: Path, executor: Executor, *, overwrite: boo
     return the rows, the summary and the Markdown. Closes ``executor``."""
     figure: list[Callable[[], None]] = []
     store = ResultsStore(out)  # writes into store.out: ``out``, or beside it until swapped in (--overwrite)
+    forked = isinstance(executor, LocalExecutor) and executor.jobs > 1  # a core is free once the workers are gone
 
-    def start_figure(rows: pd.DataFrame) -> None:  # the rows are parsed; runs.csv is written meanwhile
-        from nasbench_lab.reports.figures import curve_name, regret_figure
+    def figure_from_rows(rows: pd.DataFrame) -> None:  # drawn when waited for, from the parsed rows
+        figure.append(_start_figure(partial(_draw_figure, rows, store.out), store.out, parallel=False))
 
-        figure.append(_start_figure(regret_figure, rows, store.out / curve_name(rows),
-                                    parallel=isinstance(executor, LocalExecutor) and executor.jobs > 1))
+    def figure_from_text(text: bytes) -> None:  # a forked process parses what it draws while this one parses all
+        figure.append(_start_figure(partial(_draw_figure, text, store.out), store.out, parallel=True))
 
     with executor, store:
         store.prepare(plan, overwrite=overwrite, resume=resume)
-        runs = _run(plan, store, progress, executor, on_rows=start_figure)
+        hooks = {"on_text": figure_from_text} if forked else {"on_rows": figure_from_rows}
+        runs = _run(plan, store, progress, executor, **hooks)
         from nasbench_lab.reports.leaderboard import write_leaderboard
 
         summary, markdown, _ = write_leaderboard(runs, store.out, plan.notes(), idle=idle_runs(store.entries))
@@ -47,6 +50,16 @@ def run_leaderboard(plan: Plan, out: Path, executor: Executor, *, overwrite: boo
 
             markdown += write_hardware_tables(runs, store.out, plan.problem, plan.settings, benchmarks=plan.loaded)
     return runs, summary, markdown
+
+
+def _draw_figure(runs: "pd.DataFrame | bytes", out: Path) -> None:
+    """The leaderboard's curve figure (``regret.png``, or as ``curve_name`` says) from the rows,
+    or from the text of ``runs.csv`` (only the columns the figure reads are parsed)."""
+    from nasbench_lab.reports.figures import CURVE_COLUMNS, curve_name, regret_figure
+    from nasbench_lab.running.run_files import parse_runs
+
+    rows = parse_runs(runs, CURVE_COLUMNS) if isinstance(runs, bytes) else runs
+    regret_figure(rows, out / curve_name(rows), formats=("png",))
 
 
 def _query_bar(plan, runs: int, in_process: bool, no_progress: bool):
@@ -61,9 +74,11 @@ def _query_bar(plan, runs: int, in_process: bool, no_progress: bool):
 
 
 def _run(plan: Plan, store: ResultsStore, bars: bool, executor: Executor,
-         on_rows: Callable[[pd.DataFrame], None]) -> pd.DataFrame:
-    """Run the tasks the store lacks, with progress bars if ``bars``; ``on_rows``
-    gets the rows before they are exported (the background import is over by then)."""
+         on_rows: Callable[[pd.DataFrame], None] | None = None,
+         on_text: Callable[[bytes], None] | None = None) -> pd.DataFrame:
+    """Run the tasks the store lacks, with progress bars if ``bars``; ``on_rows`` gets the rows
+    before they are exported, ``on_text`` their text before they are parsed (the background
+    import is over by then: nothing forks in the middle of an import)."""
     from nasbench_lab.infra.parallel import import_in_background
 
     progress = None
@@ -83,12 +98,18 @@ def _run(plan: Plan, store: ResultsStore, bars: bool, executor: Executor,
         for thread in importers:
             thread.join()
 
-    def rows_ready(rows) -> None:
-        join_importers()
-        on_rows(rows)
+    def after_imports(hook):
+        if hook is None:
+            return None
+
+        def call(value) -> None:
+            join_importers()
+            hook(value)
+        return call
 
     try:
-        return execute(plan, store, executor, progress=progress, on_rows=rows_ready,
+        return execute(plan, store, executor, progress=progress, on_rows=after_imports(on_rows),
+                       on_text=after_imports(on_text),
                        on_query=(lambda: query_bar.update(1)) if query_bar is not None else None)
     finally:
         if query_bar is not None:
@@ -96,11 +117,11 @@ def _run(plan: Plan, store: ResultsStore, bars: bool, executor: Executor,
         join_importers()
 
 
-def _draw_in_child(draw, runs, stem: Path, conn) -> None:
+def _draw_in_child(draw: Callable[[], None], conn) -> None:
     """The forked figure process: draw, and send back nothing or the error in one line (the
     parent reports it; no traceback from the child)."""
     try:
-        draw(runs, stem, formats=("png",))
+        draw()
         conn.send(None)
     except BaseException as exc:  # noqa: BLE001 - whatever it is, the parent says it in one line
         conn.send(f"{type(exc).__name__}: {exc}" if not isinstance(exc, NasLabError) else str(exc))
@@ -108,17 +129,17 @@ def _draw_in_child(draw, runs, stem: Path, conn) -> None:
         conn.close()
 
 
-def _start_figure(draw, runs, stem: Path, parallel: bool):
-    """Start drawing the regret figure; return a function that waits for it. With ``parallel``
-    (a local pool of several jobs was granted, its workers are gone) it is drawn in a forked
-    process while this one writes the tables; otherwise it is drawn when waited for."""
+def _start_figure(draw: Callable[[], None], out: Path, parallel: bool) -> Callable[[], None]:
+    """Start ``draw`` (the figure of the results folder ``out``); return a function that waits
+    for it. With ``parallel`` (a local pool of several jobs was granted, its workers are gone)
+    it runs in a forked process while this one writes the tables; otherwise when waited for."""
     if not parallel:
-        return lambda: draw(runs, stem, formats=("png",))
+        return draw
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_draw_in_child, args=(draw, runs, stem, send), name="regret-figure")
+    process = context.Process(target=_draw_in_child, args=(draw, send), name="regret-figure")
     process.start()
     send.close()
 
@@ -126,7 +147,7 @@ def _start_figure(draw, runs, stem: Path, parallel: bool):
         error = receive.recv() if receive.poll(None) else "the figure process ended without a word"
         process.join()
         if error is not None or process.exitcode != 0:
-            raise NasLabError(f"drawing {stem}.png failed ({error or f'exit code {process.exitcode}'}); "
+            raise NasLabError(f"drawing the figure in {out} failed ({error or f'exit code {process.exitcode}'}); "
                               "runs.csv and the tables are written")
 
     return wait
