@@ -7,7 +7,7 @@
 * local-search against re at budget 300;
 * pnas against random search at budget 100 (100 seeds: it fits a GIN at every level).
 
-    python experiments/new_strategies.py --data-dir ../shared/data [--seeds 200] [--pnas-seeds 100]
+    python experiments/new_strategies.py --data-dir ../shared/data [--seeds 200] [--pnas-seeds 100] [--first-seed 0]
         [--datasets cifar10,cifar100,ImageNet16-120] [--jobs 2] [--only reinforce,ppo,local-search,pnas]
         [--param pnas.distinct=false --param pnas.members=5 ...]   (hyper-parameters, as the CLI's --param)
 
@@ -42,7 +42,8 @@ COMPARISONS = {
 
 def finals(algorithm: str, dataset: str, budget: int, seeds: int, settings: Settings, jobs: int,
            params: dict | None = None) -> np.ndarray:
-    """The report and search metrics of each seed's final incumbent (rows; seeds 0..seeds-1)."""
+    """The report and search metrics of each seed's final incumbent (rows; ``seeds``: a count
+    from 0, or the seeds)."""
     runs = nasbench_lab.run(algorithm, f"nb201/{dataset}", budget=budget, seeds=seeds, settings=settings, jobs=jobs,
                             params=params)
     last = runs.groupby("seed", sort=True)[["best_report_metric", "best_search_metric"]].last()
@@ -57,7 +58,8 @@ def compare(name: str, dataset: str, args: argparse.Namespace, settings: Setting
         key = (algorithm, dataset, budget, seeds)
         if key not in cache:
             start = time.perf_counter()
-            cache[key] = (finals(algorithm, dataset, budget, seeds, settings, args.jobs, args.params.get(algorithm)),
+            chosen = list(range(args.first_seed, args.first_seed + seeds))
+            cache[key] = (finals(algorithm, dataset, budget, chosen, settings, args.jobs, args.params.get(algorithm)),
                           time.perf_counter() - start)
         got[algorithm] = cache[key]
     ((a, search_a), sa), ((b, search_b), sb) = got[new], got[base]
@@ -79,6 +81,8 @@ def main() -> int:
     parser.add_argument("--data-dir", help="directory with the shared NB201 tables (default: $NASBENCH_LAB_DATA)")
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--pnas-seeds", type=int, default=100)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds first-seed.. (e.g. 1030 to screen settings on seeds the targets do not use)")
     parser.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120")
     parser.add_argument("--only", default=",".join(COMPARISONS))
     parser.add_argument("--jobs", type=int, default=2)

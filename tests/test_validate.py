@@ -126,3 +126,28 @@ def test_selection_by_name_family_and_pattern_and_unknown_names(tmp_path, capsys
     assert "matches no check" in capsys.readouterr().err
     assert main(["validate", "--quick", "--full"]) == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_strategy_claim_is_judged_by_the_paired_wilcoxon_test(tmp_path):
+    """The strategies family: the verdict follows scipy's one-sided Wilcoxon test on the paired
+    final test accuracies, whatever the mean difference's 2 s.e. allow."""
+    import numpy as np
+    from scipy import stats
+
+    import dataclasses
+
+    from nasbench_lab.checks.context import ValidationContext
+    from nasbench_lab.checks.strategies import Claim, claim_check, paired
+
+    better, worse = np.array([2.0, 3, 1, 4, 2, 5, 3, 2]), np.array([1.0, 1, 0, 2, 1, 1, 2, 0])
+    assert paired(better, worse, "above") == (stats.wilcoxon(better, worse, alternative="greater", zero_method="zsplit").pvalue, True)
+    assert paired(worse, better, "above")[1] is False and paired(worse, better, "not worse")[1] is False
+    assert paired(better, worse, "not worse")[1] is True and paired(worse, worse, "not worse") == (1.0, True)
+    assert paired(worse, worse, "above") == (1.0, False)
+    # RE against random search on 12 seeds at 30 queries: a real run through nasbench_lab.run
+    context = ValidationContext("full", dataclasses.replace(Settings.from_env(), cache_dir=tmp_path), tmp_path, jobs=1)
+    check = claim_check(Claim("re", "random", "cifar10", 30, 12, "above", 1))
+    m = check.run(context)
+    p = m.extra["p"]
+    status, _ = check.judge(m)
+    assert m.n == 12 and (status == "pass") == (p < 0.05) and f"p (greater) = {p:.2g}" in m.detail

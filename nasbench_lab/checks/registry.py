@@ -17,6 +17,7 @@ FAMILIES: dict[str, str] = {
     "nasbench-graph": "nasbench_lab.checks.graph",
     "oneshot": "nasbench_lab.checks.oneshot",
     "ofa": "nasbench_lab.checks.ofa",
+    "strategies": "nasbench_lab.checks.strategies",
 }
 
 
