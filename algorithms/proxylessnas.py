@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench_lab.core.hyperparams import hyperparameter, integer, number
+from nasbench_lab.core.hyperparams import hyperparameter, integer, number, one_of
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import CostModel
 from nasbench_lab.errors import NasLabError
@@ -114,6 +114,10 @@ class ExactCost:
     def __init__(self, table) -> None:
         self.table, self.mean, self.fit = table, float(table.mean()), {"model": "exact"}
 
+    def of(self, choices: Sequence[int]) -> float:
+        """The cost of one path."""
+        return float(self.table[tuple(int(c) for c in choices)])
+
     def to(self, device) -> "ExactCost":
         self.table = self.table.to(device)
         return self
@@ -148,13 +152,18 @@ def binary_gates(alpha, generator, eps: float = SECOND_GATE):
     return gates + (soft - soft.detach())  # exactly the gate values forward (x - x == 0)
 
 
-def proxyless_strategy(cost_of, weight: float, warmup: int = 0):
-    """One sampled path per weight step; binary gates per architecture step; penalty =
-    ``weight`` x expected cost / scale (``cost_of(net)``: (``ExactCost`` or ``AdditiveCost``, scale) or None);
-    no architecture step in the first ``warmup`` epochs (weights only)."""
+def proxyless_strategy(cost_of, weight: float, warmup: int = 0, estimator: str = "gradient",
+                       samples: int = 8, baseline_decay: float = 0.9):
+    """One sampled path per weight step; cost = ``weight`` x cost / scale (``cost_of(net)``:
+    (``ExactCost`` or ``AdditiveCost``, scale) or None); no architecture step in the first
+    ``warmup`` epochs. ``estimator`` "gradient" (-G): binary gates, the expected cost as a
+    penalty; "reinforce" (-R): per step, ``samples`` paths from ``softmax(alpha)``, each rewarded
+    with its validation-batch accuracy less its cost, REINFORCE with a moving-average baseline."""
     import torch
 
     from nasbench_lab.supernet.training import Strategy
+
+    from .enas import Controller, path_accuracy
 
     class ProxylessStrategy(Strategy):
         def setup(self, trainer):
@@ -162,6 +171,8 @@ def proxyless_strategy(cost_of, weight: float, warmup: int = 0):
             self.cost, self.scale = found if found is not None else (None, 1.0)
             if self.cost is not None:
                 self.cost.to(trainer.device)  # once, not per architecture step
+            if estimator == "reinforce":
+                self.controller = Controller(trainer.alphas, trainer.config.arch_lr, 0.0, baseline_decay)
 
         def weights(self, trainer, phase):
             if phase == "arch":
@@ -172,12 +183,26 @@ def proxyless_strategy(cost_of, weight: float, warmup: int = 0):
                     for c, a in zip(picks, trainer.alphas)]
 
         def arch_step(self, trainer, train, valid):
-            if trainer.epoch >= warmup:  # trainer.epoch: epochs finished so far
+            if trainer.epoch < warmup:  # trainer.epoch: epochs finished so far
+                return
+            if estimator == "gradient":
                 super().arch_step(trainer, train, valid)
+                return
+            for _ in range(samples):
+                self.controller.step(lambda choices: self.reward(trainer, choices, valid), trainer.generator)
+
+        def reward(self, trainer, choices, valid) -> float:
+            """Validation accuracy of the path, less its weighted cost (the -G loss's trade-off)."""
+            accuracy = path_accuracy(trainer, choices, valid)
+            if self.cost is None or not weight:
+                return accuracy
+            return accuracy - weight * self.cost.of(choices) / self.scale
 
         def epoch_end(self, trainer, record):
             if trainer.epoch <= warmup:
                 record.extra["warmup"] = True
+            elif estimator == "reinforce":
+                record.extra["baseline"] = self.controller.baseline
             return False
 
         def penalty(self, trainer):
@@ -204,6 +229,10 @@ class ProxylessNAS(SupernetSearch):
     warmup_fraction: float = hyperparameter(0.25, number(0, 1, open_high=True),
                                             "share of the epochs (rounded down) that train the weights only, "
                                             "before any alpha or cost step (the paper: 40 of 160)")
+    estimator: str = hyperparameter("gradient", one_of("gradient", "reinforce"),
+                                    "the alpha update: binary-gate gradients (ProxylessNAS-G) or REINFORCE on "
+                                    "sampled paths' validation accuracy less their weighted cost (-R)")
+    reinforce_samples: int = hyperparameter(8, integer(1), "paths sampled and rewarded per architecture step (-R)")
 
     def warmup_epochs(self) -> int:
         """The warm-up epochs: ``floor(warmup_fraction x epochs)``."""
@@ -225,7 +254,9 @@ class ProxylessNAS(SupernetSearch):
 
     def strategy(self):
         self.record_extra["warmup_epochs"] = self.warmup_epochs()
-        return proxyless_strategy(self.cost_of, self.cost_weight, self.warmup_epochs())
+        self.record_extra["estimator"] = self.estimator
+        return proxyless_strategy(self.cost_of, self.cost_weight, self.warmup_epochs(), self.estimator,
+                                  self.reinforce_samples)
 
     def rank(self, trainer):
         """By slot probabilities (the derived architecture first), only those within the limits."""

@@ -333,3 +333,27 @@ def test_regret_figure_spread_skips_an_algorithm_without_any_feasible_value():
     assert draw_spread(ax, tables, "iqr") == 1.5
     assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "feasible"
     plt.close(fig)
+
+
+def test_proxylessnas_reinforce_rewards_a_paths_accuracy_less_its_weighted_cost_and_moves_the_alphas():
+    """ProxylessNAS-R: each architecture step draws paths from softmax(alpha), rewards each with
+    its validation accuracy less ``cost_weight`` x its cost / scale (the one-hot case of -G's
+    expected cost), and takes REINFORCE steps; the warm-up still leaves the alphas alone."""
+    from nasbench_lab.algorithms.enas import path_accuracy
+    from nasbench_lab.algorithms.proxylessnas import ExactCost
+
+    net = tiny_nb201()
+    table = torch.arange(5.0 ** 6, dtype=torch.float64).reshape((5,) * 6) / 1000.0
+    x, y = torch.randn(48, 3, 8, 8), torch.arange(48) % 10
+    data = SearchData((x[:32], y[:32]), (x[32:], y[32:]), "toy", proxy=True)
+    strategy = proxyless_strategy(lambda net: (ExactCost(table), 2.0), 0.5, warmup=1, estimator="reinforce", samples=3)
+    trainer = Trainer(net, data, strategy, TrainConfig(epochs=2, batch_size=16, seed=0, arch_lr=0.05))
+    choices, valid = [1, 2, 3, 4, 0, 1], trainer.batches(data.valid)[0]
+    expected = path_accuracy(trainer, choices, valid) - 0.5 * float(table[tuple(choices)]) / 2.0
+    assert strategy.reward(trainer, choices, valid) == pytest.approx(expected)
+    start = [a.detach().clone() for a in trainer.alphas]
+    trainer.run_epoch()  # the warm-up: no controller step
+    assert all(torch.equal(a, b) for a, b in zip(trainer.alphas, start)) and not strategy.controller.rewards
+    trainer.run_epoch()
+    assert len(strategy.controller.rewards) == 3 * 2  # samples x architecture steps (2 batches)
+    assert any(not torch.equal(a, b) for a, b in zip(trainer.alphas, start))
