@@ -117,3 +117,29 @@ def _without_clocks(text: str) -> list[list[str]]:
     rows = list(csv.reader(io.StringIO(text)))
     keep = [k for k, name in enumerate(rows[0]) if name not in ("seconds", "compute_seconds")]
     return [[row[k] for k in keep] for row in rows]
+
+
+def test_nothing_before_the_workers_start_imports_pandas(tmp_path):
+    """Until the runs are in, the driver (CLI, plan, results folder) and a worker's run file need
+    no pandas: with several jobs its import (0.2 s) runs beside the workers, not before them."""
+    import subprocess
+    import sys
+
+    probe = f"""
+import sys
+from pathlib import Path
+import nasbench_lab.cli
+from nasbench_lab.cli import leaderboard
+from nasbench_lab.running.pipeline import Pipeline, _run_file
+from nasbench_lab.running.request import RunRequest
+from nasbench_lab.running.store import ResultsStore
+from nasbench_lab.infra.settings import Settings
+plan = Pipeline(RunRequest(benchmarks=[("nb201-analog", "c10")], algorithms=["re"], budget=5, seeds=2,
+                           settings=Settings.from_env())).resolve()
+with ResultsStore(Path({str(tmp_path)!r}) / "r") as store:
+    store.prepare(plan)
+    text, _ = _run_file(plan.tasks()[0], plan)
+print("pandas" in sys.modules, text.count("\\n"))
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "6"]  # a header and 5 queries, and no pandas

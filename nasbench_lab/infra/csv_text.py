@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _NEEDS_QUOTES = (",", '"', "\n", "\r")
 
@@ -65,6 +67,8 @@ def _cells(column: pd.Series) -> list | None:
         if dtype.kind == "O":
             return _string_cells(column)
         return None
+    import pandas as pd  # loaded already: the column is a pandas one
+
     if isinstance(dtype, pd.StringDtype):
         return _string_cells(column)
     return None
@@ -95,6 +99,8 @@ def columns_csv(columns: Mapping[str, Any], order: Sequence[str]) -> str:
         cells = [_column_cells(columns[name], n) for name in order]  # KeyError for a missing column, as pandas
         if all(c is not None for c in cells):
             return _joined(order, cells)  # type: ignore[arg-type]
+    import pandas as pd
+
     return frame_csv(pd.DataFrame(dict(columns)), order)
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 
 from nasbench_lab.core.algorithm import Algorithm
 from nasbench_lab.errors import NasLabError
@@ -21,6 +20,9 @@ from nasbench_lab.running.executors import Executor, LocalExecutor
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.running.store import RUN_COLUMNS, SORT_KEYS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["run"]
 
@@ -75,6 +77,8 @@ def run(
         budget_unit=budget_unit,
     )).resolve()
     _check_picklable(plan, executor)
+    import pandas as pd
+
     runs = pd.concat(collect(plan, executor), ignore_index=True)
     columns = RUN_COLUMNS + [c for c in runs.columns if c not in RUN_COLUMNS]  # a problem's costs, violation
     return runs.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)[columns]

@@ -10,6 +10,8 @@ only on request (``read_unchecked``), row by row, refusing anything that is not 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import csv
 import hashlib
 import json
@@ -18,9 +20,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.errors import NasLabError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST_FORMAT = 2
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
@@ -153,6 +157,8 @@ def check_runs(results: Path, runs: pd.DataFrame, entries: list[dict]) -> None:
 
 def check_values(path: Path, runs: pd.DataFrame) -> None:
     """Every metric of ``runs`` is a finite number within +-``METRIC_LIMIT`` (``MAY_BE_EMPTY`` may be empty)."""
+    import pandas as pd
+
     for column in METRICS:
         if column not in runs.columns:
             continue
@@ -169,6 +175,8 @@ def check_values(path: Path, runs: pd.DataFrame) -> None:
 def read_unchecked(path: Path, needed: set[str], budget: int | None) -> pd.DataFrame:
     """``runs.csv`` of a folder no manifest vouches for, read row by row: every row has every
     column, integers and metrics parse, each run holds queries 1..n (n at most ``budget``) once."""
+    import pandas as pd
+
     try:
         with open(path, newline="") as fh:
             rows = list(csv.reader(fh))

@@ -16,9 +16,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import pandas as pd
 
 from nasbench_lab.core.algorithm import Algorithm
 from nasbench_lab.core.benchmark import Benchmark
@@ -35,6 +34,9 @@ from nasbench_lab.running.runner import Task, run_columns
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.running.run_files import run_file_text
 from nasbench_lab.running.store import ResultsStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Pipeline", "Plan", "RequestError", "RunConfig", "RunRequest", "check_budget", "check_jobs", "check_seeds",
            "collect", "execute", "split_benchmark"]
@@ -243,6 +245,8 @@ def run_planned(task: Task, plan: Plan | None = None, on_query: Callable[[], Non
                 artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
     """One task of ``plan`` (default: the plan this worker was given) as its rows; what the
     algorithm saves through its context goes into ``artefacts``."""
+    import pandas as pd
+
     columns = _planned_columns(task, plan, on_query, artefacts)
     return pd.DataFrame(columns, columns=list(columns))
 

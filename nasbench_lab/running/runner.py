@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.core.benchmark import Benchmark
 from nasbench_lab.core.context import RunContext
@@ -23,6 +22,8 @@ from nasbench_lab.running.run_files import run_file_text
 from nasbench_lab.running.trajectory import trajectory_columns
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from nasbench_lab.core.algorithm import Algorithm
 
 __all__ = ["Task", "run_for_store", "run_resolved", "run_task"]
@@ -51,6 +52,8 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
     progress bar). A run stopped by its wall-clock budget ends normally with its queries so far.
     ``artefacts`` receives what the algorithm saved through ``context.save_artefact``. The frame
     of ``run_columns``."""
+    import pandas as pd
+
     columns = run_columns(task, bench, cls, settings, on_query, artefacts)
     return pd.DataFrame(columns, columns=list(columns))
 

@@ -28,10 +28,9 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.infra.artefacts import on_disk, write_artefacts
 from nasbench_lab.errors import NasLabError
@@ -40,6 +39,9 @@ from nasbench_lab.infra.folder_lock import FolderLock
 from nasbench_lab.running.manifest import (MANIFEST_FORMAT, check_results, read_manifest, refuse_links,
                                            sha256_bytes, verify_run_files)
 from nasbench_lab.running.run_files import RUN_COLUMNS, parse_runs, run_file_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SORT_KEYS = ["benchmark", "dataset", "algorithm", "seed", "query"]
 RUN_KEYS = ["benchmark", "dataset", "algorithm", "seed"]
@@ -368,6 +370,8 @@ class ResultsStore:
                                        int(entry["seed"])), 0)
 
     def load(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
 
 

@@ -1,15 +1,17 @@
 """Join an oracle's history with the report metric: the per-query trajectory of one run."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from nasbench_lab.core.benchmark import Benchmark, TabularBenchmark
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Query
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = [
     "query", "arch", "search_metric", "report_metric",
@@ -61,6 +63,8 @@ def trajectory(history: tuple[Query, ...], benchmark: Benchmark, *, before: Mapp
     constraints, ``violation``; the incumbent is then the best *feasible* architecture so far
     (NaN before the first) and regret is taken against the best feasible architecture of the
     table. The frame of ``trajectory_columns``."""
+    import pandas as pd
+
     columns = trajectory_columns(history, benchmark, before=before, after=after, problem=problem)
     return pd.DataFrame(columns, columns=list(columns))
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 import sys
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
 
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.running.executors import Executor, LocalExecutor
 from nasbench_lab.running.pipeline import Plan, execute
 from nasbench_lab.running.manifest import idle_runs
 from nasbench_lab.running.store import ResultsStore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["run_leaderboard"]
 
