@@ -86,7 +86,8 @@ def claim_check(claim: Claim) -> Check:
     above = claim.claim == "above"
     return Check(
         name=name, family="strategies",
-        title=f"{claim.method} {claim.claim} {claim.baseline}, {claim.budget} queries, nb201/{claim.dataset}: "
+        title=f"{claim.method} {'above' if above else 'not worse than'} {claim.baseline}, {claim.budget} queries, "
+              f"nb201/{claim.dataset}: "
               "paired difference of the final test accuracy",
         reproduces="this library's claim (docs/algorithms.md), from the issue's targets",
         reference=0.0, tolerance=0.0, rule="at_least", digits=2, unit="points", run=run,
