@@ -13,7 +13,6 @@ import pickle
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-
 from nasbench_lab.core.algorithm import Algorithm
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.running.executors import Executor, LocalExecutor

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
-
 from nasbench_lab.core.algorithm import Algorithm
 from nasbench_lab.core.benchmark import Benchmark
 from nasbench_lab.errors import NasLabError

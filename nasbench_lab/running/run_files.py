@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any, Collection, Mapping
 
-
 from nasbench_lab.infra.csv_text import columns_csv, frame_csv
 from nasbench_lab.running.trajectory import COLUMNS
 

@@ -8,7 +8,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-
 from nasbench_lab.errors import NasLabError
 from nasbench_lab.running.executors import Executor, LocalExecutor
 from nasbench_lab.running.pipeline import Plan, execute
