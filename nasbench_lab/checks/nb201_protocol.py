@@ -37,13 +37,14 @@ OPTIMUM = {"cifar10": 94.373, "cifar100": 73.513, "ImageNet16-120": 47.311}
 
 
 def final_report_metrics(context: ValidationContext, algorithm: str, dataset: str, budget: int,
-                         seeds: int) -> np.ndarray:
-    """The report metric of the incumbent at the end of each run (seeds 0..seeds-1)."""
+                         seeds: int, jobs: int = 1) -> np.ndarray:
+    """The report metric of the incumbent at the end of each run (seeds 0..seeds-1); ``jobs``
+    worker processes (1 for table lookups: a pool would cost more than the runs)."""
     import nasbench_lab
 
     context.benchmark("nb201", dataset)
     runs = nasbench_lab.run(algorithm, f"nb201/{dataset}", budget=budget, seeds=seeds, settings=context.settings,
-                            jobs=1)  # table lookups: a worker pool would cost more than the runs
+                            jobs=jobs)
     return runs.groupby("seed", sort=True)["best_report_metric"].last().to_numpy()
 
 

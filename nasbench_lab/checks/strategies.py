@@ -15,6 +15,7 @@ import numpy as np
 
 from nasbench_lab.checks.check import Check, Measurement
 from nasbench_lab.checks.context import ValidationContext
+from nasbench_lab.checks.nb201_protocol import final_report_metrics
 
 ALPHA = 0.05
 
@@ -44,13 +45,9 @@ CLAIMS = [
 
 
 def finals(context: ValidationContext, algorithm: str, claim: Claim) -> np.ndarray:
-    """The report metric of each seed's final incumbent (seeds 0..seeds-1), in seed order."""
-    import nasbench_lab
-
-    context.benchmark("nb201", claim.dataset)
-    runs = nasbench_lab.run(algorithm, f"nb201/{claim.dataset}", budget=claim.budget, seeds=claim.seeds,
-                            settings=context.settings, jobs=context.jobs)
-    return runs.groupby("seed", sort=True)["best_report_metric"].last().to_numpy()
+    """The report metric of each seed's final incumbent (seeds 0..seeds-1), in seed order; the
+    context's worker processes (the model-based methods train at every step)."""
+    return final_report_metrics(context, algorithm, claim.dataset, claim.budget, claim.seeds, context.jobs)
 
 
 def paired(new: np.ndarray, old: np.ndarray, claim: str) -> tuple[float, bool]:
@@ -68,22 +65,21 @@ def paired(new: np.ndarray, old: np.ndarray, claim: str) -> tuple[float, bool]:
 
 def claim_check(claim: Claim) -> Check:
     name = f"{claim.method}-vs-{claim.baseline}-{claim.dataset}"
+    above = claim.claim == "above"
 
     def run(context: ValidationContext) -> Measurement:
         new, old = finals(context, claim.method, claim), finals(context, claim.baseline, claim)
         diff = new - old
         p, holds = paired(new, old, claim.claim)
-        test = "greater" if claim.claim == "above" else "smaller"
+        test = "greater" if above else "smaller"
         return Measurement(
             float(diff.mean()), stderr=float(diff.std(ddof=1) / np.sqrt(len(diff))), n=len(diff),
             detail=f"{claim.method} {new.mean():.2f} ± {new.std(ddof=1):.2f}, {claim.baseline} {old.mean():.2f} ± "
                    f"{old.std(ddof=1):.2f} over {len(diff)} seeds; wins/ties/losses {int((diff > 0).sum())}/"
                    f"{int((diff == 0).sum())}/{int((diff < 0).sum())}; one-sided Wilcoxon p ({test}) = {p:.2g}",
-            conditions={f"{claim.claim} at p < {ALPHA} (paired one-sided Wilcoxon)" if claim.claim == "above"
-                        else f"not smaller at p < {ALPHA} (paired one-sided Wilcoxon)": holds},
+            conditions={f"{'above' if above else 'not smaller'} at p < {ALPHA} (paired one-sided Wilcoxon)": holds},
             extra={"p": p, "method_mean": float(new.mean()), "baseline_mean": float(old.mean())})
 
-    above = claim.claim == "above"
     return Check(
         name=name, family="strategies",
         title=f"{claim.method} {'above' if above else 'not worse than'} {claim.baseline}, {claim.budget} queries, "

@@ -10,14 +10,13 @@ only on request (``read_unchecked``), row by row, refusing anything that is not 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import csv
 import hashlib
 import json
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -33,6 +33,7 @@ from nasbench_lab.running.runner import Task, run_columns
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.running.run_files import run_file_text
 from nasbench_lab.running.store import ResultsStore
+from nasbench_lab.running.trajectory import frame_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,10 +245,7 @@ def run_planned(task: Task, plan: Plan | None = None, on_query: Callable[[], Non
                 artefacts: dict[str, bytes] | None = None) -> pd.DataFrame:
     """One task of ``plan`` (default: the plan this worker was given) as its rows; what the
     algorithm saves through its context goes into ``artefacts``."""
-    import pandas as pd
-
-    columns = _planned_columns(task, plan, on_query, artefacts)
-    return pd.DataFrame(columns, columns=list(columns))
+    return frame_of(_planned_columns(task, plan, on_query, artefacts))
 
 
 def _run_file(task: Task, plan: Plan | None = None,

@@ -19,7 +19,7 @@ from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Oracle
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.running.run_files import run_file_text
-from nasbench_lab.running.trajectory import trajectory_columns
+from nasbench_lab.running.trajectory import frame_of, trajectory_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,10 +52,7 @@ def run_resolved(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings:
     progress bar). A run stopped by its wall-clock budget ends normally with its queries so far.
     ``artefacts`` receives what the algorithm saved through ``context.save_artefact``. The frame
     of ``run_columns``."""
-    import pandas as pd
-
-    columns = run_columns(task, bench, cls, settings, on_query, artefacts)
-    return pd.DataFrame(columns, columns=list(columns))
+    return frame_of(run_columns(task, bench, cls, settings, on_query, artefacts))
 
 
 def run_columns(task: Task, bench: Benchmark, cls: "type[Algorithm]", settings: Settings,

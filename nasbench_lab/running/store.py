@@ -370,9 +370,7 @@ class ResultsStore:
                                        int(entry["seed"])), 0)
 
     def load(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.read_csv(self.runs, keep_default_na=False, na_values=[""])
+        return parse_runs(self.runs.read_bytes())
 
 
 

@@ -63,9 +63,13 @@ def trajectory(history: tuple[Query, ...], benchmark: Benchmark, *, before: Mapp
     constraints, ``violation``; the incumbent is then the best *feasible* architecture so far
     (NaN before the first) and regret is taken against the best feasible architecture of the
     table. The frame of ``trajectory_columns``."""
+    return frame_of(trajectory_columns(history, benchmark, before=before, after=after, problem=problem))
+
+
+def frame_of(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """The frame of a run's columns (``trajectory_columns``, ``runner.run_columns``), in their order."""
     import pandas as pd
 
-    columns = trajectory_columns(history, benchmark, before=before, after=after, problem=problem)
     return pd.DataFrame(columns, columns=list(columns))
 
 
