@@ -5,7 +5,12 @@
     in a subprocess, ``--no-progress``, a fresh ``--out`` each time) with ``--jobs 1`` and
     ``--jobs 2``: wall time of each, alternated ``--repeats`` times, the best of each counts;
     target: jobs 2 at least 1.6x faster. The rows of both are compared (every column but
-    ``seconds``, the wall clock).
+    ``seconds``, the wall clock). Beside the wall time, the CPU seconds (user + system, all
+    processes of the command) of each.
+(d) the machine's own ceiling for (a), measured between the leaderboard pairs: a pure-Python
+    loop (no files, no memory traffic) alone, then two copies at once in two processes; their
+    efficiency (alone / slowest of the two) times 2 is the most any two-process run can gain
+    here. On a shared virtual machine two busy cores are often slower than one.
 (b) committing one run to the results store (``ResultsStore.commit``): the mean over
     ``--commits`` commits of a real 100-query run (nb201/cifar10, ``re``, seed 0), each into
     its own run file, and per ``commit_text`` (the text formatted in the worker, as the
@@ -28,7 +33,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -71,16 +78,39 @@ def load_average() -> str:
         return "n/a"
 
 
-def leaderboard_seconds(out: Path, jobs: int, env: dict[str, str]) -> float:
-    """Wall seconds of one ``nasbench-lab leaderboard`` subprocess into the fresh ``out``."""
+def leaderboard_seconds(out: Path, jobs: int, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, the command and its workers) of one
+    ``nasbench-lab leaderboard`` subprocess into the fresh ``out``."""
     command = [sys.executable, "-m", "nasbench_lab.cli", "leaderboard", *LEADERBOARD, "--jobs", str(jobs),
                "--no-progress", "--json", "--out", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"leaderboard --jobs {jobs} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return seconds
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+SPIN_STEPS = 12_000_000
+
+
+def spin(_: int = 0) -> float:
+    """Seconds of a fixed pure-Python loop (the unit of (d))."""
+    start, total = time.perf_counter(), 0
+    for i in range(SPIN_STEPS):
+        total += i * i % 7
+    return time.perf_counter() - start
+
+
+def two_core_efficiency() -> float:
+    """The loop alone, then two copies at once: alone / slowest of the two (1.0: two cores are
+    two cores)."""
+    alone = spin()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pair = pool.map(spin, [0, 1])
+    return alone / max(pair)
 
 
 def same_rows(a: Path, b: Path) -> bool:
@@ -94,12 +124,19 @@ def same_rows(a: Path, b: Path) -> bool:
     return cells(a) == cells(b)
 
 
-def measure_leaderboard(root: Path, repeats: int, env: dict[str, str]) -> dict[int, list[float]]:
+def measure_leaderboard(root: Path, repeats: int, env: dict[str, str]
+                        ) -> tuple[dict[int, list[float]], dict[int, list[float]], list[float]]:
+    """Wall and CPU seconds per ``--jobs`` value, and the two-core efficiency measured after each pair."""
     times: dict[int, list[float]] = {1: [], 2: []}
+    cpu: dict[int, list[float]] = {1: [], 2: []}
+    efficiency = []
     for r in range(repeats):
         for jobs in ((1, 2) if r % 2 == 0 else (2, 1)):  # alternate, so drift hits both alike
-            times[jobs].append(leaderboard_seconds(root / f"lb-j{jobs}-{r}", jobs, env))
-    return times
+            wall, used = leaderboard_seconds(root / f"lb-j{jobs}-{r}", jobs, env)
+            times[jobs].append(wall)
+            cpu[jobs].append(used)
+        efficiency.append(two_core_efficiency())
+    return times, cpu, efficiency
 
 
 def real_run(settings: Settings) -> tuple[RunConfig, pd.DataFrame]:
@@ -196,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # (a) -------------------------------------------------------------------------------
         if not args.skip_leaderboard:
-            times = measure_leaderboard(root, args.repeats, env)
+            times, cpu, efficiency = measure_leaderboard(root, args.repeats, env)
             best1, best2 = min(times[1]), min(times[2])
             same = same_rows(root / "lb-j1-0" / "runs.csv", root / "lb-j2-0" / "runs.csv")
             print(f"\n(a) leaderboard {' '.join(LEADERBOARD)} (1,200 runs x 100 queries; load average now "
@@ -207,6 +244,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"x{np.median(times[1]) / np.median(times[2]):.2f} (median of each); target >= 1.6x -> "
                   f"{'met' if best1 / best2 >= 1.6 else 'NOT met'}")
             print(f"  rows of jobs 1 and jobs 2 identical (all columns but seconds): {'yes' if same else 'NO'}")
+            print("  CPU seconds (user + system, all processes): " + "; ".join(
+                f"jobs {jobs} median {np.median(cpu[jobs]):.2f} s" for jobs in (1, 2)))
+            print("\n(d) two processes of a pure-Python loop against one alone, after each pair: "
+                  + " ".join(f"{e:.2f}" for e in efficiency)
+                  + f"; the most two processes can gain here: x{2 * min(efficiency):.2f} to x{2 * max(efficiency):.2f}")
     print(f"\nload average at the end: {load_average()}; total {time.perf_counter() - t_all:.1f} s")
     return 0
 
