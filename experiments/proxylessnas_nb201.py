@@ -7,7 +7,7 @@ searched with ``--objectives search,latency:pixel3`` on the NB201 cell supernet 
 proxy task (budget 1: the derived cell), seeds 0..4; per setting the derived cells' Pixel 3
 latency and 200-epoch CIFAR-10 test accuracy (table lookups) and the supernet compute seconds.
 
-    python experiments/proxylessnas_nb201.py [--data-dir ../shared/data] [--seeds 5]
+    python experiments/proxylessnas_nb201.py [--data-dir ../shared/data] [--seeds 5] [--jobs 2]
         '{"epochs": 8, "cost_weight": 0}' '{"epochs": 8, "batch_size": 16}' ...
 """
 from __future__ import annotations
@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("settings", nargs="+", help="JSON objects of hyper-parameters")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (the rows do not depend on it)")
     args = parser.parse_args()
     settings = Settings.from_env(data_dir=args.data_dir)
     bench = load_benchmark("nb201", "cifar10", settings)
@@ -38,7 +39,7 @@ def main() -> None:
         algorithm = params.pop("alg", "proxylessnas")
         start = time.time()
         runs = nasbench_lab.run(algorithm, "nb201/cifar10", budget=1, seeds=args.seeds, settings=settings,
-                                params=params, problem=problem)
+                                params=params, problem=problem, jobs=args.jobs)
         last = runs.groupby("seed").last()
         cells = [bench.space.parse(a) for a in last["arch"]]
         latency = [bench.costs(c)["latency_ms:pixel3"] for c in cells]
