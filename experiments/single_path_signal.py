@@ -22,12 +22,12 @@ import argparse
 import time
 
 import numpy as np
-import torch
 from scipy import stats
 
 from nasbench_lab.algorithms.enas import path_accuracy
 from nasbench_lab.algorithms.spos import spos_strategy
 from nasbench_lab.core.loading import load_benchmark
+from nasbench_lab.infra.parallel import torch_threads
 from nasbench_lab.infra.settings import Settings
 from nasbench_lab.supernet.build import SupernetSettings, build_trainer
 from nasbench_lab.supernet.evaluation import inherited_accuracy, sample_paths
@@ -70,7 +70,12 @@ def main() -> None:
     parser.add_argument("--epochs", default="8,40", help="uniform training epochs, comma-separated (default 8,40)")
     parser.add_argument("--paths", type=int, default=80, help="cells scored per supernet (default 80)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    with torch_threads(1):
+        report(args)
+
+
+def report(args: argparse.Namespace) -> None:
+    """The table of ``main``'s arguments, one row per (epochs, seed) and a mean per epochs."""
     settings = Settings.from_env(data_dir=args.data_dir)
     bench = load_benchmark("nb201", "cifar10", settings)
     print("| epochs | seed | supernet train acc. | tau, inherited acc. | tau, path reward | "
