@@ -2,7 +2,7 @@
 ProxylessNAS against DARTS on the NB201 cell with Pixel 3 latency, ENAS in a MNIST-1D leaderboard.
 
     python experiments/oneshot_targets.py [--quick] [--seeds 5] [--budget 4] [--jobs 2] [--targets 1,2,3]
-        [--nb201-epochs E] [--out DIR]
+        [--nb201-epochs E] [--proxylessnas-epochs E] [--proxylessnas-param KEY=VALUE ...] [--out DIR]
 
 Every search runs through ``nasbench-lab leaderboard`` (the command a user runs; each
 leaderboard's command line is printed and saved). Sizes are shrunk to fit a shared 2-core
@@ -17,8 +17,12 @@ supernets trained ``epochs`` epochs on ``max_train`` images per search half.
 2. ``nb201/cifar10`` with ``--objectives search,latency:pixel3``: ``darts`` and ``proxylessnas``
    searching the NB201 cell supernet on the digits proxy task, budget 1 (the derived cell); per
    seed the derived cell's Pixel 3 latency and 200-epoch CIFAR-10 test accuracy (table lookup).
-   Both train ``--nb201-epochs`` epochs (default: the size's ``nb201_epochs``); ProxylessNAS's
-   first ``floor(0.25 x epochs)`` of them are its weight-only warm-up (its default).
+   DARTS trains ``--nb201-epochs`` epochs (default: the size's ``nb201_epochs``), ProxylessNAS
+   ``--proxylessnas-epochs`` (default: the same), the first ``floor(warmup_fraction x epochs)`` of
+   them its weight-only warm-up; ``--proxylessnas-param`` sets its other hyper-parameters. The
+   recipe that meets the target on this proxy (``experiments/oneshot_targets.md``):
+   ``--nb201-epochs 8 --proxylessnas-epochs 150 --proxylessnas-param warmup_fraction=0.6667
+   --proxylessnas-param cost_weight=0.01``.
 3. ``dynamicnet/mnist1d``: ``enas, darts, drnas, spos, re, random``, one leaderboard.
 A summary (tables and commands) is written to ``<out>/summary.md`` and printed.
 """
@@ -123,7 +127,10 @@ def target_nb201(args, size: dict, log: list[str]) -> list[str]:
     from nasbench_lab.infra.settings import Settings
 
     epochs = args.nb201_epochs or size["nb201_epochs"]
-    extra = ["--objectives", "search,latency:pixel3"] + supernet_params("darts,proxylessnas", size, epochs, 0)
+    extra = ["--objectives", "search,latency:pixel3"] + supernet_params("darts", size, epochs, 0)
+    extra += supernet_params("proxylessnas", size, args.proxylessnas_epochs or epochs, 0)
+    for item in args.proxylessnas_param:
+        extra += ["--param", f"proxylessnas.{item}"]
     one = argparse.Namespace(**{**vars(args), "budget": 1})
     runs = leaderboard(Path(args.out) / "t2-nb201-pixel3", "nb201/cifar10", "darts,proxylessnas", one, extra, log)
     bench = load_benchmark("nb201", "cifar10", Settings.from_env())
@@ -166,7 +173,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--targets", default="1,2,3")
     parser.add_argument("--nb201-epochs", type=int, default=0,
-                        help="supernet epochs of target 2 (0: the size's nb201_epochs)")
+                        help="DARTS's supernet epochs in target 2 (0: the size's nb201_epochs)")
+    parser.add_argument("--proxylessnas-epochs", type=int, default=0,
+                        help="ProxylessNAS's supernet epochs in target 2 (0: as DARTS)")
+    parser.add_argument("--proxylessnas-param", action="append", default=[], metavar="KEY=VALUE",
+                        help="a ProxylessNAS hyper-parameter in target 2 (repeatable), e.g. cost_weight=0.01")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     size = SIZES["quick" if args.quick else "full"]
@@ -180,7 +191,9 @@ def main() -> None:
     for key in args.targets.split(","):
         body += parts[key](args, size, log)
     header = ["# One-shot targets", "", "$ python experiments/oneshot_targets.py " + " ".join(sys.argv[1:]), "",
-              f"Sizes: {size}; nb201 epochs {args.nb201_epochs or size['nb201_epochs']}; seeds {args.seeds}; "
+              f"Sizes: {size}; nb201 epochs {args.nb201_epochs or size['nb201_epochs']} (proxylessnas "
+              f"{args.proxylessnas_epochs or args.nb201_epochs or size['nb201_epochs']}"
+              f"{''.join(', ' + p for p in args.proxylessnas_param)}); seeds {args.seeds}; "
               f"budget {args.budget}", "", "Leaderboards:", "",
               *[f"    {c}" for c in log], ""]
     from nasbench_lab.infra.files import write_text
