@@ -22,7 +22,10 @@ looked up). With a limit, the ranking keeps only architectures within it (their 
 
 Warm-up (the paper trains the weights alone for 40 of its 160 search epochs): the first
 ``floor(warmup_fraction x epochs)`` epochs take weight steps only (one path sampled from the
-untouched, near-uniform ``softmax(alpha)``), no architecture or cost step.
+untouched, near-uniform ``softmax(alpha)``), no architecture or cost step. The alphas learn only
+what single paths' accuracies say, so the warm-up must train single paths first: on the NB201
+cell's digits proxy their accuracy ranks cells backwards until about 100 uniform epochs
+(``experiments/single_path_signal.py``; ``docs/one-shot.md``).
 """
 from __future__ import annotations
 
@@ -228,7 +231,8 @@ class ProxylessNAS(SupernetSearch):
                                                      "cost model is fitted on")
     warmup_fraction: float = hyperparameter(0.25, number(0, 1, open_high=True),
                                             "share of the epochs (rounded down) that train the weights only, "
-                                            "before any alpha or cost step (the paper: 40 of 160)")
+                                            "before any alpha or cost step (the paper: 40 of 160; small "
+                                            "proxies need single paths trained first, digits: 100 of 150)")
     estimator: str = hyperparameter("gradient", one_of("gradient", "reinforce"),
                                     "the alpha update: binary-gate gradients (ProxylessNAS-G) or REINFORCE on "
                                     "sampled paths' validation accuracy less their weighted cost (-R)")
