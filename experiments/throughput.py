@@ -7,10 +7,6 @@
     target: jobs 2 at least 1.6x faster. The rows of both are compared (every column but
     ``seconds``, the wall clock). Beside the wall time, the CPU seconds (user + system, all
     processes of the command) of each.
-(d) the machine's own ceiling for (a), measured between the leaderboard pairs: a pure-Python
-    loop (no files, no memory traffic) alone, then two copies at once in two processes; their
-    efficiency (alone / slowest of the two) times 2 is the most any two-process run can gain
-    here. On a shared virtual machine two busy cores are often slower than one.
 (b) committing one run to the results store (``ResultsStore.commit``): the mean over
     ``--commits`` commits of a real 100-query run (nb201/cifar10, ``re``, seed 0), each into
     its own run file, and per ``commit_text`` (the text formatted in the worker, as the
@@ -22,6 +18,10 @@
     wheel's pickle, and NB201's cost network, which imports torch), then from its converted
     cache: import and load seconds and whether ``torch`` is in ``sys.modules`` after the load;
     target: no torch.
+(d) the machine's own ceiling for (a), measured between the leaderboard pairs: a pure-Python
+    loop (no files, no memory traffic) alone, then two copies at once in two processes; their
+    efficiency (alone / slowest of the two) times 2 is the most any two-process run can gain
+    here. On a shared virtual machine two busy cores are often slower than one.
 
 Everything runs with a fresh cache directory (``$NASBENCH_LAB_CACHE``) in a temporary folder.
 Timings on a shared machine are noisy: the load average is printed with the figures.
