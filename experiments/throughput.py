@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import multiprocessing
 import os
 import resource
 import subprocess
@@ -52,6 +51,7 @@ if str(REPO) not in sys.path:
 
 from nasbench_lab.running.pipeline import RunConfig  # noqa: E402
 from nasbench_lab.running.runner import run_task  # noqa: E402
+from nasbench_lab.infra.parallel import parallel_map  # noqa: E402
 from nasbench_lab.infra.settings import CACHE_ENV, DATA_ENV, Settings  # noqa: E402
 from nasbench_lab.infra.files import write_text  # noqa: E402
 from nasbench_lab.running.store import RUN_COLUMNS, ResultsStore, run_file_text  # noqa: E402
@@ -108,8 +108,7 @@ def two_core_efficiency() -> float:
     """The loop alone, then two copies at once: alone / slowest of the two (1.0: two cores are
     two cores)."""
     alone = spin()
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        pair = pool.map(spin, [0, 1])
+    pair = [seconds for _, seconds in parallel_map(spin, [0, 1], 2, initializer=None)]
     return alone / max(pair)
 
 
