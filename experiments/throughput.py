@@ -6,7 +6,9 @@
     ``--jobs 2``: wall time of each, alternated ``--repeats`` times, the best of each counts;
     target: jobs 2 at least 1.6x faster. The rows of both are compared (every column but
     ``seconds``, the wall clock). Beside the wall time, the CPU seconds (user + system, all
-    processes of the command) of each.
+    processes of the command) of each, and the ratio within each back-to-back pair (drift
+    between pairs cancels). Both benchmarks are converted into the cache before the first
+    timed run.
 (b) committing one run to the results store (``ResultsStore.commit``): the mean over
     ``--commits`` commits of a real 100-query run (nb201/cifar10, ``re``, seed 0), each into
     its own run file, and per ``commit_text`` (the text formatted in the worker, as the
@@ -58,6 +60,9 @@ from nasbench_lab.running.store import RUN_COLUMNS, ResultsStore, run_file_text 
 
 LEADERBOARD = ["--benchmark", "nb201/cifar10,nb201/cifar100", "--algorithms", "random,re,sa", "--seeds", "0-199"]
 LOADS = [("nb201", "cifar10"), ("nb201-analog", "cifar10")]
+#: every benchmark of (a), loaded (converted into the fresh cache) before the first timed pair,
+#: so that no timed run pays a conversion
+LEADERBOARD_BENCHMARKS = [("nb201", "cifar10"), ("nb201", "cifar100")]
 LOAD_PROBE = """
 import json, sys, time
 start = time.perf_counter()
@@ -232,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # (a) -------------------------------------------------------------------------------
         if not args.skip_leaderboard:
+            for name, dataset in LEADERBOARD_BENCHMARKS:  # untimed: fill the cache
+                probe_load(name, dataset, env)
             times, cpu, efficiency = measure_leaderboard(root, args.repeats, env)
             best1, best2 = min(times[1]), min(times[2])
             same = same_rows(root / "lb-j1-0" / "runs.csv", root / "lb-j2-0" / "runs.csv")
@@ -242,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  speed-up jobs 2 / jobs 1: x{best1 / best2:.2f} (best of each), "
                   f"x{np.median(times[1]) / np.median(times[2]):.2f} (median of each); target >= 1.6x -> "
                   f"{'met' if best1 / best2 >= 1.6 else 'NOT met'}")
+            pairs = np.array(times[1]) / np.array(times[2])
+            print(f"  per pair (jobs 1 and jobs 2 back to back): x{np.median(pairs):.2f} median, "
+                  f"x{pairs.min():.2f} to x{pairs.max():.2f}")
             print(f"  rows of jobs 1 and jobs 2 identical (all columns but seconds): {'yes' if same else 'NO'}")
             print("  CPU seconds (user + system, all processes): " + "; ".join(
                 f"jobs {jobs} median {np.median(cpu[jobs]):.2f} s" for jobs in (1, 2)))

@@ -126,3 +126,26 @@ def test_background_import_then_calls_the_named_function_and_swallows_failures(t
     thread = import_in_background("no_such_module_here", then="warm_probe:mark")
     thread.join(timeout=30)
     assert not thread.is_alive() and not (tmp_path / "called").exists()  # stopped at the failed import
+
+
+def _mark_start(folder: str, x: int) -> int:
+    """Note in ``folder`` that item ``x`` started; return it."""
+    from pathlib import Path
+
+    (Path(folder) / f"started-{x}").write_text("")
+    return x
+
+
+def test_workers_get_their_next_batch_before_the_caller_handles_a_result(tmp_path):
+    """While the caller is still busy with the first result (the leaderboard's driver writes
+    it), the freed worker already runs a later item: the pool is refilled first."""
+    import time
+
+    items = list(range(6))  # four single-item batches go out at once; items 4 and 5 only after a result
+    stream = parallel_map(partial(_mark_start, str(tmp_path)), items, jobs=2, initializer=None)
+    first, _ = next(stream)
+    deadline = time.monotonic() + 20
+    while not any((tmp_path / f"started-{k}").exists() for k in (4, 5)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert any((tmp_path / f"started-{k}").exists() for k in (4, 5))
+    assert sorted([first] + [k for k, _ in stream]) == items

@@ -191,16 +191,16 @@ def _pooled(fn: Callable[[T], R], items: Sequence[T], jobs: int,
             submit()
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                errors = []
-                for fut in done:
-                    positions = running.pop(fut)
-                    results, error, seconds = fut.result()
+                finished = [(running.pop(fut), *fut.result()) for fut in done]
+                errors = [error for _, _, error, _ in finished if error is not None]
+                for _, results, error, seconds in finished:
                     batches.record(len(results) + (error is not None), seconds)
+                if not errors:  # the freed workers get their next batches before the caller handles these results
+                    submit()
+                for positions, results, _, _ in finished:
                     yield from zip(positions, results)
-                    errors += [error] if error is not None else []
                 if errors:
                     raise errors[0]
-                submit()
         except BaseException:
             for fut in running:
                 fut.cancel()
