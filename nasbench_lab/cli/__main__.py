@@ -1,6 +1,4 @@
 """``python -m nasbench_lab.cli``: the same as the ``nasbench-lab`` command."""
-import sys
+from . import console
 
-from . import main
-
-sys.exit(main())
+console()
