@@ -115,7 +115,8 @@ class ResultsStore:
         self.entries: list[dict[str, Any]] = []
         self._locks: list[FolderLock] = []
         self._file_names: dict[Any, str] = {}
-        self._committed: dict[Path, str] = {}  # run file -> the text this process committed to it
+        # run file -> (its bytes, their SHA-256) as this process committed it
+        self._committed: dict[Path, tuple[bytes, str]] = {}
         self._listed: dict[str, list[dict[str, str]]] = {}  # run file name -> its artefacts' listing
 
     # -- locking (nasbench_lab.infra.folder_lock) ------------------------------------------
@@ -313,8 +314,9 @@ class ResultsStore:
         are written first, to ``runs/<run file stem>/<name>``, and listed in the manifest."""
         path = self._path(task)
         self._listed[path.name] = write_artefacts(self.run_dir, path.name, artefacts or {})
-        write_text(path, text, durable=False)
-        self._committed[path] = text  # ``finish`` joins it without reading the file back
+        data = text.encode("utf-8")
+        write_bytes(path, data, durable=False)
+        self._committed[path] = (data, sha256_bytes(data))  # ``finish`` joins it without reading the file back
 
     def finish(self, on_rows: Callable[[pd.DataFrame], None] | None = None,
                on_text: Callable[[bytes], None] | None = None) -> pd.DataFrame:
@@ -333,10 +335,9 @@ class ResultsStore:
         header, body = None, []
         for k in order:
             path = self.run_dir / self.entries[k]["file"]
-            text = self._committed.get(path)
-            text = path.read_text() if text is None else text
-            self.entries[k]["sha256"] = sha256_bytes(text.encode("utf-8"))
-            first, _, rest = text.partition("\n")
+            text, sha = self._committed.get(path) or _read_run(path)
+            self.entries[k]["sha256"] = sha
+            first, _, rest = text.partition(b"\n")
             if header is None:
                 header = first
             elif not rest:  # a run that made no query: recorded as such (rows 0, see ``_record_rows``)
@@ -344,7 +345,7 @@ class ResultsStore:
             elif first != header:
                 raise NasLabError(f"{path} has other columns than the other runs")
             body.append(rest)
-        data = ((header or "") + "\n" + "".join(body)).encode()
+        data = (header or b"") + b"\n" + b"".join(body)
         if on_text is not None:
             on_text(data)
         frame = parse_runs(data)
@@ -372,6 +373,12 @@ class ResultsStore:
     def load(self) -> pd.DataFrame:
         return parse_runs(self.runs.read_bytes())
 
+
+
+def _read_run(path: Path) -> tuple[bytes, str]:
+    """A run file committed by an earlier process: its bytes and their SHA-256."""
+    data = path.read_bytes()
+    return data, sha256_bytes(data)
 
 
 def _check_unique(keys: list[tuple]) -> None:
