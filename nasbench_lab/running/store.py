@@ -337,7 +337,8 @@ class ResultsStore:
             path = self.run_dir / self.entries[k]["file"]
             text, sha = self._committed.get(path) or _read_run(path)
             self.entries[k]["sha256"] = sha
-            first, _, rest = text.partition(b"\n")
+            end = text.find(b"\n")  # the body is a view: joined below without an extra copy of each run
+            first, rest = (text, b"") if end < 0 else (text[:end], memoryview(text)[end + 1:])
             if header is None:
                 header = first
             elif not rest:  # a run that made no query: recorded as such (rows 0, see ``_record_rows``)
