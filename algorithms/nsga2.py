@@ -11,7 +11,7 @@ from nasbench_lab.core.fronts import constrained_fronts, crowding_distance
 from nasbench_lab.core.hyperparams import boolean, hyperparameter, integer, number
 from nasbench_lab.core.objectives import Problem
 from nasbench_lab.core.oracle import Query
-from nasbench_lab.core.space import Arch, SearchSpace, crossover, draw_unseen, sample_unseen
+from nasbench_lab.core.space import Arch, crossover, draw_unseen, sample_unseen
 
 
 @dataclass(frozen=True)

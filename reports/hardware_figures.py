@@ -10,7 +10,7 @@ import pandas as pd
 from nasbench_lab.core.fronts import pareto_mask
 from nasbench_lab.core.objectives import Problem
 
-from .style import COLUMN_WIDTH, colour, pyplot, save, slug
+from .style import COLUMN_WIDTH, pyplot, save, slug
 
 
 IGD_LABEL = "IGD+ (inverted generational\ndistance plus; lower is better)"

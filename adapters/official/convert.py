@@ -172,7 +172,7 @@ def _convert_one(api, k: int, j: int, report: str, hp_full: str, values, fail) -
             except Exception as exc:  # the file lacks this architecture, dataset or hp
                 if isinstance(records, dict) and k not in records:
                     raise _NoRecord() from exc
-                fail(ds, metric, j, lambda: f"get_more_info({k}, {api_ds!r}, hp={hp!r}) failed: {_reason(exc)}")
+                fail(ds, metric, j, lambda exc=exc: f"get_more_info({k}, {api_ds!r}, hp={hp!r}) failed: {_reason(exc)}")
                 continue
             if x is None:
                 fail(ds, metric, j, lambda: f"{key} of {api_ds!r} (hp={hp!r}) is not a number")
@@ -182,7 +182,7 @@ def _convert_one(api, k: int, j: int, report: str, hp_full: str, values, fail) -
             cost = _cost_info(api, k, ds, hp_full)
         except Exception as exc:
             for c in COSTS:
-                fail(ds, c, j, lambda: f"get_cost_info({k}, {ds!r}, hp={hp_full!r}) failed: {_reason(exc)}")
+                fail(ds, c, j, lambda exc=exc: f"get_cost_info({k}, {ds!r}, hp={hp_full!r}) failed: {_reason(exc)}")
             continue
         for c, key, scale in _COST_KEYS:
             x = _finite(cost.get(key))

@@ -293,8 +293,6 @@ class SpaceEntries:
         """Add a whole space at run time (user code, tests): its benchmarks and cost functions are
         registered (imported now), its network builder and supernet found by its name. A name
         already taken (the space's, a benchmark's, a cost function's) is a ``NasLabError``."""
-        from nasbench_lab.errors import NasLabError
-
         if self._extra.get(entry.name) is not entry:
             taken = [f"search space {entry.name!r}"] if entry.name in self else []
             taken += [f"benchmark {n!r}" for n in entry.benchmarks if n in BENCHMARKS]
