@@ -19,47 +19,34 @@ The other tree runs as ``python -m nasbench_lab.cli`` with its folder first on `
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Sequence
 
-REPO = Path(__file__).resolve().parents[1]
-LEADERBOARD = ["--benchmark", "nb201/cifar10,nb201/cifar100", "--algorithms", "random,re,sa", "--seeds", "0-199"]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from throughput import leaderboard_seconds, same_rows  # noqa: E402
 
 
-def leaderboard_seconds(tree: Path, jobs: int, out: Path, cache: Path) -> float:
-    """Wall seconds of one ``leaderboard`` run of ``tree`` into the fresh folder ``out``."""
-    env = {**os.environ, "NASBENCH_LAB_CACHE": str(cache), "PYTHONPATH": str(tree)}
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "nasbench_lab.cli", "leaderboard", *LEADERBOARD, "--jobs", str(jobs),
-                           "--no-progress", "--json", "--out", str(out)], env=env, capture_output=True, text=True,
-                          cwd=tree)  # ``-m`` puts the working folder first on sys.path: it must be the tree
-    if done.returncode != 0:
-        raise SystemExit(f"leaderboard in {tree} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return time.perf_counter() - start
+def tree_env(tree: Path, cache: Path) -> dict[str, str]:
+    """The environment of a run of ``tree``: its folder first on the path, the shared ``cache``."""
+    return {**os.environ, "NASBENCH_LAB_CACHE": str(cache), "PYTHONPATH": str(tree)}
 
 
 def check_imported_from(tree: Path, cache: Path) -> None:
     """Stop unless ``python -m`` in ``tree`` with ``tree`` first on the path imports its ``nasbench_lab``."""
-    env = {**os.environ, "NASBENCH_LAB_CACHE": str(cache), "PYTHONPATH": str(tree)}
-    done = subprocess.run([sys.executable, "-c", "import nasbench_lab; print(nasbench_lab.__file__)"], env=env,
-                          capture_output=True, text=True, cwd=tree)
+    done = subprocess.run([sys.executable, "-c", "import nasbench_lab; print(nasbench_lab.__file__)"],
+                          env=tree_env(tree, cache), capture_output=True, text=True, cwd=tree)
     found = Path(done.stdout.strip() or ".").resolve()
     if tree not in found.parents:
         raise SystemExit(f"running in {tree} imports nasbench_lab from {found}, not from the tree")
-
-
-def rows_without_seconds(path: Path) -> list[list[str]]:
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    drop = rows[0].index("seconds")
-    return [row[:drop] + row[drop + 1:] for row in rows]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,16 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = Path(tmp)
         for tree in trees.values():
             check_imported_from(tree, root / "cache")
-        leaderboard_seconds(REPO, 2, root / "warm-up", root / "cache")
+        cache = root / "cache"
+        leaderboard_seconds(root / "warm-up", 2, tree_env(REPO, cache), REPO)
         seconds: dict[str, dict[int, list[float]]] = {name: {1: [], 2: []} for name in trees}
         for r in range(args.rounds):
             for name in (("this", "other") if r % 2 == 0 else ("other", "this")):
                 for jobs in ((1, 2) if r % 2 == 0 else (2, 1)):
                     out = root / f"{name}-j{jobs}-{r}"
-                    seconds[name][jobs].append(leaderboard_seconds(trees[name], jobs, out, root / "cache"))
+                    wall, _ = leaderboard_seconds(out, jobs, tree_env(trees[name], cache), trees[name])
+                    seconds[name][jobs].append(wall)
             print(f"round {r}: " + "   ".join(f"{name} jobs 1 {seconds[name][1][-1]:.2f} s, jobs 2 "
                                                f"{seconds[name][2][-1]:.2f} s" for name in trees), flush=True)
-        same = rows_without_seconds(root / "this-j1-0" / "runs.csv") == rows_without_seconds(root / "other-j1-0" / "runs.csv")
+        same = same_rows(root / "this-j1-0" / "runs.csv", root / "other-j1-0" / "runs.csv")
     for name in trees:
         one, two = seconds[name][1], seconds[name][2]
         pairs = [a / b for a, b in zip(one, two)]

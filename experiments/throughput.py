@@ -83,14 +83,15 @@ def load_average() -> str:
         return "n/a"
 
 
-def leaderboard_seconds(out: Path, jobs: int, env: dict[str, str]) -> tuple[float, float]:
+def leaderboard_seconds(out: Path, jobs: int, env: dict[str, str], tree: Path = REPO) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, the command and its workers) of one
-    ``nasbench-lab leaderboard`` subprocess into the fresh ``out``."""
+    ``nasbench-lab leaderboard`` subprocess into the fresh ``out``, run in the source ``tree``
+    (``-m`` puts the working folder first on ``sys.path``: its ``nasbench_lab`` is the one run)."""
     command = [sys.executable, "-m", "nasbench_lab.cli", "leaderboard", *LEADERBOARD, "--jobs", str(jobs),
                "--no-progress", "--json", "--out", str(out)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=tree)
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
